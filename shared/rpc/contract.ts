@@ -1,0 +1,185 @@
+/**
+ * The one RPC contract between the renderer (untrusted) and main.
+ *
+ * Every request/response channel and every event is declared here once, as a zod schema, so that
+ * - main validates every incoming payload at runtime (the renderer is untrusted),
+ * - the renderer gets the same types (via z.infer) without knowing which transport carries them.
+ *
+ * Rules: no Node or DOM imports in shared/. The renderer never sends file-system paths: folders are
+ * named by opaque handles that main issued (see `fs.*` and `import.*`), images by catalogue id.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Domain shapes (outbound: main -> renderer)
+// ---------------------------------------------------------------------------------------------
+
+export const ImageId = z.number().int().positive();
+
+export const ImageSummary = z.object({
+  id: ImageId,
+  /** File name of the first known path, for display only. */
+  name: z.string(),
+  folderId: z.number().int(),
+  width: z.number().int(),
+  height: z.number().int(),
+  format: z.string(),
+});
+export type ImageSummary = z.infer<typeof ImageSummary>;
+
+export const ImageDetail = ImageSummary.extend({
+  hash: z.string(),
+  byteSize: z.number().int(),
+  /** Display copies of every path that holds this content (shown, never sent back). */
+  paths: z.array(z.string()),
+  addedAt: z.string(),
+  meta: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+});
+export type ImageDetail = z.infer<typeof ImageDetail>;
+
+export const FolderSummary = z.object({
+  id: z.number().int(),
+  /** Display path of the folder (outbound only). */
+  path: z.string(),
+  imageCount: z.number().int(),
+});
+export type FolderSummary = z.infer<typeof FolderSummary>;
+
+/** An entry of the server-side folder browser. `handle` is opaque and only valid for this run. */
+export const FolderEntry = z.object({
+  handle: z.string(),
+  name: z.string(),
+  display: z.string(),
+});
+export type FolderEntry = z.infer<typeof FolderEntry>;
+
+export const JobState = z.enum(['queued', 'running', 'paused', 'done', 'failed', 'cancelled']);
+export type JobState = z.infer<typeof JobState>;
+
+export const JobProgress = z.object({
+  jobId: z.number().int(),
+  kind: z.string(),
+  state: JobState,
+  /** Display label, e.g. the folder being imported. */
+  label: z.string(),
+  total: z.number().int().nullable(),
+  done: z.number().int(),
+  imported: z.number().int(),
+  skipped: z.number().int(),
+  failed: z.number().int(),
+  /** Files per second over the recent window. */
+  rate: z.number(),
+  etaSeconds: z.number().nullable(),
+  message: z.string().nullable(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+export const ImportFailure = z.object({
+  path: z.string(),
+  code: z.string(),
+  message: z.string(),
+});
+export type ImportFailure = z.infer<typeof ImportFailure>;
+
+export const AppInfo = z.object({
+  version: z.string(),
+  mode: z.enum(['electron', 'browser']),
+  home: z.string(),
+  imageCount: z.number().int(),
+  /** Active ML backend once the ML engine runs (null until then). */
+  backend: z.string().nullable(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+// ---------------------------------------------------------------------------------------------
+// Channels: name -> { request schema, response schema }
+// ---------------------------------------------------------------------------------------------
+
+const Empty = z.object({}).strict();
+const handle = z.string().min(1).max(128);
+
+export const channels = {
+  'app.info': { request: Empty, response: AppInfo },
+
+  'library.folders': { request: Empty, response: z.array(FolderSummary) },
+  'library.page': {
+    request: z
+      .object({
+        offset: z.number().int().min(0),
+        limit: z.number().int().min(1).max(2000),
+        folderId: z.number().int().nullable().optional(),
+      })
+      .strict(),
+    response: z.object({ total: z.number().int(), items: z.array(ImageSummary) }),
+  },
+  'library.image': { request: z.object({ id: ImageId }).strict(), response: ImageDetail },
+
+  /** Server-side folder browser: the renderer navigates handles, never paths. */
+  'fs.roots': { request: Empty, response: z.array(FolderEntry) },
+  'fs.browse': {
+    request: z.object({ handle }).strict(),
+    response: z.object({ folder: FolderEntry, parent: FolderEntry.nullable(), entries: z.array(FolderEntry) }),
+  },
+  /** Native folder dialog (Electron only); browser mode answers `unsupported`. */
+  'import.chooseFolder': { request: Empty, response: FolderEntry.nullable() },
+  'import.start': { request: z.object({ handle }).strict(), response: z.object({ jobId: z.number().int() }) },
+  'import.failures': {
+    request: z.object({ jobId: z.number().int(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
+    response: z.array(ImportFailure),
+  },
+
+  'jobs.list': { request: Empty, response: z.array(JobProgress) },
+  'jobs.cancel': { request: z.object({ jobId: z.number().int() }).strict(), response: z.object({ ok: z.boolean() }) },
+} as const;
+
+export type Channels = typeof channels;
+export type ChannelName = keyof Channels;
+export type RequestOf<C extends ChannelName> = z.input<Channels[C]['request']>;
+export type ResponseOf<C extends ChannelName> = z.infer<Channels[C]['response']>;
+
+// ---------------------------------------------------------------------------------------------
+// Events: main -> renderer, fire and forget
+// ---------------------------------------------------------------------------------------------
+
+export const events = {
+  'job.progress': JobProgress,
+  'library.changed': z.object({ added: z.number().int(), folderIds: z.array(z.number().int()) }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventOf<E extends EventName> = z.infer<Events[E]>;
+
+// ---------------------------------------------------------------------------------------------
+// Results and errors: errors cross as values, never as stack traces
+// ---------------------------------------------------------------------------------------------
+
+export const ErrorCode = z.enum([
+  'bad_request', // payload failed validation
+  'unknown_channel',
+  'not_found',
+  'unsupported', // e.g. a native dialog in browser mode
+  'forbidden',
+  'busy',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export type RpcError = { ok: false; code: ErrorCode; message: string };
+export type RpcResult<T> = { ok: true; value: T } | RpcError;
+
+/** Wire frames of the WebSocket transport (Electron IPC carries the same request/result shapes). */
+export type RequestFrame = { kind: 'request'; id: number; channel: string; payload: unknown };
+export type ResultFrame = { kind: 'result'; id: number; result: RpcResult<unknown> };
+export type EventFrame = { kind: 'event'; event: string; payload: unknown };
+
+/** Image renditions the renderer may ask for by id. */
+export const ImageVariant = z.enum(['thumb', 'full']);
+export type ImageVariant = z.infer<typeof ImageVariant>;
+
+export function isChannelName(name: string): name is ChannelName {
+  return Object.prototype.hasOwnProperty.call(channels, name);
+}
+export function isEventName(name: string): name is EventName {
+  return Object.prototype.hasOwnProperty.call(events, name);
+}
