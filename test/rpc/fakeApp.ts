@@ -1,0 +1,83 @@
+/**
+ * A small in-memory SimilaApp for transport tests: real contract shapes, a few images backed by
+ * files the test writes, and an `emit` to push events through whatever transport is under test.
+ */
+import type { EventName, EventOf } from '../../shared/rpc/contract';
+import type { EventListener, Handlers, ImageFile, SimilaApp } from '../../main/app/types';
+
+export interface FakeApp extends SimilaApp {
+  emit<E extends EventName>(event: E, payload: EventOf<E>): void;
+  /** Lets a test replace one handler (e.g. to make it throw). */
+  handlers: Handlers;
+  listenerCount(): number;
+  closed: boolean;
+}
+
+function codedError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
+  const listeners = new Set<EventListener>();
+  let chooser: (() => Promise<string | null>) | null = null;
+  const handlers: Handlers = {
+    'app.info': async (_request, context) => ({
+      version: '0.0.0-test',
+      mode: context.mode,
+      home: '/tmp/fake-home',
+      imageCount: Object.keys(images).length,
+      backend: null,
+    }),
+    'library.folders': async () => [{ id: 1, path: '/pictures', imageCount: Object.keys(images).length }],
+    'library.page': async ({ offset, limit }) => {
+      const ids = Object.keys(images).map(Number).slice(offset, offset + limit);
+      return {
+        total: Object.keys(images).length,
+        items: ids.map((id) => ({ id, name: `image-${id}.png`, folderId: 1, width: 2, height: 2, format: 'png' })),
+      };
+    },
+    'library.image': async ({ id }) => {
+      if (!images[id]) throw codedError('not_found', `No image has id ${id}.`);
+      return {
+        id, name: `image-${id}.png`, folderId: 1, width: 2, height: 2, format: 'png',
+        hash: 'ab'.repeat(32), byteSize: 10, paths: [images[id].path], addedAt: '2026-01-01T00:00:00Z', meta: {},
+      };
+    },
+    'fs.roots': async () => [],
+    'fs.browse': async () => {
+      throw codedError('not_found', 'That folder handle is unknown.');
+    },
+    'import.chooseFolder': async () => {
+      if (!chooser) throw codedError('unsupported', 'There is no native folder dialog in browser mode.');
+      const chosen = await chooser();
+      return chosen === null ? null : { handle: 'h1', name: 'chosen', display: chosen };
+    },
+    'import.start': async () => ({ jobId: 7 }),
+    'import.failures': async () => [],
+    'jobs.list': async () => [],
+    'jobs.cancel': async () => ({ ok: true }),
+  };
+  const app: FakeApp = {
+    home: '/tmp/fake-home',
+    handlers,
+    closed: false,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit(event, payload) {
+      for (const listener of listeners) listener(event, payload);
+    },
+    listenerCount: () => listeners.size,
+    async imageFile(id, _variant) {
+      return images[id] ?? null;
+    },
+    setFolderChooser(next) {
+      chooser = next;
+    },
+    async close() {
+      app.closed = true;
+    },
+  };
+  return app;
+}
