@@ -1,0 +1,112 @@
+/**
+ * One handler per contract channel. Payloads arrive already validated by the dispatcher; handlers
+ * throw AppError (with a contract code) for expected failures. Folders are named by handles only.
+ */
+import path from 'node:path';
+import type { ImageDetail } from '../../shared/rpc/contract';
+import { IMPORT_JOB_KIND, type ImportJobParams } from '../ingest/importJob';
+import { AppError } from './errors';
+import type { FolderBrowser } from './folderBrowser';
+import type { Services } from './services';
+import type { Handlers } from './types';
+
+export interface HandlerDeps {
+  services: Services;
+  browser: FolderBrowser;
+  version: string;
+  /** The native folder dialog the shell installed, if any. */
+  folderChooser: () => (() => Promise<string | null>) | null;
+}
+
+const DEFAULT_FAILURE_LIMIT = 200;
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  const { services, browser } = deps;
+  const { catalogue, jobs } = services;
+
+  return {
+    async 'app.info'(_request, context) {
+      return {
+        version: deps.version,
+        mode: context.mode,
+        home: services.layout.root,
+        imageCount: catalogue.images.countVisible(),
+        backend: null,
+      };
+    },
+
+    async 'library.folders'() {
+      return catalogue.folders.listWithCounts();
+    },
+
+    async 'library.page'({ offset, limit, folderId }) {
+      return {
+        total: catalogue.images.countVisible(folderId),
+        items: catalogue.images.page(offset, limit, folderId).map((item) => ({
+          id: item.id,
+          name: path.basename(item.path),
+          folderId: item.folderId,
+          width: item.width,
+          height: item.height,
+          format: item.format,
+        })),
+      };
+    },
+
+    async 'library.image'({ id }) {
+      const image = catalogue.images.get(id);
+      const paths = image ? catalogue.paths.listForImage(id) : [];
+      const first = paths[0];
+      if (!image || !first) throw new AppError('not_found', `There is no image ${id} in the library.`);
+      const detail: ImageDetail = {
+        id: image.id,
+        name: path.basename(first.path),
+        folderId: first.folderId,
+        width: image.width,
+        height: image.height,
+        format: image.format,
+        hash: image.hash,
+        byteSize: image.byteSize,
+        paths: paths.map((p) => p.path),
+        addedAt: image.addedAt,
+        meta: image.meta,
+      };
+      return detail;
+    },
+
+    async 'fs.roots'() {
+      return browser.roots();
+    },
+
+    async 'fs.browse'({ handle }) {
+      return browser.browse(handle);
+    },
+
+    async 'import.chooseFolder'() {
+      const chooser = deps.folderChooser();
+      if (!chooser) throw new AppError('unsupported', 'A native folder dialog is only available in the desktop app; use the folder browser.');
+      const chosen = await chooser();
+      return chosen ? browser.entryFor(path.resolve(chosen)) : null;
+    },
+
+    async 'import.start'({ handle }) {
+      const root = browser.resolve(handle);
+      const params: ImportJobParams = { root };
+      return { jobId: jobs.enqueue(IMPORT_JOB_KIND, root, params) };
+    },
+
+    async 'import.failures'({ jobId, limit }) {
+      if (!catalogue.jobs.get(jobId)) throw new AppError('not_found', `There is no job ${jobId}.`);
+      return catalogue.failures.listForJob(jobId, limit ?? DEFAULT_FAILURE_LIMIT);
+    },
+
+    async 'jobs.list'() {
+      return jobs.list();
+    },
+
+    async 'jobs.cancel'({ jobId }) {
+      if (!catalogue.jobs.get(jobId)) throw new AppError('not_found', `There is no job ${jobId}.`);
+      return { ok: jobs.cancel(jobId) };
+    },
+  };
+}

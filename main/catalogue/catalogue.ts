@@ -1,0 +1,44 @@
+/**
+ * The catalogue: one better-sqlite3 database (WAL, foreign keys, migrated on open) and its
+ * repositories. The main process holds the only instance, so there is one writer.
+ */
+import Database from 'better-sqlite3';
+import { migrate } from './migrate';
+import { createFailuresRepository } from './repositories/failures';
+import { createFoldersRepository } from './repositories/folders';
+import { createImagesRepository } from './repositories/images';
+import { createJobsRepository } from './repositories/jobs';
+import { createPathsRepository } from './repositories/paths';
+
+export interface Catalogue {
+  readonly db: Database.Database;
+  readonly images: ReturnType<typeof createImagesRepository>;
+  readonly folders: ReturnType<typeof createFoldersRepository>;
+  readonly paths: ReturnType<typeof createPathsRepository>;
+  readonly jobs: ReturnType<typeof createJobsRepository>;
+  readonly failures: ReturnType<typeof createFailuresRepository>;
+  /** Runs `fn` in one transaction (rolled back if it throws). */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+export function openCatalogue(file: string): Catalogue {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return {
+    db,
+    images: createImagesRepository(db),
+    folders: createFoldersRepository(db),
+    paths: createPathsRepository(db),
+    jobs: createJobsRepository(db),
+    failures: createFailuresRepository(db),
+    transaction: (fn) => db.transaction(fn)(),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}

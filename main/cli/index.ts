@@ -1,0 +1,70 @@
+/** The `simila` command line (bin/simila.js loads this through tsx). */
+import { Command, InvalidArgumentError } from 'commander';
+import { appVersion } from '../app/version';
+import { runImportCommand } from './commands/importCommand';
+import { runInfoCommand } from './commands/infoCommand';
+import { runListCommand } from './commands/listCommand';
+import { runServeCommand } from './commands/serveCommand';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('simila')
+    .description('Search specialist image archives by example.')
+    .version(appVersion());
+  const homeOption = ['--home <dir>', 'data home folder (default: $SIMILA_HOME or the OS app-data folder)'] as const;
+
+  program
+    .command('import')
+    .description('import a folder of images into the catalogue')
+    .argument('<folder>', 'folder to scan recursively')
+    .option('--json', 'print a JSON summary on stdout')
+    .option(...homeOption)
+    .option('--concurrency <n>', 'files processed at once', positiveInt)
+    .action(async (folder: string, opts: { json?: boolean; home?: string; concurrency?: number }) => {
+      process.exitCode = await runImportCommand(folder, opts);
+    });
+
+  program
+    .command('list')
+    .description('list catalogued images')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .option('--limit <n>', 'how many images', positiveInt, 100)
+    .action(async (opts: { json?: boolean; home?: string; limit: number }) => {
+      process.exitCode = await runListCommand(opts);
+    });
+
+  program
+    .command('info')
+    .description('version, data home and image count')
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .action(async (opts: { json?: boolean; home?: string }) => {
+      process.exitCode = await runInfoCommand(opts);
+    });
+
+  program
+    .command('serve')
+    .description('run the app in browser mode on 127.0.0.1')
+    .option(...homeOption)
+    .option('--port <n>', 'port (default: a free one)', port)
+    .option('--no-open', 'do not open a browser')
+    .action(async (opts: { home?: string; port?: number; open: boolean }) => {
+      process.exitCode = await runServeCommand(opts);
+    });
+
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,82 @@
+/** The 'import' job kind: runs importFolder for a folder and reports counts and library changes. */
+import type { Catalogue } from '../catalogue/catalogue';
+import type { JobRunner } from '../jobs/jobQueue';
+import type { DecoderRegistry } from './decoders/registry';
+import type { DecodeLimits } from './decoders/types';
+import { importFolder, type ImportCounts, type ImportSummary } from './importer';
+
+export const IMPORT_JOB_KIND = 'import';
+
+export interface ImportJobParams {
+  root: string;
+}
+
+export function isImportJobParams(value: unknown): value is ImportJobParams {
+  return !!value && typeof value === 'object' && typeof (value as { root?: unknown }).root === 'string';
+}
+
+export interface ImportJobOptions {
+  catalogue: Catalogue;
+  registry: DecoderRegistry;
+  thumbnailsDir: string;
+  limits?: Partial<DecodeLimits>;
+  concurrency?: number;
+  /** New images appeared (batched about once a second, and once at the end). */
+  onLibraryChanged?: (change: { added: number; folderIds: number[] }) => void;
+  libraryChangeIntervalMs?: number;
+}
+
+function jobCounts(c: Readonly<ImportCounts>) {
+  // Duplicates and moved files were catalogued without decoding: count them with the skipped ones.
+  return { total: c.total, done: c.done, imported: c.imported, skipped: c.skipped + c.duplicates + c.moved, failed: c.failed };
+}
+
+export function summaryRecord(s: ImportSummary): Record<string, unknown> {
+  return {
+    imported: s.imported,
+    skipped: s.skipped,
+    failed: s.failed,
+    duplicates: s.duplicates,
+    moved: s.moved,
+    removed: s.removed,
+    failed_by_reason: s.failedByReason,
+    seconds: Math.round(s.seconds * 1000) / 1000,
+    cancelled: s.cancelled,
+  };
+}
+
+export function createImportRunner(options: ImportJobOptions): JobRunner {
+  const interval = options.libraryChangeIntervalMs ?? 1000;
+  return async ({ jobId, params, signal, report }) => {
+    if (!isImportJobParams(params)) throw new Error('The import job has no folder to import.');
+    let added = 0;
+    const folders = new Set<number>();
+    let lastFlush = performance.now();
+    const flush = () => {
+      if (added > 0) options.onLibraryChanged?.({ added, folderIds: [...folders] });
+      added = 0;
+      folders.clear();
+      lastFlush = performance.now();
+    };
+    const summary = await importFolder({
+      root: params.root,
+      jobId,
+      catalogue: options.catalogue,
+      registry: options.registry,
+      thumbnailsDir: options.thumbnailsDir,
+      limits: options.limits,
+      concurrency: options.concurrency,
+      signal,
+      onProgress: (counts) => report(jobCounts(counts)),
+      onImported: (folderId) => {
+        added++;
+        folders.add(folderId);
+        if (performance.now() - lastFlush >= interval) flush();
+      },
+    });
+    flush();
+    const s = summary;
+    const message = `${s.imported} imported, ${s.skipped} unchanged, ${s.duplicates} duplicates, ${s.failed} failed`;
+    return { summary: summaryRecord(s), counts: jobCounts(s), message, cancelled: s.cancelled };
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * Imports one folder into the catalogue: streamed walk -> skip unchanged paths (size + mtime, not
+ * read) -> read + sha256 -> known content just gains the path -> sniff -> decoder -> thumbnail ->
+ * catalogue rows. A bad file is recorded with a reason code and a sentence; the import goes on.
+ * Idempotent: running it again (also after a crash) catalogues every file exactly once.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { DecoderRegistry } from './decoders/registry';
+import { DEFAULT_LIMITS, type DecodeLimits, type FailureCode } from './decoders/types';
+import { countFiles, scanFolder, type ScannedFile } from './scanner';
+import { sniff } from './sniff';
+import { thumbnailPath, writeFileAtomic } from './thumbnails';
+
+export interface ImportCounts {
+  /** Files the walk will yield; null until the counting pass has finished. */
+  total: number | null;
+  done: number;
+  imported: number;
+  skipped: number;
+  failed: number;
+  /** Files whose content was already catalogued under another path. */
+  duplicates: number;
+  /** Known content found at a new path whose old path under this folder is gone. */
+  moved: number;
+  /** Catalogued paths under this folder that no longer exist. */
+  removed: number;
+}
+
+export interface ImportSummary extends ImportCounts {
+  failedByReason: Record<string, number>;
+  cancelled: boolean;
+  seconds: number;
+}
+
+export interface ImportOptions {
+  root: string;
+  jobId: number;
+  catalogue: Catalogue;
+  registry: DecoderRegistry;
+  thumbnailsDir: string;
+  limits?: Partial<DecodeLimits>;
+  /** Files processed at once; sharp decodes on libuv threads, so this bounds memory and threads. */
+  concurrency?: number;
+  /** Files larger than this are refused without reading them. */
+  maxFileBytes?: number;
+  signal?: AbortSignal;
+  /** Called after every file (callers throttle). */
+  onProgress?: (counts: Readonly<ImportCounts>) => void;
+  /** Called when new content was catalogued in a folder. */
+  onImported?: (folderId: number) => void;
+}
+
+type Outcome = 'imported' | 'skipped' | 'duplicate' | 'failed';
+type Failure = { code: FailureCode; message: string };
+/** Result of catalogueing new content, shared by files with the same hash that arrive meanwhile. */
+type ContentResult = { imageId: number } | Failure;
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+export function defaultImportConcurrency(): number {
+  return Math.max(2, Math.min(8, os.availableParallelism() * 2));
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function describeFsError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code ? `${e.code}: ${e.message}` : String(error);
+}
+
+export async function importFolder(options: ImportOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const { catalogue, registry, jobId, signal } = options;
+  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const root = path.resolve(options.root);
+  const counts: ImportCounts = { total: null, done: 0, imported: 0, skipped: 0, failed: 0, duplicates: 0, moved: 0, removed: 0 };
+  const folderIds = new Map<string, number>();
+  const inFlight = new Map<string, Promise<ContentResult>>();
+  const duplicateImages = new Set<number>();
+  let scanErrors = 0;
+
+  const folderIdFor = (dir: string): number => {
+    let id = folderIds.get(dir);
+    if (id === undefined) {
+      id = catalogue.folders.ensure(dir);
+      folderIds.set(dir, id);
+    }
+    return id;
+  };
+  const fail = (file: string, failure: Failure): 'failed' => {
+    catalogue.failures.record(jobId, file, failure.code, failure.message);
+    // A path whose content turned bad no longer shows the old image.
+    catalogue.paths.remove(file);
+    return 'failed';
+  };
+
+  /** Decodes new content and catalogues it with its first path. */
+  const catalogueContent = async (file: ScannedFile, bytes: Buffer, hash: string, folderId: number): Promise<ContentResult> => {
+    const sniffed = sniff(bytes.subarray(0, 512));
+    if (!sniffed) return { code: 'unsupported_format', message: 'The content is not an image format Simila recognises (checked by its first bytes, not its name).' };
+    const decoder = registry.find(sniffed);
+    if (!decoder) return { code: 'unsupported_format', message: `The file is ${sniffed.format.toUpperCase()}, which this version of Simila cannot decode yet.` };
+    let result;
+    try {
+      result = await decoder.decode({ path: file.path, bytes, sniffed }, limits);
+    } catch (error) {
+      result = { ok: false as const, code: 'decode_error', message: `The ${decoder.name} decoder failed: ${String(error)}` };
+    }
+    if (!result.ok) return { code: result.code, message: result.message };
+    try {
+      await writeFileAtomic(thumbnailPath(options.thumbnailsDir, hash), result.image.thumbnail);
+    } catch (error) {
+      return { code: 'write_error', message: `The thumbnail could not be written: ${describeFsError(error)}` };
+    }
+    const { width, height, format, meta } = result.image;
+    const imageId = catalogue.transaction(() => {
+      const id = catalogue.images.insert({ hash, width, height, format, byteSize: bytes.length, meta });
+      catalogue.paths.upsert({ path: file.path, imageId: id, folderId, size: file.size, mtimeMs: file.mtimeMs, seenByJob: jobId });
+      return id;
+    });
+    return { imageId };
+  };
+
+  const processFile = async (file: ScannedFile): Promise<Outcome> => {
+    const folderId = folderIdFor(path.dirname(file.path));
+    const existing = catalogue.paths.find(file.path);
+    if (existing && existing.size === file.size && existing.mtimeMs === file.mtimeMs) {
+      catalogue.paths.markSeen(file.path, jobId);
+      return 'skipped';
+    }
+    if (file.size === 0) return fail(file.path, { code: 'empty_file', message: 'The file is empty (0 bytes).' });
+    if (file.size > maxFileBytes) {
+      return fail(file.path, { code: 'too_large', message: `The file is ${file.size} bytes, more than the ${maxFileBytes}-byte limit.` });
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file.path);
+    } catch (error) {
+      return fail(file.path, { code: 'read_error', message: `The file could not be read: ${describeFsError(error)}` });
+    }
+    if (bytes.length === 0) return fail(file.path, { code: 'empty_file', message: 'The file is empty (0 bytes).' });
+    const hash = sha256(bytes);
+
+    const addPath = (imageId: number): Outcome => {
+      catalogue.paths.upsert({ path: file.path, imageId, folderId, size: file.size, mtimeMs: file.mtimeMs, seenByJob: jobId });
+      catalogue.failures.clear(jobId, file.path);
+      if (existing?.imageId === imageId) return 'skipped'; // touched, same content
+      duplicateImages.add(imageId);
+      return 'duplicate';
+    };
+    const known = catalogue.images.findByHash(hash);
+    if (known) return addPath(known.id);
+    const pending = inFlight.get(hash);
+    if (pending) {
+      const result = await pending;
+      return 'imageId' in result ? addPath(result.imageId) : fail(file.path, result);
+    }
+    const work = catalogueContent(file, bytes, hash, folderId);
+    inFlight.set(hash, work);
+    try {
+      const result = await work;
+      if (!('imageId' in result)) return fail(file.path, result);
+      catalogue.failures.clear(jobId, file.path);
+      options.onImported?.(folderId);
+      return 'imported';
+    } finally {
+      inFlight.delete(hash);
+    }
+  };
+
+  const files = scanFolder(root, {
+    signal,
+    onError: (p, error) => {
+      scanErrors++;
+      counts.failed++;
+      catalogue.failures.record(jobId, p, 'read_error', `The entry could not be read: ${describeFsError(error)}`);
+    },
+  });
+  const counting = countFiles(root, signal).then(
+    (n) => {
+      counts.total = n;
+    },
+    () => undefined,
+  );
+
+  const worker = async () => {
+    for (;;) {
+      if (signal?.aborted) return;
+      const next = await files.next();
+      if (next.done) return;
+      let outcome: Outcome;
+      try {
+        outcome = await processFile(next.value);
+      } catch (error) {
+        // Catalogue or file-system surprises for one file must not end the job.
+        outcome = fail(next.value.path, { code: 'internal', message: `Unexpected error: ${String(error)}` });
+      }
+      counts.done++;
+      if (outcome === 'imported') counts.imported++;
+      else if (outcome === 'skipped') counts.skipped++;
+      else if (outcome === 'duplicate') counts.duplicates++;
+      else counts.failed++;
+      if (counts.total !== null && counts.done > counts.total) counts.total = counts.done;
+      options.onProgress?.(counts);
+    }
+  };
+  const concurrency = Math.max(1, options.concurrency ?? defaultImportConcurrency());
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await counting;
+
+  const cancelled = signal?.aborted ?? false;
+  if (!cancelled && scanErrors === 0) {
+    // Only a complete walk can tell which catalogued paths are gone.
+    const prefix = root.endsWith(path.sep) ? root : root + path.sep;
+    catalogue.transaction(() => {
+      const goneImages = catalogue.paths.imageIdsNotSeenUnder(prefix, jobId);
+      counts.removed = catalogue.paths.removeNotSeenUnder(prefix, jobId);
+      for (const id of goneImages) if (duplicateImages.has(id)) counts.moved++;
+    });
+    counts.duplicates -= counts.moved;
+  }
+  if (!cancelled) counts.total = counts.done;
+  options.onProgress?.(counts);
+  return {
+    ...counts,
+    failedByReason: catalogue.failures.countByCode(jobId),
+    cancelled,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
