@@ -183,3 +183,12 @@ export function isChannelName(name: string): name is ChannelName {
 export function isEventName(name: string): name is EventName {
   return Object.prototype.hasOwnProperty.call(events, name);
 }
+
+/**
+ * What the Electron preload exposes to the renderer as `window.simila` (through contextBridge): the
+ * whole surface, nothing more. Results and events are the same values the WebSocket frames carry.
+ */
+export interface PreloadFacade {
+  call(channel: string, payload: unknown): Promise<RpcResult<unknown>>;
+  onEvent(listener: (event: string, payload: unknown) => void): () => void;
+}
