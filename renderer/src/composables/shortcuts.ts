@@ -1,0 +1,158 @@
+/**
+ * THE table of keyboard shortcuts and mouse gestures. The key dispatcher matches events against it and
+ * the `?` overlay is generated from it, so the overlay lists exactly what the handlers do. Handlers are
+ * typed as a record over the ids of a scope, so a shortcut without a handler does not compile.
+ */
+
+export type ShortcutScope = 'global' | 'grid' | 'viewer' | 'folders' | 'help';
+
+export interface ShortcutDef {
+  readonly id: string;
+  readonly scope: ShortcutScope;
+  /** Key chords such as 'Mod+A', 'Shift+ArrowDown', '?'. `Mod` is Ctrl, or Cmd on macOS. */
+  readonly keys: readonly string[];
+  readonly description: string;
+}
+
+export interface GestureDef {
+  readonly scope: ShortcutScope;
+  readonly gesture: string;
+  readonly description: string;
+}
+
+export const shortcuts = [
+  { id: 'help.toggle', scope: 'global', keys: ['?'], description: 'Show or hide this list of shortcuts' },
+
+  { id: 'grid.left', scope: 'grid', keys: ['ArrowLeft'], description: 'Focus the previous image' },
+  { id: 'grid.right', scope: 'grid', keys: ['ArrowRight'], description: 'Focus the next image' },
+  { id: 'grid.up', scope: 'grid', keys: ['ArrowUp'], description: 'Focus the image above' },
+  { id: 'grid.down', scope: 'grid', keys: ['ArrowDown'], description: 'Focus the image below' },
+  {
+    id: 'grid.extend',
+    scope: 'grid',
+    keys: ['Shift+ArrowLeft', 'Shift+ArrowRight', 'Shift+ArrowUp', 'Shift+ArrowDown'],
+    description: 'Move the focus and extend the selection',
+  },
+  { id: 'grid.home', scope: 'grid', keys: ['Home'], description: 'Focus the first image' },
+  { id: 'grid.end', scope: 'grid', keys: ['End'], description: 'Focus the last image' },
+  { id: 'grid.pageUp', scope: 'grid', keys: ['PageUp'], description: 'Move the focus one page up' },
+  { id: 'grid.pageDown', scope: 'grid', keys: ['PageDown'], description: 'Move the focus one page down' },
+  { id: 'grid.open', scope: 'grid', keys: ['Enter', ' '], description: 'Open the focused image in the viewer' },
+  { id: 'grid.toggle', scope: 'grid', keys: ['Mod+ '], description: 'Add or remove the focused image from the selection' },
+  { id: 'grid.selectAll', scope: 'grid', keys: ['Mod+A'], description: 'Select all images (in the current folder filter)' },
+  { id: 'grid.clear', scope: 'grid', keys: ['Escape'], description: 'Clear the selection' },
+
+  { id: 'viewer.close', scope: 'viewer', keys: ['Escape'], description: 'Close the viewer' },
+  { id: 'viewer.previous', scope: 'viewer', keys: ['ArrowLeft'], description: 'Previous image' },
+  { id: 'viewer.next', scope: 'viewer', keys: ['ArrowRight'], description: 'Next image' },
+  { id: 'viewer.zoomIn', scope: 'viewer', keys: ['+', '='], description: 'Zoom in' },
+  { id: 'viewer.zoomOut', scope: 'viewer', keys: ['-'], description: 'Zoom out' },
+  { id: 'viewer.fit', scope: 'viewer', keys: ['0', 'F'], description: 'Fit the image to the window' },
+  { id: 'viewer.actual', scope: 'viewer', keys: ['1'], description: 'Actual pixels (1:1)' },
+
+  { id: 'folders.close', scope: 'folders', keys: ['Escape'], description: 'Close the folder browser' },
+  { id: 'folders.up', scope: 'folders', keys: ['Backspace', 'Alt+ArrowUp'], description: 'Go to the parent folder' },
+
+  { id: 'help.close', scope: 'help', keys: ['Escape'], description: 'Close this list' },
+] as const satisfies readonly ShortcutDef[];
+
+export const gestures: readonly GestureDef[] = [
+  { scope: 'grid', gesture: 'Click', description: 'Select one image' },
+  { scope: 'grid', gesture: 'Mod+Click', description: 'Add or remove an image from the selection' },
+  { scope: 'grid', gesture: 'Shift+Click', description: 'Select the range from the last clicked image' },
+  { scope: 'grid', gesture: 'Double-click', description: 'Open the image in the viewer' },
+  { scope: 'viewer', gesture: 'Wheel', description: 'Zoom around the pointer' },
+  { scope: 'viewer', gesture: 'Drag', description: 'Pan the image' },
+  { scope: 'viewer', gesture: 'Double-click', description: 'Toggle fit / actual pixels' },
+];
+
+export type Shortcut = (typeof shortcuts)[number];
+export type ShortcutId = Shortcut['id'];
+export type ShortcutIdOf<S extends ShortcutScope> = Extract<Shortcut, { scope: S }>['id'];
+
+export const scopeTitles: Record<ShortcutScope, string> = {
+  global: 'Everywhere',
+  grid: 'Library grid',
+  viewer: 'Image viewer',
+  folders: 'Folder browser',
+  help: 'This list',
+};
+
+/** The parts of a KeyboardEvent that matching needs (so tests can pass plain objects). */
+export interface KeyInput {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey: boolean;
+  altKey: boolean;
+}
+
+interface Chord {
+  key: string;
+  mod: boolean;
+  shift: boolean;
+  alt: boolean;
+}
+
+export function parseChord(chord: string): Chord {
+  // The key is what follows the last '+' separator; '+' itself and ' ' are keys too ('Mod+ ', '+').
+  const parts = chord.length > 1 ? chord.split(/\+(?=.)/) : [chord];
+  const key = parts.pop() ?? chord;
+  const mods = new Set(parts.map((p) => p.toLowerCase()));
+  return { key, mod: mods.has('mod'), shift: mods.has('shift'), alt: mods.has('alt') };
+}
+
+/** Printable non-letter keys already carry Shift in the character itself ('?', '+'): ignore Shift there. */
+function shiftMatters(key: string): boolean {
+  return key.length > 1 || /[a-z]/i.test(key);
+}
+
+export function chordMatches(chord: Chord, input: KeyInput): boolean {
+  const key = input.key.length === 1 ? input.key.toLowerCase() : input.key;
+  const wanted = chord.key.length === 1 ? chord.key.toLowerCase() : chord.key;
+  if (key !== wanted) return false;
+  if (chord.mod !== (input.ctrlKey || input.metaKey)) return false;
+  if (chord.alt !== input.altKey) return false;
+  if (shiftMatters(chord.key) && chord.shift !== input.shiftKey) return false;
+  return true;
+}
+
+const parsed = shortcuts.map((s) => ({ def: s, chords: s.keys.map(parseChord) }));
+
+/** The shortcut of `scope` that the key input triggers, if any. */
+export function matchShortcut(scope: ShortcutScope, input: KeyInput): ShortcutId | null {
+  for (const { def, chords } of parsed) {
+    if (def.scope === scope && chords.some((c) => chordMatches(c, input))) return def.id;
+  }
+  return null;
+}
+
+const keyNames: Record<string, string> = {
+  ArrowLeft: '←',
+  ArrowRight: '→',
+  ArrowUp: '↑',
+  ArrowDown: '↓',
+  ' ': 'Space',
+  Escape: 'Esc',
+  PageUp: 'PgUp',
+  PageDown: 'PgDn',
+  Backspace: '⌫',
+};
+
+/** Human label of a chord, e.g. 'Ctrl+A' (or '⌘A' on macOS). */
+export function formatChord(chord: string, mac: boolean): string {
+  const { key, mod, shift, alt } = parseChord(chord);
+  const name = keyNames[key] ?? (key.length === 1 ? key.toUpperCase() : key);
+  const mods = [mod ? (mac ? '⌘' : 'Ctrl') : '', alt ? (mac ? '⌥' : 'Alt') : '', shift ? (mac ? '⇧' : 'Shift') : ''];
+  const active = mods.filter(Boolean);
+  if (active.length === 0) return name;
+  return mac ? active.join('') + name : [...active, name].join('+');
+}
+
+export function formatGesture(gesture: string, mac: boolean): string {
+  return gesture.replace('Mod+', mac ? '⌘' : 'Ctrl+');
+}
+
+export function isMacPlatform(): boolean {
+  return typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+}
