@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openCatalogue, type Catalogue } from '../../main/catalogue/catalogue';
+
+let catalogue: Catalogue;
+beforeEach(() => {
+  catalogue = openCatalogue(':memory:');
+});
+afterEach(() => catalogue.close());
+
+function addImage(hash: string, paths: { path: string; folder: string }[]): number {
+  const id = catalogue.images.insert({ hash, width: 10, height: 20, format: 'png', byteSize: 99, meta: { space: 'srgb' } });
+  for (const p of paths) {
+    catalogue.paths.upsert({ path: p.path, imageId: id, folderId: catalogue.folders.ensure(p.folder), size: 99, mtimeMs: 5, seenByJob: null });
+  }
+  return id;
+}
+
+describe('images, paths and folders', () => {
+  it('finds images by hash and keeps their meta', () => {
+    const id = addImage('h1', [{ path: '/a/1.png', folder: '/a' }]);
+    expect(catalogue.images.findByHash('h1')).toMatchObject({ id, meta: { space: 'srgb' } });
+    expect(catalogue.images.findByHash('nope')).toBeUndefined();
+    expect(() => catalogue.images.insert({ hash: 'h1', width: 1, height: 1, format: 'png', byteSize: 1, meta: {} })).toThrow();
+  });
+
+  it('pages visible images, optionally by folder, with one row per image even with several paths', () => {
+    const a = addImage('h1', [
+      { path: '/a/1.png', folder: '/a' },
+      { path: '/b/1-copy.png', folder: '/b' },
+    ]);
+    const b = addImage('h2', [{ path: '/b/2.png', folder: '/b' }]);
+    addImage('orphan', []); // no path left: not shown
+    expect(catalogue.images.countVisible()).toBe(2);
+    expect(catalogue.images.page(0, 10).map((i) => [i.id, i.path])).toEqual([
+      [a, '/a/1.png'],
+      [b, '/b/2.png'],
+    ]);
+    const folderB = catalogue.folders.ensure('/b');
+    expect(catalogue.images.countVisible(folderB)).toBe(2);
+    expect(catalogue.images.page(0, 10, folderB).map((i) => i.path)).toEqual(['/b/1-copy.png', '/b/2.png']);
+    expect(catalogue.images.page(1, 1).map((i) => i.id)).toEqual([b]);
+    expect(catalogue.folders.listWithCounts()).toEqual([
+      { id: catalogue.folders.ensure('/a'), path: '/a', imageCount: 1 },
+      { id: folderB, path: '/b', imageCount: 2 },
+    ]);
+  });
+
+  it('drops only the unseen paths under a prefix, even when paths contain LIKE wildcards', () => {
+    const id = addImage('h1', [
+      { path: '/r%/seen.png', folder: '/r%' },
+      { path: '/r%/gone.png', folder: '/r%' },
+      { path: '/rX/other.png', folder: '/rX' },
+    ]);
+    catalogue.paths.markSeen('/r%/seen.png', 7);
+    expect(catalogue.paths.imageIdsNotSeenUnder('/r%/', 7)).toEqual([id]);
+    expect(catalogue.paths.removeNotSeenUnder('/r%/', 7)).toBe(1);
+    expect(catalogue.paths.listForImage(id).map((p) => p.path)).toEqual(['/r%/seen.png', '/rX/other.png']);
+  });
+});
+
+describe('jobs and failures', () => {
+  it('tracks job state, times and interrupted jobs', () => {
+    const a = catalogue.jobs.create('import', '/x', { root: '/x' });
+    const b = catalogue.jobs.create('import', '/y', { root: '/y' });
+    catalogue.jobs.setState(a, 'running');
+    expect(catalogue.jobs.get(a)).toMatchObject({ state: 'running', finishedAt: null });
+    expect(catalogue.jobs.get(a)?.startedAt).toBeTruthy();
+    expect(catalogue.jobs.listInterrupted().map((j) => j.id)).toEqual([a, b]);
+    catalogue.jobs.setState(a, 'failed', 'disk gone');
+    expect(catalogue.jobs.get(a)).toMatchObject({ state: 'failed', error: 'disk gone' });
+    expect(catalogue.jobs.get(a)?.finishedAt).toBeTruthy();
+    catalogue.jobs.saveProgress(b, { counts: { done: 3 } });
+    expect(catalogue.jobs.get(b)?.progress).toEqual({ counts: { done: 3 } });
+    expect(catalogue.jobs.listRecent(1).map((j) => j.id)).toEqual([b]);
+  });
+
+  it('records one failure per job and path, counted by reason', () => {
+    const job = catalogue.jobs.create('import', '/x', {});
+    catalogue.failures.record(job, '/x/a', 'decode_error', 'first');
+    catalogue.failures.record(job, '/x/a', 'truncated', 'second');
+    catalogue.failures.record(job, '/x/b', 'truncated', 'third');
+    catalogue.failures.record(job, '/x/c', 'empty_file', 'fourth');
+    expect(catalogue.failures.countByCode(job)).toEqual({ empty_file: 1, truncated: 2 });
+    catalogue.failures.clear(job, '/x/c');
+    expect(catalogue.failures.listForJob(job, 10).map((f) => f.message)).toEqual(['second', 'third']);
+    expect(catalogue.failures.listForJob(job, 1)).toHaveLength(1);
+  });
+});
