@@ -12,7 +12,7 @@ export function ensureFragments(dataSet: DataSet, element: Element): boolean {
   try {
     const stream = new dicomParser.ByteStream(dicomParser.littleEndianByteArrayParser, dataSet.byteArray, element.dataOffset);
     dicomParser.findEndOfEncapsulatedElement(stream, element, []);
-    return element.encapsulatedPixelData === true;
+    return Boolean((element as { encapsulatedPixelData?: boolean }).encapsulatedPixelData); // set by the call above
   } catch {
     return false;
   }
