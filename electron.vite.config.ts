@@ -1,0 +1,44 @@
+/**
+ * electron-vite build of the three parts, kept apart: main (Node, ESM), preload (sandboxed, so
+ * CommonJS in one file), renderer (the same Vite config the browser mode builds with).
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'electron-vite';
+import rendererConfig from './renderer/vite.config';
+
+const fromRoot = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+
+// Native and optional modules load from node_modules at run time (unpacked from asar when packaged).
+const nativeModules = ['better-sqlite3', 'hnswlib-node', 'sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: fromRoot('out/main'),
+      externalizeDeps: true,
+      sourcemap: true,
+      rollupOptions: {
+        input: { index: fromRoot('main/electron/main.ts') },
+        external: nativeModules,
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: fromRoot('out/preload'),
+      externalizeDeps: true,
+      rollupOptions: {
+        input: { index: fromRoot('main/electron/preload.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    ...rendererConfig,
+    build: {
+      ...rendererConfig.build,
+      outDir: fromRoot('out/renderer'),
+      rollupOptions: { input: { index: fromRoot('renderer/index.html') } },
+    },
+  },
+});
