@@ -5,6 +5,7 @@ import { decodeJpegBaseline, UnsupportedPrecisionError } from './codecs/jpegBase
 import { decodeJpegLossless } from './codecs/jpegLossless';
 import { decodeJpegLs } from './codecs/jpegLs';
 import { decodeRle } from './codecs/rle';
+import { codestreamSize } from './codecs/codestreamSize';
 import { CodecError, type DecodedSamples, type FrameGeometry } from './codecs/samples';
 import type { DataSet, Element, Fragment } from './dicomParserModule';
 import { joinFragments } from './encapsulated';
@@ -63,8 +64,15 @@ export async function decodeFrameSamples(source: FrameSource, index: number): Pr
   }
   const fragments = source.fragments?.[index];
   if (!fragments) return dicomError('dicom_truncated', `The pixel data holds no fragments for frame ${index + 1}.`);
+  const encoded = joinFragments(source.dataSet.byteArray, fragments);
+  const family = source.encoding === 'jpeg2000' || source.encoding === 'htj2k' ? 'j2k' : source.encoding === 'rle' || source.encoding === 'deflatedFrames' ? undefined : 'jpeg';
+  const declared = family ? codestreamSize(encoded, family) : undefined;
+  // A codestream may not declare (much) more than the header: that is how decompression bombs look.
+  if (declared && declared.width * declared.height > 4 * geom.rows * geom.columns) {
+    return dicomError('dicom_too_large', `The compressed frame declares ${declared.width} x ${declared.height} pixels, the header ${geom.columns} x ${geom.rows}.`);
+  }
   try {
-    return await decodeEncoded(source.encoding, joinFragments(source.dataSet.byteArray, fragments), geom);
+    return await decodeEncoded(source.encoding, encoded, geom);
   } catch (e) {
     if (e instanceof UnsupportedPrecisionError) return dicomError('dicom_unsupported_syntax', e.message);
     if (e instanceof RangeError && /maxOutputLength|larger than/i.test(e.message)) {

@@ -67,9 +67,12 @@ export function readNativeFrame(source: NativeFrameSource, geom: FrameGeometry, 
   let bytes = byteArray.subarray(element.dataOffset + start, element.dataOffset + start + frameBytes);
   const width = geom.bitsAllocated / 8;
   if (source.bigEndian) {
-    // 8-bit data stored as OW is word-swapped in big endian.
     if (width > 1) bytes = swapBytes(bytes, width);
-    else if (element.vr === 'OW') bytes = swapBytes(bytes, 2);
+    else if (element.vr === 'OW') {
+      // 8-bit data stored as OW is word-swapped in big endian; an odd frame ends in the pad byte.
+      const evenEnd = Math.min(element.dataOffset + start + frameBytes + (frameBytes % 2), byteArray.length);
+      bytes = swapBytes(byteArray.subarray(element.dataOffset + start, evenEnd), 2).subarray(0, frameBytes);
+    }
   }
   let samples = bytesToSamples(bytes, geom.bitsAllocated, false);
   if (geom.photometric === 'YBR_FULL_422' || geom.photometric === 'YBR_PARTIAL_422') {
