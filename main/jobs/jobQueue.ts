@@ -185,15 +185,20 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   };
 
   const pump = () => {
-    if (running || closed) return;
-    running = (async () => {
+    if (running || closed || pending.length === 0) return;
+    const loop = async () => {
+      // Yield first, so `running` is set before the loop can finish and clear it.
+      await Promise.resolve();
       while (!closed) {
         const next = pending.shift();
         if (next === undefined) break;
         await runOne(next);
       }
+    };
+    running = loop().finally(() => {
       running = null;
-    })();
+      if (pending.length > 0) pump();
+    });
   };
 
   return {
