@@ -4,7 +4,7 @@
  * so decoding keeps the event loop free. `failOn: 'error'` makes truncated files fail instead of
  * decoding grey; `limitInputPixels` refuses decompression bombs before their pixels are allocated.
  */
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import type { Sniffed, SniffedFormat } from '../sniff';
 import type { DecodeFailure, DecodeLimits, Decoder, DecodeResult, FailureCode, RenditionInput } from './types';
 
@@ -45,7 +45,7 @@ export function createSharpDecoder(): Decoder {
       return FORMATS.has(sniffed.format);
     },
     async decode({ bytes, sniffed }, limits): Promise<DecodeResult> {
-      let meta: sharp.Metadata;
+      let meta: Metadata;
       try {
         meta = await sharpInput(bytes, limits).metadata();
       } catch (error) {
