@@ -96,15 +96,11 @@ export function createKeyboardDispatcher(baseScope: ShortcutScope = 'grid'): Key
 
 export const keyboardKey: InjectionKey<KeyboardDispatcher> = Symbol('simila.keyboard');
 
-/** The window's dispatcher (provided by App); a private one when a component is mounted alone in a test. */
+/** The window's dispatcher, provided by App (a component cannot inject what it provides itself). */
 export function useKeyboard(): KeyboardDispatcher {
-  return inject(keyboardKey, null) ?? fallback();
-}
-
-let fallbackDispatcher: KeyboardDispatcher | null = null;
-function fallback(): KeyboardDispatcher {
-  fallbackDispatcher ??= createKeyboardDispatcher();
-  return fallbackDispatcher;
+  const keyboard = inject(keyboardKey, null);
+  if (!keyboard) throw new Error('Keyboard dispatcher missing: App provides it.');
+  return keyboard;
 }
 
 /** Registers handlers for the lifetime of the calling component. */

@@ -65,7 +65,8 @@ export function zoomBy(view: View, factor: number, cx: number, cy: number, image
 
 /** Zoom factor for a wheel event: smooth for touchpads (small deltas), one step per mouse notch. */
 export function wheelFactor(deltaY: number, deltaMode = 0): number {
-  const pixels = deltaMode === 1 ? deltaY * 16 : deltaMode === 2 ? deltaY * 400 : deltaY;
+  // Line mode (Firefox) reports 3 lines per notch; page mode one page.
+  const pixels = deltaMode === 1 ? (deltaY * 100) / 3 : deltaMode === 2 ? deltaY * 100 : deltaY;
   const clamped = Math.max(-100, Math.min(100, pixels));
   return Math.pow(ZOOM_STEP, -clamped / 100);
 }

@@ -1,0 +1,112 @@
+/**
+ * An in-memory SimilaClient for component tests: a library of `count` images, a small folder tree
+ * behind opaque handles, and recorded calls. Events can be emitted by the test.
+ */
+import type { ChannelName, EventName, EventOf, FolderEntry, ImageSummary, RequestOf, ResponseOf } from '@shared/rpc/contract';
+import { RpcCallError } from '../../renderer/src/rpc/types';
+import type { SimilaClient } from '../../renderer/src/rpc/types';
+
+export interface FakeClient extends SimilaClient {
+  calls: Array<{ channel: ChannelName; request: unknown }>;
+  callsTo(channel: ChannelName): unknown[];
+  emit<E extends EventName>(event: E, payload: EventOf<E>): void;
+  setCount(count: number): void;
+  override<C extends ChannelName>(channel: C, handler: (request: RequestOf<C>) => Promise<ResponseOf<C>>): void;
+}
+
+export function summary(index: number): ImageSummary {
+  // Ids differ from positions so tests catch index/id mix-ups.
+  return { id: 1000 + index * 7, name: `img_${index}.jpg`, folderId: index % 2, width: 640, height: 480, format: 'jpeg' };
+}
+
+const tree: Record<string, { folder: FolderEntry; parent: string | null; children: string[] }> = {
+  'h-root': { folder: { handle: 'h-root', name: 'data', display: '/data' }, parent: null, children: ['h-cats', 'h-dogs'] },
+  'h-cats': { folder: { handle: 'h-cats', name: 'cats', display: '/data/cats' }, parent: 'h-root', children: ['h-tabby'] },
+  'h-tabby': { folder: { handle: 'h-tabby', name: 'tabby', display: '/data/cats/tabby' }, parent: 'h-cats', children: [] },
+  'h-dogs': { folder: { handle: 'h-dogs', name: 'dogs', display: '/data/dogs' }, parent: 'h-root', children: [] },
+};
+
+export function createFakeClient(options: { count?: number; mode?: 'electron' | 'browser' } = {}): FakeClient {
+  let count = options.count ?? 100;
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const calls: FakeClient['calls'] = [];
+
+  const handlers: { [C in ChannelName]?: (request: RequestOf<C>) => Promise<ResponseOf<C>> } = {
+    'app.info': async () => ({ version: '0.1.0', mode: options.mode ?? 'browser', home: '/home', imageCount: count, backend: null }),
+    'library.folders': async () => [
+      { id: 0, path: '/data/even', imageCount: Math.ceil(count / 2) },
+      { id: 1, path: '/data/odd', imageCount: Math.floor(count / 2) },
+    ],
+    'library.page': async ({ offset, limit }) => ({
+      total: count,
+      items: Array.from({ length: Math.max(0, Math.min(limit, count - offset)) }, (_, i) => summary(offset + i)),
+    }),
+    'library.image': async ({ id }) => {
+      const index = (id - 1000) / 7;
+      return { ...summary(index), hash: 'ab'.repeat(32), byteSize: 12_345, paths: [`/data/img_${index}.jpg`], addedAt: '2026-01-01', meta: {} };
+    },
+    'fs.roots': async () => [tree['h-root']!.folder],
+    'fs.browse': async ({ handle }) => {
+      const node = tree[handle];
+      if (!node) throw new RpcCallError('not_found', 'That folder is no longer available.');
+      return {
+        folder: node.folder,
+        parent: node.parent ? tree[node.parent]!.folder : null,
+        entries: node.children.map((c) => tree[c]!.folder),
+      };
+    },
+    'import.chooseFolder': async () => tree['h-dogs']!.folder,
+    'import.start': async () => ({ jobId: 7 }),
+    'import.failures': async () => [{ path: '/data/dogs/broken.jpg', code: 'decode_error', message: 'The file is truncated.' }],
+    'jobs.list': async () => [],
+    'jobs.cancel': async () => ({ ok: true }),
+  };
+
+  const client: FakeClient = {
+    mode: options.mode ?? 'browser',
+    calls,
+    callsTo: (channel) => calls.filter((c) => c.channel === channel).map((c) => c.request),
+    async call(channel, request) {
+      calls.push({ channel, request });
+      const handler = handlers[channel] as ((r: typeof request) => Promise<ResponseOf<typeof channel>>) | undefined;
+      if (!handler) throw new RpcCallError('unknown_channel', `No fake for ${channel}`);
+      return handler(request);
+    },
+    on(event, listener) {
+      const set = listeners.get(event) ?? new Set();
+      set.add(listener as (payload: unknown) => void);
+      listeners.set(event, set);
+      return () => set.delete(listener as (payload: unknown) => void);
+    },
+    imageUrl: (id, variant) => `fake-img://${variant}/${id}`,
+    emit(event, payload) {
+      for (const listener of listeners.get(event) ?? []) listener(payload);
+    },
+    setCount(next) {
+      count = next;
+    },
+    override(channel, handler) {
+      (handlers as Record<string, unknown>)[channel] = handler;
+    },
+  };
+  return client;
+}
+
+/** happy-dom does no layout: give elements a fixed client size. */
+export function stubLayout(width: number, height: number): () => void {
+  const proto = HTMLElement.prototype;
+  const original = {
+    clientWidth: Object.getOwnPropertyDescriptor(proto, 'clientWidth'),
+    clientHeight: Object.getOwnPropertyDescriptor(proto, 'clientHeight'),
+  };
+  Object.defineProperty(proto, 'clientWidth', { configurable: true, get: () => width });
+  Object.defineProperty(proto, 'clientHeight', { configurable: true, get: () => height });
+  return () => {
+    if (original.clientWidth) Object.defineProperty(proto, 'clientWidth', original.clientWidth);
+    if (original.clientHeight) Object.defineProperty(proto, 'clientHeight', original.clientHeight);
+  };
+}
+
+export async function settle(times = 5): Promise<void> {
+  for (let i = 0; i < times; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
