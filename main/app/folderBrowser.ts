@@ -2,19 +2,15 @@
 import { existsSync, promises as fs, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FolderEntry } from '../../shared/rpc/contract';
 import { AppError } from './errors';
 import type { FolderHandles } from './folderHandles';
+import { packageRoot } from './packageRoot';
 
-/** The repository root, found from this module (main/app -> ../..; a bundle in out/main also sits two deep). */
-export function repoRoot(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
 
 /** The data sets folder (env SIMILA_DATA, else ../shared/data beside the repository) if it exists. */
 export function dataSetsFolder(env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidate = env.SIMILA_DATA ? path.resolve(env.SIMILA_DATA) : path.resolve(repoRoot(), '..', 'shared', 'data');
+  const candidate = env.SIMILA_DATA ? path.resolve(env.SIMILA_DATA) : path.resolve(packageRoot(), '..', 'shared', 'data');
   return isDirectory(candidate) ? candidate : null;
 }
 
