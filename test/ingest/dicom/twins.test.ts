@@ -12,7 +12,9 @@ const MF = `${DP}encapsulated/multi-frame/`;
 // [reference (uncompressed little endian), twins that must decode to identical values]
 const pairs: Array<[string, string[]]> = [
   [`${TF}MR_small.dcm`, [`${TF}MR_small_RLE.dcm`, `${TF}MR_small_jp2klossless.dcm`, `${TF}MR_small_jpeg_ls_lossless.dcm`, `${TF}MR_small_bigendian.dcm`, `${TF}MR_small_expb.dcm`, `${TF}MR_small_implicit.dcm`]],
-  [`${PD}emri_small.dcm`, [`${PD}emri_small_RLE.dcm`, `${PD}emri_small_jpeg_2k_lossless.dcm`, `${PD}emri_small_jpeg_ls_lossless.dcm`, `${PD}emri_small_big_endian.dcm`]],
+  [`${PD}emri_small.dcm`, [`${PD}emri_small_RLE.dcm`, `${PD}emri_small_jpeg_2k_lossless.dcm`, `${PD}emri_small_jpeg_ls_lossless.dcm`, `${PD}emri_small_big_endian.dcm`,
+    // 8 bytes short of its sequence delimiter: every codestream is still complete.
+    `${PD}emri_small_jpeg_2k_lossless_too_short.dcm`]],
   [`${DP}CT1_UNC.explicit_little_endian.dcm`, [`${DP}CT1_UNC.explicit_big_endian.dcm`, `${DP}CT1_UNC.implicit_little_endian.dcm`, `${SF}CT1_UNC.fragmented_bot_jpeg_ls.80.dcm`, `${SF}CT1_UNC.fragmented_no_bot_jpeg_ls.80.dcm`, `${SF}CT1_UNC.not_fragmented_bot_jpeg_ls.80.dcm`, `${SF}CT1_UNC.not_fragmented_no_bot_jpeg_ls.80.dcm`]],
   [`${MF}CT0012.explicit_little_endian.dcm`, [`${MF}CT0012.fragmented_no_bot_jpeg_lossless.57.dcm`, `${MF}CT0012.fragmented_no_bot_jpeg_lossless.70.dcm`, `${MF}CT0012.fragmented_no_bot_jpeg_ls.80.dcm`, `${MF}CT0012.not_fragmented_bot_jpeg_ls.80.dcm`, `${MF}CT0012.not_fragmented_no_bot_jpeg_ls.80.dcm`, `${MF}CT0012.not_fragmented_bot_rle.dcm`, `${MF}CT0012.not_fragmented_no_bot_rle.dcm`]],
   // *_UNCR are the reversible (lossless) twins; *_UNCI were made from the lossy *_J2KI.
