@@ -42,7 +42,15 @@ export async function decodeDicom(input: Uint8Array, options: DecodeOptions = {}
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (bytes.length === 0) return dicomError('dicom_not_dicom', 'The file is empty.');
   const parsed = parseDataSet(bytes, Math.max(64 * 2 ** 20, Math.min(2 ** 31 - 1, maxPixels * 8)));
-  if (!parsed.ok) return parsed;
+  if (!parsed.ok) {
+    // A header declaring a huge image usually also fails to parse (the pixel data is not there):
+    // report the size, which is the more useful reason.
+    const partial = parsed.partial ? readPixelHeader(parsed.partial) : undefined;
+    if (partial && partial.rows * partial.columns * partial.frames > maxPixels) {
+      return dicomError('dicom_too_large', `The image declares ${partial.columns} x ${partial.rows} x ${partial.frames} frames, more than the limit of ${maxPixels} pixels.`);
+    }
+    return dicomError(parsed.code, parsed.message);
+  }
   const { dataSet, transferSyntaxUid } = parsed;
   const header = readPixelHeader(dataSet);
 

@@ -6,6 +6,9 @@ import { detectBareSyntax, hasPart10Prefix } from './sniff';
 import { DEFLATED_LE, EXPLICIT_BE, IMPLICIT_LE } from './transferSyntax';
 import { dicomError, type DicomError } from './types';
 
+/** A parse failure; `partial` holds what was read before it, for size checks. */
+export type ParseFailure = DicomError & { partial?: DataSet };
+
 export interface ParsedDataSet {
   ok: true;
   dataSet: DataSet;
@@ -51,7 +54,7 @@ function classifyParseError(e: unknown): DicomError {
   return dicomError('dicom_decode_error', `The DICOM data set could not be parsed (${text}).`);
 }
 
-export function parseDataSet(bytes: Uint8Array, maxInflatedBytes: number): ParsedDataSet | DicomError {
+export function parseDataSet(bytes: Uint8Array, maxInflatedBytes: number): ParsedDataSet | ParseFailure {
   const inflater = (byteArray: Uint8Array, position: number): Uint8Array => {
     const inflated = inflateRawSync(byteArray.subarray(position), { maxOutputLength: maxInflatedBytes });
     const full = new Uint8Array(position + inflated.length);
@@ -61,13 +64,14 @@ export function parseDataSet(bytes: Uint8Array, maxInflatedBytes: number): Parse
   };
   const options = { inflater: inflater as unknown as (arr: Uint8Array, position: number) => void };
 
-  const parseAs = (data: Uint8Array, parseSyntax?: string, reportedSyntax?: string): ParsedDataSet | DicomError => {
+  const parseAs = (data: Uint8Array, parseSyntax?: string, reportedSyntax?: string): ParsedDataSet | ParseFailure => {
     try {
       const dataSet = dicomParser.parseDicom(data, parseSyntax ? { ...options, TransferSyntaxUID: parseSyntax } : options);
       const uid = (reportedSyntax ?? dataSet.string('x00020010') ?? parseSyntax ?? '').replace(/\0/g, '').trim();
       return { ok: true, dataSet, transferSyntaxUid: uid };
     } catch (e) {
-      return classifyParseError(e);
+      const partial = e && typeof e === 'object' && 'dataSet' in e ? (e as { dataSet: DataSet }).dataSet : undefined;
+      return partial ? { ...classifyParseError(e), partial } : classifyParseError(e);
     }
   };
 
