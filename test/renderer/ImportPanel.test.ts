@@ -32,7 +32,7 @@ function mountPanel(client: FakeClient) {
   return { wrapper, keyboard };
 }
 
-const entryNames = (w: VueWrapper) => w.findAll('[data-testid="folder-entry"]').map((e) => e.text());
+const entryNames = (w: VueWrapper) => w.findAll('[data-testid="folder-entry"] .entry-name').map((e) => e.text());
 
 function progress(p: Partial<JobProgress>): JobProgress {
   return {
@@ -61,6 +61,8 @@ describe('import from the UI (browser mode)', () => {
     expect(w.find('[data-testid="folder-browser"]').exists()).toBe(true);
     expect(client.callsTo('fs.roots')).toHaveLength(1);
     expect(entryNames(w)).toEqual(['data']);
+    // Roots also show where they are; sub-folder rows are just the name.
+    expect(w.get('[data-testid="folder-entry"]').text()).toBe('data/data');
     expect(w.get('[data-testid="folder-import"]').attributes('disabled')).toBeDefined();
 
     await w.get('[data-testid="folder-entry"]').trigger('click');
@@ -71,6 +73,7 @@ describe('import from the UI (browser mode)', () => {
     await w.findAll('[data-testid="folder-entry"]')[0]!.trigger('click');
     await settle();
     expect(entryNames(w)).toEqual(['tabby']);
+    expect(w.get('[data-testid="folder-entry"]').text()).toBe('tabby');
     expect(w.find('nav[aria-label="Location"]').text()).toContain('data');
     expect(w.find('nav[aria-label="Location"]').text()).toContain('cats');
 
