@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { wasmBinaryFolder } from '../../main/ml/backend/wasmFiles';
 import { registerWasmTrainingKernels } from '../../main/ml/kernels/wasm/registerWasmTrainingKernels';
+import { seededRandom } from '../../main/ml/samplers/seededRandom';
+
+export { seededRandom };
 
 /** Test helper: wasm backend with the project kernels; the cpu backend stays available as reference. */
 export async function useWasmWithProjectKernels(): Promise<void> {
@@ -34,18 +37,6 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
     scale = Math.max(scale, Math.abs(e));
   }
   return diff / Math.max(scale, 1e-12);
-}
-
-/** Small seeded PRNG (mulberry32) so failing shapes can be reproduced. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomValues(random: () => number, size: number): Float32Array {

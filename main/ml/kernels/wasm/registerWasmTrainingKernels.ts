@@ -1,23 +1,27 @@
 import * as tf from '@tensorflow/tfjs';
+import { tileByBroadcast } from './broadcastTile';
 import { conv2dBackpropFilterByForwardConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByForwardConv } from './conv2dBackpropInput';
+import { reduceLeadingAxes } from './leadingAxesReduction';
+import { maxPoolGradByMask } from './maxPoolGrad';
 
-/** Which of the project's wasm training kernels to install (all by default). */
-export interface WasmKernelSelection {
-  conv2dBackpropFilter?: boolean;
-  conv2dBackpropInput?: boolean;
-}
+export const PROJECT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean'] as const;
+export type ProjectKernelName = (typeof PROJECT_KERNELS)[number];
 
-export type ProjectKernelName = 'Conv2DBackpropFilter' | 'Conv2DBackpropInput';
+/** Which of the project's wasm kernels to install; unnamed ones default to true. */
+export type WasmKernelSelection = Partial<Record<ProjectKernelName, boolean>>;
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+/** A project kernel: its result, or null to hand the call to the kernel wasm ships. */
+type ProjectKernel = (args: KernelArgs) => tf.TensorInfo | null;
 
 const BACKEND = 'wasm';
-/** Kernels the wasm package ships that we replaced, kept so unregistering restores them. */
-const replaced = new Map<string, tf.KernelConfig>();
+const shippedKernels = new Map<string, tf.KernelConfig>();
 const installed = new Set<ProjectKernelName>();
 
 // The kernel functions call tf ops: the engine runs them with kernelDepth > 0, so they are not
 // recorded on a gradient tape, and tf.tidy inside each kernel frees every intermediate.
-const kernels: Record<ProjectKernelName, tf.KernelFunc> = {
+const projectKernels: Record<ProjectKernelName, ProjectKernel> = {
   Conv2DBackpropFilter: ({ inputs, attrs }) => {
     const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
     return conv2dBackpropFilterByForwardConv(x, dy, attrs as unknown as tf.Conv2DBackpropFilterAttrs);
@@ -26,25 +30,48 @@ const kernels: Record<ProjectKernelName, tf.KernelFunc> = {
     const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
     return conv2dBackpropInputByForwardConv(dy, filter, attrs as unknown as tf.Conv2DBackpropInputAttrs);
   },
+  MaxPoolGrad: ({ inputs, attrs }) => {
+    const { dy, input, output } = inputs as { dy: tf.Tensor4D; input: tf.Tensor4D; output: tf.Tensor4D };
+    return maxPoolGradByMask(dy, input, output, attrs as unknown as Parameters<typeof maxPoolGradByMask>[3]);
+  },
+  Tile: ({ inputs, attrs }) => tileByBroadcast((inputs as { x: tf.Tensor }).x, (attrs as unknown as tf.TileAttrs).reps),
+  Sum: ({ inputs, attrs }) => {
+    const { axis, keepDims } = attrs as unknown as tf.SumAttrs;
+    return reduceLeadingAxes((inputs as { x: tf.Tensor }).x, axis, keepDims, false);
+  },
+  Mean: ({ inputs, attrs }) => {
+    const { axis, keepDims } = attrs as unknown as tf.MeanAttrs;
+    return reduceLeadingAxes((inputs as { x: tf.Tensor }).x, axis, keepDims, true);
+  },
 };
 
+function withFallback(name: ProjectKernelName): tf.KernelFunc {
+  const kernel = projectKernels[name];
+  return (args) => {
+    const result = kernel(args);
+    if (result) return result;
+    const shipped = shippedKernels.get(name);
+    if (!shipped) throw new Error(`${name} on wasm: case not supported by the project kernel and none shipped`);
+    return shipped.kernelFunc(args);
+  };
+}
+
 /**
- * Registers the training kernels for backendName 'wasm'. Safe to call more than once; returns the
- * names now installed. Works before or after the wasm backend is initialised (no setup function).
+ * Registers the training kernels for backendName 'wasm' (the missing Conv2DBackpropFilter and faster
+ * replacements for kernels that dominate a training step). Safe to call more than once; returns the
+ * names now installed. Works before or after the wasm backend is initialised.
  */
 export function registerWasmTrainingKernels(selection: WasmKernelSelection = {}): ProjectKernelName[] {
-  const wanted: Record<ProjectKernelName, boolean> = {
-    Conv2DBackpropFilter: selection.conv2dBackpropFilter ?? true,
-    Conv2DBackpropInput: selection.conv2dBackpropInput ?? true,
-  };
-  for (const name of Object.keys(kernels) as ProjectKernelName[]) {
-    if (!wanted[name] || installed.has(name)) continue;
+  for (const name of PROJECT_KERNELS) {
+    if (selection[name] === false || installed.has(name)) continue;
     const shipped = tf.getKernel(name, BACKEND);
     if (shipped) {
-      replaced.set(name, shipped);
+      shippedKernels.set(name, shipped);
       tf.unregisterKernel(name, BACKEND); // avoids tfjs' "already registered" warning
     }
-    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: kernels[name] });
+    // The shipped setup (its wasm function bindings) must still run when the backend initialises
+    // after this call, because the fallback path uses it.
+    tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc: withFallback(name), setupFunc: shipped?.setupFunc });
     installed.add(name);
   }
   return [...installed];
@@ -54,9 +81,9 @@ export function registerWasmTrainingKernels(selection: WasmKernelSelection = {})
 export function unregisterWasmTrainingKernels(): void {
   for (const name of installed) {
     tf.unregisterKernel(name, BACKEND);
-    const shipped = replaced.get(name);
+    const shipped = shippedKernels.get(name);
     if (shipped) tf.registerKernel(shipped);
-    replaced.delete(name);
+    shippedKernels.delete(name);
   }
   installed.clear();
 }

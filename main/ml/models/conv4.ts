@@ -1,0 +1,26 @@
+import * as tf from '@tensorflow/tfjs';
+import { addConv, addNormalisation, conv, maxPool2, nextSeed, normalise, type ForwardContext } from './layers';
+import type { ParameterStore } from './parameterStore';
+import type { Backbone } from './backbone';
+
+/** Conv-4: four blocks of conv3x3 -> batch norm -> ReLU -> maxpool 2 (84 px -> 5x5 feature map). */
+export function buildConv4(store: ParameterStore, inChannels: number, widths: number[], seed: number): Backbone {
+  let channels = inChannels;
+  widths.forEach((width, index) => {
+    const stage = index + 1;
+    addConv(store, `stage${stage}/conv`, stage, 3, channels, width, nextSeed(seed));
+    addNormalisation(store, `stage${stage}/bn`, stage, width);
+    channels = width;
+  });
+  return {
+    stages: widths.length,
+    featureChannels: channels,
+    forward(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
+      let h = x;
+      for (let stage = 1; stage <= widths.length; stage++) {
+        h = maxPool2(tf.relu(normalise(ctx, `stage${stage}/bn`, conv(ctx, `stage${stage}/conv`, h))));
+      }
+      return h;
+    },
+  };
+}

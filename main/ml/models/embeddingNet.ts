@@ -1,0 +1,161 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Backbone } from './backbone';
+import { buildConv4 } from './conv4';
+import { nextSeed, type ForwardContext, type ParameterReader } from './layers';
+import { heNormal, ParameterStore, type ParameterInfo } from './parameterStore';
+import { buildResNet12 } from './resnet12';
+
+export type Architecture = 'conv4' | 'resnet12';
+
+export interface EmbeddingNetConfig {
+  arch: Architecture;
+  /** Square input side in pixels (default 84). */
+  inputSize?: number;
+  /** 1 for grayscale, 3 for RGB (default 3). */
+  channels?: 1 | 3;
+  /** Channels per stage (conv4 default 64x4; resnet12 default 64-128-256-512). */
+  widths?: number[];
+  /** Output size of the linear projection head; 0 = no head, embed the pooled features (default 0). */
+  projectionDim?: number;
+  /** Seed of the weight initialisation (default 1). */
+  seed?: number;
+}
+
+export type ResolvedConfig = Required<EmbeddingNetConfig>;
+
+/**
+ * Adaptable parameter groups of the method (DESIGN §1): the whole network, the last backbone stage
+ * plus the head, or only the channel rectifiers (per-channel scale/shift on frozen convolutions).
+ */
+export type ParameterGroup = 'all' | 'last-stage-head' | 'rectifiers';
+
+export interface ForwardOptions {
+  /** Batch statistics and running-average updates (default false: inference). */
+  training?: boolean;
+  /** Update batch-norm running averages; defaults to `training`. Off in MAML inner loops. */
+  updateStatistics?: boolean;
+  /** Substitute tensors for some parameters by short name (MAML's adapted weights theta'). */
+  overrides?: ReadonlyMap<string, tf.Tensor>;
+}
+
+export interface EmbeddingNet {
+  readonly config: ResolvedConfig;
+  /** Size of the L2-normalised embedding. */
+  readonly embeddingDim: number;
+  readonly parameters: readonly ParameterInfo[];
+  /** All variables by short name, running statistics included (for saving). */
+  readonly variables: ReadonlyMap<string, tf.Variable>;
+  /** Short names of the trainable parameters in a group. */
+  parameterNames(group: ParameterGroup): string[];
+  /** Variables of a group, ready for optimizer.minimize(f, true, varList). */
+  groupVariables(group: ParameterGroup): tf.Variable[];
+  /** Images [B,H,W,C] -> L2-normalised embeddings [B, embeddingDim]. */
+  embed(images: tf.Tensor4D, options?: ForwardOptions): tf.Tensor2D;
+  /** Copies weights in by short name (shapes must match); returns names that were not found. */
+  setWeights(weights: ReadonlyMap<string, tf.Tensor>): string[];
+  dispose(): void;
+}
+
+const DEFAULT_WIDTHS: Record<Architecture, number[]> = { conv4: [64, 64, 64, 64], resnet12: [64, 128, 256, 512] };
+
+export function resolveConfig(config: EmbeddingNetConfig): ResolvedConfig {
+  return {
+    arch: config.arch,
+    inputSize: config.inputSize ?? 84,
+    channels: config.channels ?? 3,
+    widths: config.widths ?? DEFAULT_WIDTHS[config.arch],
+    projectionDim: config.projectionDim ?? 0,
+    seed: config.seed ?? 1,
+  };
+}
+
+/** Builds a network with freshly initialised weights (seeded). */
+export function createEmbeddingNet(config: EmbeddingNetConfig): EmbeddingNet {
+  const resolved = resolveConfig(config);
+  const minSide = 2 ** resolved.widths.length;
+  if (resolved.inputSize < minSide) throw new Error(`inputSize ${resolved.inputSize} is below ${minSide} px, the size ${resolved.widths.length} poolings need`);
+  const store = new ParameterStore();
+  const build = resolved.arch === 'conv4' ? buildConv4 : buildResNet12;
+  const backbone = build(store, resolved.channels, resolved.widths, resolved.seed);
+  const head = resolved.projectionDim > 0;
+  if (head) {
+    store.add({ name: 'head/kernel', stage: 0, kind: 'head', trainable: true }, heNormal([backbone.featureChannels, resolved.projectionDim], backbone.featureChannels, nextSeed(resolved.seed)));
+    store.add({ name: 'head/bias', stage: 0, kind: 'head', trainable: true }, tf.zeros([resolved.projectionDim]));
+  }
+  return new FunctionalEmbeddingNet(resolved, store, backbone, head);
+}
+
+/** tfjs-models style factory; weights may then be replaced with setWeights. */
+export async function load(config: EmbeddingNetConfig): Promise<EmbeddingNet> {
+  return createEmbeddingNet(config);
+}
+
+class FunctionalEmbeddingNet implements EmbeddingNet {
+  readonly embeddingDim: number;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    private readonly store: ParameterStore,
+    private readonly backbone: Backbone,
+    private readonly hasHead: boolean,
+  ) {
+    this.embeddingDim = hasHead ? config.projectionDim : backbone.featureChannels;
+  }
+
+  get parameters(): readonly ParameterInfo[] {
+    return this.store.infos;
+  }
+
+  get variables(): ReadonlyMap<string, tf.Variable> {
+    return this.store.variables;
+  }
+
+  parameterNames(group: ParameterGroup): string[] {
+    const last = this.backbone.stages;
+    return this.store.infos
+      .filter((p) => p.trainable)
+      .filter((p) => {
+        if (group === 'rectifiers') return p.kind === 'rectifier';
+        // Rectifiers start as identity and belong to their own group only.
+        if (p.kind === 'rectifier') return false;
+        return group === 'all' || p.stage === last || p.kind === 'head';
+      })
+      .map((p) => p.name);
+  }
+
+  groupVariables(group: ParameterGroup): tf.Variable[] {
+    return this.parameterNames(group).map((name) => this.store.get(name));
+  }
+
+  embed(images: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    const training = options.training ?? false;
+    const overrides = options.overrides;
+    const read: ParameterReader = (name) => overrides?.get(name) ?? this.store.get(name);
+    const ctx: ForwardContext = { read, training, updateStatistics: training && (options.updateStatistics ?? true), store: this.store };
+    return tf.tidy(() => {
+      const features = this.backbone.forward(ctx, images);
+      let pooled: tf.Tensor2D = tf.mean(features, [1, 2]);
+      if (this.hasHead) pooled = tf.add(tf.matMul(pooled, read('head/kernel') as tf.Tensor2D), read('head/bias'));
+      return l2Normalise(pooled);
+    });
+  }
+
+  setWeights(weights: ReadonlyMap<string, tf.Tensor>): string[] {
+    const missing: string[] = [];
+    for (const [name, value] of weights) {
+      const variable = this.store.variables.get(name);
+      if (!variable) missing.push(name);
+      else variable.assign(value);
+    }
+    return missing;
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+
+/** Rows scaled to unit length; the epsilon keeps an all-zero row finite. */
+export function l2Normalise(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), 1, true), 1e-12))));
+}

@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs';
+import { heNormal, type ParameterStore } from './parameterStore';
+
+/** How a forward pass reads its parameters: the store's variables, or substitutes (MAML's theta'). */
+export type ParameterReader = (name: string) => tf.Tensor;
+
+export interface ForwardContext {
+  read: ParameterReader;
+  /** Batch statistics (true) or running statistics (false). */
+  training: boolean;
+  /** Fold the batch statistics into the running averages (only when training). */
+  updateStatistics: boolean;
+  store: ParameterStore;
+}
+
+const BN_EPSILON = 1e-5;
+const BN_MOMENTUM = 0.9;
+
+let seedCounter = 0;
+/** Distinct, reproducible seeds for each initialised tensor of a network built from a base seed. */
+export function nextSeed(base: number): number {
+  seedCounter += 1;
+  return base * 1009 + seedCounter;
+}
+
+export function addConv(store: ParameterStore, name: string, stage: number, size: number, inC: number, outC: number, seed: number): void {
+  store.add({ name: `${name}/kernel`, stage, kind: 'conv', trainable: true }, heNormal([size, size, inC, outC], size * size * inC, seed));
+}
+
+/** Batch norm plus a channel rectifier (CRML: learnt per-channel scale/shift on a frozen conv). */
+export function addNormalisation(store: ParameterStore, name: string, stage: number, channels: number): void {
+  store.add({ name: `${name}/gamma`, stage, kind: 'batchnorm', trainable: true }, tf.ones([channels]));
+  store.add({ name: `${name}/beta`, stage, kind: 'batchnorm', trainable: true }, tf.zeros([channels]));
+  store.add({ name: `${name}/movingMean`, stage, kind: 'statistic', trainable: false }, tf.zeros([channels]));
+  store.add({ name: `${name}/movingVariance`, stage, kind: 'statistic', trainable: false }, tf.ones([channels]));
+  store.add({ name: `${name}/rectifierScale`, stage, kind: 'rectifier', trainable: true }, tf.ones([channels]));
+  store.add({ name: `${name}/rectifierShift`, stage, kind: 'rectifier', trainable: true }, tf.zeros([channels]));
+}
+
+export function conv(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  return tf.conv2d(x, ctx.read(`${name}/kernel`) as tf.Tensor4D, 1, 'same');
+}
+
+/**
+ * Batch norm followed by the rectifier. The rectifier is folded into the per-channel scale and
+ * offset (y = bn(x) * r + s), so it costs vector ops only, not another pass over the feature map.
+ */
+export function normalise(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  const gamma = ctx.read(`${name}/gamma`) as tf.Tensor1D;
+  const beta = ctx.read(`${name}/beta`) as tf.Tensor1D;
+  const rScale = ctx.read(`${name}/rectifierScale`) as tf.Tensor1D;
+  const rShift = ctx.read(`${name}/rectifierShift`) as tf.Tensor1D;
+  const scale = tf.mul(gamma, rScale) as tf.Tensor1D;
+  const offset = tf.add(tf.mul(beta, rScale), rShift) as tf.Tensor1D;
+  if (!ctx.training) {
+    return tf.batchNorm4d(x, ctx.read(`${name}/movingMean`) as tf.Tensor1D, ctx.read(`${name}/movingVariance`) as tf.Tensor1D, offset, scale, BN_EPSILON);
+  }
+  const { mean, variance } = tf.moments(x, [0, 1, 2]);
+  if (ctx.updateStatistics) updateRunningStatistics(ctx.store, name, mean, variance, x.size / x.shape[3]);
+  return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, offset, scale, BN_EPSILON);
+}
+
+function updateRunningStatistics(store: ParameterStore, name: string, mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+  const movingMean = store.get(`${name}/movingMean`);
+  const movingVariance = store.get(`${name}/movingVariance`);
+  tf.tidy(() => {
+    // Unbiased variance for the running estimate, as PyTorch does.
+    const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
+    movingMean.assign(tf.add(tf.mul(movingMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
+    movingVariance.assign(tf.add(tf.mul(movingVariance, BN_MOMENTUM), tf.mul(unbiased, 1 - BN_MOMENTUM)));
+  });
+}
+
+export function maxPool2(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.maxPool(x, 2, 2, 'valid');
+}

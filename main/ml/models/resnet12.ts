@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs';
+import { addConv, addNormalisation, conv, maxPool2, nextSeed, normalise, type ForwardContext } from './layers';
+import type { ParameterStore } from './parameterStore';
+import type { Backbone } from './backbone';
+
+const LEAK = 0.1;
+
+/**
+ * ResNet-12 (as in MetaOptNet / CRML): four residual stages, each three conv3x3-BN layers with
+ * leaky ReLU, a 1x1 conv-BN shortcut, and a 2x2 max pool. Widths are configurable so CPU training
+ * stays feasible (default 64-128-256-512).
+ */
+export function buildResNet12(store: ParameterStore, inChannels: number, widths: number[], seed: number): Backbone {
+  let channels = inChannels;
+  widths.forEach((width, index) => {
+    const stage = index + 1;
+    for (let layer = 1; layer <= 3; layer++) {
+      addConv(store, `stage${stage}/conv${layer}`, stage, 3, layer === 1 ? channels : width, width, nextSeed(seed));
+      addNormalisation(store, `stage${stage}/bn${layer}`, stage, width);
+    }
+    addConv(store, `stage${stage}/shortcut`, stage, 1, channels, width, nextSeed(seed));
+    addNormalisation(store, `stage${stage}/shortcutBn`, stage, width);
+    channels = width;
+  });
+  return {
+    stages: widths.length,
+    featureChannels: channels,
+    forward(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
+      let h = x;
+      for (let stage = 1; stage <= widths.length; stage++) {
+        const p = `stage${stage}`;
+        let y = tf.leakyRelu(normalise(ctx, `${p}/bn1`, conv(ctx, `${p}/conv1`, h)), LEAK);
+        y = tf.leakyRelu(normalise(ctx, `${p}/bn2`, conv(ctx, `${p}/conv2`, y)), LEAK);
+        y = normalise(ctx, `${p}/bn3`, conv(ctx, `${p}/conv3`, y));
+        const shortcut = normalise(ctx, `${p}/shortcutBn`, conv(ctx, `${p}/shortcut`, h));
+        h = maxPool2(tf.leakyRelu(tf.add(y, shortcut) as tf.Tensor4D, LEAK));
+      }
+      return h;
+    },
+  };
+}
