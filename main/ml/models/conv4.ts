@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import { addConv, addNormalisation, conv, maxPool2, nextSeed, normalise, type ForwardContext } from './layers';
+import { addConv, addNormalisation, conv, maxPool2, seedSequence, normalise, type ForwardContext } from './layers';
 import type { ParameterStore } from './parameterStore';
 import type { Backbone } from './backbone';
 
 /** Conv-4: four blocks of conv3x3 -> batch norm -> ReLU -> maxpool 2 (84 px -> 5x5 feature map). */
 export function buildConv4(store: ParameterStore, inChannels: number, widths: number[], seed: number): Backbone {
+  const nextSeed = seedSequence(seed);
   let channels = inChannels;
   widths.forEach((width, index) => {
     const stage = index + 1;
-    addConv(store, `stage${stage}/conv`, stage, 3, channels, width, nextSeed(seed));
+    addConv(store, `stage${stage}/conv`, stage, 3, channels, width, nextSeed());
     addNormalisation(store, `stage${stage}/bn`, stage, width);
     channels = width;
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from './backbone';
 import { buildConv4 } from './conv4';
-import { nextSeed, type ForwardContext, type ParameterReader } from './layers';
+import { seedSequence, type ForwardContext, type ParameterReader } from './layers';
 import { heNormal, ParameterStore, type ParameterInfo } from './parameterStore';
 import { buildResNet12 } from './resnet12';
 
@@ -79,7 +79,7 @@ export function createEmbeddingNet(config: EmbeddingNetConfig): EmbeddingNet {
   const backbone = build(store, resolved.channels, resolved.widths, resolved.seed);
   const head = resolved.projectionDim > 0;
   if (head) {
-    store.add({ name: 'head/kernel', stage: 0, kind: 'head', trainable: true }, heNormal([backbone.featureChannels, resolved.projectionDim], backbone.featureChannels, nextSeed(resolved.seed)));
+    store.add({ name: 'head/kernel', stage: 0, kind: 'head', trainable: true }, heNormal([backbone.featureChannels, resolved.projectionDim], backbone.featureChannels, seedSequence(resolved.seed + 7919)()));
     store.add({ name: 'head/bias', stage: 0, kind: 'head', trainable: true }, tf.zeros([resolved.projectionDim]));
   }
   return new FunctionalEmbeddingNet(resolved, store, backbone, head);

@@ -16,11 +16,10 @@ export interface ForwardContext {
 const BN_EPSILON = 1e-5;
 const BN_MOMENTUM = 0.9;
 
-let seedCounter = 0;
-/** Distinct, reproducible seeds for each initialised tensor of a network built from a base seed. */
-export function nextSeed(base: number): number {
-  seedCounter += 1;
-  return base * 1009 + seedCounter;
+/** Distinct seeds for each initialised tensor of one network: same base seed, same weights. */
+export function seedSequence(base: number): () => number {
+  let counter = 0;
+  return () => base * 1009 + ++counter;
 }
 
 export function addConv(store: ParameterStore, name: string, stage: number, size: number, inC: number, outC: number, seed: number): void {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { addConv, addNormalisation, conv, maxPool2, nextSeed, normalise, type ForwardContext } from './layers';
+import { addConv, addNormalisation, conv, maxPool2, seedSequence, normalise, type ForwardContext } from './layers';
 import type { ParameterStore } from './parameterStore';
 import type { Backbone } from './backbone';
 
@@ -11,14 +11,15 @@ const LEAK = 0.1;
  * stays feasible (default 64-128-256-512).
  */
 export function buildResNet12(store: ParameterStore, inChannels: number, widths: number[], seed: number): Backbone {
+  const nextSeed = seedSequence(seed);
   let channels = inChannels;
   widths.forEach((width, index) => {
     const stage = index + 1;
     for (let layer = 1; layer <= 3; layer++) {
-      addConv(store, `stage${stage}/conv${layer}`, stage, 3, layer === 1 ? channels : width, width, nextSeed(seed));
+      addConv(store, `stage${stage}/conv${layer}`, stage, 3, layer === 1 ? channels : width, width, nextSeed());
       addNormalisation(store, `stage${stage}/bn${layer}`, stage, width);
     }
-    addConv(store, `stage${stage}/shortcut`, stage, 1, channels, width, nextSeed(seed));
+    addConv(store, `stage${stage}/shortcut`, stage, 1, channels, width, nextSeed());
     addNormalisation(store, `stage${stage}/shortcutBn`, stage, width);
     channels = width;
   });
