@@ -21,9 +21,23 @@ export function classifySharpError(message: string): FailureCode {
   return 'decode_error';
 }
 
-function failure(error: unknown, what: string): DecodeFailure {
+/**
+ * Whether the container lacks its end marker. libvips keeps one error buffer for all threads, so
+ * under concurrency a failed decode sometimes reports only "Unknown error"; the file's own bytes
+ * then still tell a truncated file from a corrupt one.
+ */
+export function lacksEndMarker(bytes: Uint8Array, format: SniffedFormat): boolean {
+  const n = bytes.length;
+  if (format === 'jpeg') return !(bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9);
+  if (format === 'png') return !Buffer.from(bytes.subarray(Math.max(0, n - 12))).includes('IEND');
+  if (format === 'gif') return bytes[n - 1] !== 0x3b;
+  return false;
+}
+
+function failure(error: unknown, what: string, bytes?: Uint8Array, format?: SniffedFormat): DecodeFailure {
   const raw = error instanceof Error ? error.message : String(error);
-  const code = classifySharpError(raw);
+  let code = classifySharpError(raw);
+  if (code === 'decode_error' && bytes && format && lacksEndMarker(bytes, format)) code = 'truncated';
   const reason: Record<string, string> = {
     too_large: `The image is larger than the pixel limit (a possible decompression bomb)`,
     timeout: `Decoding took longer than the time limit`,
@@ -31,7 +45,7 @@ function failure(error: unknown, what: string): DecodeFailure {
     truncated: `The file ends before the image data does (truncated)`,
     decode_error: `The ${what} could not be decoded`,
   };
-  return { ok: false, code, message: `${reason[code] ?? reason.decode_error}: ${raw.trim()}` };
+  return { ok: false, code, message: `${reason[code] ?? reason.decode_error}: ${raw.trim().split('\n')[0]}` };
 }
 
 function sharpInput(bytes: Buffer, limits: DecodeLimits, failOn: 'error' | 'none' = 'error') {
@@ -49,7 +63,7 @@ export function createSharpDecoder(): Decoder {
       try {
         meta = await sharpInput(bytes, limits).metadata();
       } catch (error) {
-        return failure(error, sniffed.format.toUpperCase());
+        return failure(error, sniffed.format.toUpperCase(), bytes, sniffed.format);
       }
       const width = meta.autoOrient?.width ?? meta.width;
       const height = meta.autoOrient?.height ?? meta.height;
@@ -68,7 +82,7 @@ export function createSharpDecoder(): Decoder {
           .timeout({ seconds: limits.timeoutSeconds })
           .toBuffer();
       } catch (error) {
-        return failure(error, sniffed.format.toUpperCase());
+        return failure(error, sniffed.format.toUpperCase(), bytes, sniffed.format);
       }
       return {
         ok: true,
