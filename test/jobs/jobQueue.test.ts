@@ -7,9 +7,11 @@ import { createRateMeter } from '../../main/jobs/rateMeter';
 let catalogue: Catalogue;
 let queue: JobQueue | null;
 let events: JobProgress[];
+let stamps: number[];
 beforeEach(() => {
   catalogue = openCatalogue(':memory:');
   events = [];
+  stamps = [];
   queue = null;
 });
 afterEach(async () => {
@@ -34,7 +36,11 @@ function countingRunner(n: number, stepMs = 2): JobRunner {
 }
 
 function makeQueue(runners: Record<string, JobRunner>, throttleMs = 50): JobQueue {
-  queue = createJobQueue({ catalogue, runners, onProgress: (p) => events.push(p), throttleMs });
+  queue = createJobQueue({ catalogue, runners, onProgress: (p) => {
+      events.push(p);
+      stamps.push(performance.now());
+    },
+    throttleMs });
   return queue;
 }
 
@@ -51,9 +57,12 @@ describe('job queue', () => {
     const firstRunningB = events.findIndex((e) => e.jobId === b && e.state === 'running');
     const aDone = events.findIndex((e) => e.jobId === a && e.state === 'done');
     expect(firstRunningB).toBeGreaterThan(aDone);
-    // ~80 reports in total over ~200ms at 50 ms throttle: far fewer events than reports
+    // 80 reports, but progress events of a running job come at most once per 50 ms throttle window
     const runningEvents = events.filter((e) => e.state === 'running');
-    expect(runningEvents.length).toBeLessThan(20);
+    expect(runningEvents.length).toBeLessThan(80);
+    const times = stamps.filter((_, i) => events[i]!.jobId === a && events[i]!.state === 'running' && events[i]!.done > 0);
+    expect(times.length).toBeGreaterThan(0);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(45);
     const mid = runningEvents.filter((e) => e.jobId === a && e.done > 0);
     expect(mid.some((e) => e.rate > 0 && e.etaSeconds !== null)).toBe(true);
     expect(q.get(a)).toMatchObject({ state: 'done', done: 40, total: 40, imported: 40 });
