@@ -54,7 +54,7 @@ describe('PagedList', () => {
     const list = new PagedList(server.fetch, { pageSize: 100 });
     await list.ensureRange(0, 1);
     await list.ensureRange(0, 10_000);
-    expect(server.fetches.map((f) => f.offset)).toEqual([0, 100, 200]);
+    expect(server.fetches.map((f) => f.offset).sort((a, b) => a - b)).toEqual([0, 100, 200]);
   });
 
   it('keeps stale items visible on refresh and replaces them with fresh ones', async () => {
@@ -110,5 +110,46 @@ describe('PagedList', () => {
     await list.ensureRange(0, 5);
     expect(list.error).toBeNull();
     expect(list.get(4)?.id).toBe(5);
+  });
+});
+
+describe('PagedList under fast scrolling', () => {
+  it('drops queued pages that left the view before their turn, and fetches the newest first', async () => {
+    const server = fakeServer(50_000);
+    const list = new PagedList(server.fetch, { pageSize: 100, maxConcurrent: 2 });
+    server.hold(true);
+    const requests: Promise<void>[] = [];
+    for (let page = 0; page < 40; page++) requests.push(list.ensureRange(page * 100, page * 100 + 50));
+    expect(server.fetches).toHaveLength(2); // only maxConcurrent in flight
+    for (let round = 0; round < 5; round++) {
+      server.release();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    server.hold(false);
+    server.release();
+    await Promise.all(requests);
+    const offsets = server.fetches.map((f) => f.offset);
+    // The two first pages were already in flight; of the 38 queued, only the one still in view ran.
+    expect(offsets).toEqual([0, 100, 3900]);
+    expect(list.get(3900)?.id).toBe(3901);
+    expect(list.get(2000)).toBeUndefined();
+  });
+
+  it('keeps every owner’s range wanted (the viewer does not starve the grid)', async () => {
+    const server = fakeServer(10_000);
+    const list = new PagedList(server.fetch, { pageSize: 100, maxConcurrent: 1 });
+    server.hold(true);
+    const grid = list.ensureRange(0, 300, 'view');
+    const viewer = list.ensureRange(5000, 5001, 'viewer');
+    for (let round = 0; round < 6; round++) {
+      server.release();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    server.hold(false);
+    server.release();
+    await Promise.all([grid, viewer]);
+    expect(server.fetches.map((f) => f.offset).sort((a, b) => a - b)).toEqual([0, 100, 200, 5000]);
+    expect(list.get(250)?.id).toBe(251);
+    expect(list.get(5000)?.id).toBe(5001);
   });
 });
