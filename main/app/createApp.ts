@@ -2,6 +2,7 @@
  * Composes the back end for a shell: services (home, catalogue, jobs, importer) + handlers for every
  * contract channel + image resolution by id. Jobs an earlier process left running are resumed.
  */
+import { createDicomViews } from './dicomViews';
 import { createFolderBrowser } from './folderBrowser';
 import { createFolderHandles } from './folderHandles';
 import { createHandlers } from './handlers';
@@ -21,7 +22,7 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
   const services = openServices({ ...options, resumeJobs: options.resumeJobs ?? true });
   const browser = createFolderBrowser(createFolderHandles(), options.env);
   let chooser: (() => Promise<string | null>) | null = null;
-  const handlers = createHandlers({ services, browser, version: appVersion(), folderChooser: () => chooser });
+  const handlers = createHandlers({ services, browser, version: appVersion(), dicom: createDicomViews(services.catalogue), folderChooser: () => chooser });
   const images = createImageFileResolver({
     catalogue: services.catalogue,
     registry: services.registry,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ImageDetail } from '../../shared/rpc/contract';
 import { IMPORT_JOB_KIND, type ImportJobParams } from '../ingest/importJob';
 import { AppError } from './errors';
+import type { DicomViews } from './dicomViews';
 import type { FolderBrowser } from './folderBrowser';
 import type { Services } from './services';
 import type { Handlers } from './types';
@@ -13,6 +14,7 @@ import type { Handlers } from './types';
 export interface HandlerDeps {
   services: Services;
   browser: FolderBrowser;
+  dicom: DicomViews;
   version: string;
   /** The native folder dialog the shell installed, if any. */
   folderChooser: () => (() => Promise<string | null>) | null;
@@ -107,6 +109,24 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     async 'jobs.cancel'({ jobId }) {
       if (!catalogue.jobs.get(jobId)) throw new AppError('not_found', `There is no job ${jobId}.`);
       return { ok: jobs.cancel(jobId) };
+    },
+
+    async 'jobs.pause'({ jobId }) {
+      if (!catalogue.jobs.get(jobId)) throw new AppError('not_found', `There is no job ${jobId}.`);
+      return { ok: jobs.pause(jobId) };
+    },
+
+    async 'jobs.resume'({ jobId }) {
+      if (!catalogue.jobs.get(jobId)) throw new AppError('not_found', `There is no job ${jobId}.`);
+      return { ok: jobs.resume(jobId) };
+    },
+
+    async 'dicom.info'({ id }) {
+      return deps.dicom.info(id);
+    },
+
+    async 'dicom.render'({ id, frame, window, invert }) {
+      return deps.dicom.render(id, frame, window && { ...window, fn: window.fn ?? 'LINEAR' }, invert);
     },
   };
 }

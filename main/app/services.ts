@@ -5,8 +5,8 @@
  */
 import type { EventName, EventOf } from '../../shared/rpc/contract';
 import { openCatalogue, type Catalogue } from '../catalogue/catalogue';
-import { createDecoderRegistry, type DecoderRegistry } from '../ingest/decoders/registry';
-import { createSharpDecoder } from '../ingest/decoders/sharpDecoder';
+import { createDefaultRegistry } from '../ingest/decoders/defaultRegistry';
+import type { DecoderRegistry } from '../ingest/decoders/registry';
 import type { DecodeLimits } from '../ingest/decoders/types';
 import { createImportRunner, IMPORT_JOB_KIND } from '../ingest/importJob';
 import { prepareHome, type HomeLayout } from '../home/dataHome';
@@ -36,7 +36,7 @@ export interface Services {
 export function openServices(options: ServicesOptions = {}): Services {
   const layout = prepareHome({ home: options.home, env: options.env });
   const catalogue = openCatalogue(layout.catalogueFile);
-  const registry = createDecoderRegistry([createSharpDecoder()]);
+  const registry = createDefaultRegistry();
   const listeners = new Set<EventListener>();
   const emit = <E extends EventName>(event: E, payload: EventOf<E>) => {
     for (const listener of listeners) {

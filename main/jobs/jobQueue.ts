@@ -46,6 +46,10 @@ export interface FinishedJob {
 export interface JobQueue {
   enqueue(kind: string, label: string, params: unknown): number;
   cancel(jobId: number): boolean;
+  /** Stops a queued or running job; it stays 'paused' (also across restarts) until `resume`. */
+  pause(jobId: number): boolean;
+  /** Queues a paused job again (runners are idempotent, so it goes on where it stopped). */
+  resume(jobId: number): boolean;
   list(limit?: number): JobProgress[];
   get(jobId: number): JobProgress | undefined;
   /** Resolves when the job reaches done, failed or cancelled. */
@@ -78,6 +82,7 @@ interface Live {
   lastEmit: number;
   lastSave: number;
   closing: boolean;
+  pausing: boolean;
 }
 
 const ZERO: JobCounts = { total: null, done: 0, imported: 0, skipped: 0, failed: 0 };
@@ -148,6 +153,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       lastEmit: 0,
       lastSave: 0,
       closing: false,
+      pausing: false,
     };
     live = current;
     catalogue.jobs.setState(jobId, 'running');
@@ -171,12 +177,14 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       current.counts = { ...outcome.counts };
       catalogue.jobs.saveProgress(jobId, { counts: outcome.counts, summary: outcome.summary, message: outcome.message ?? null });
       // A job stopped by close() (app quitting) stays queued so the next start resumes it.
-      const state: JobState = outcome.cancelled ? (current.closing ? 'queued' : 'cancelled') : 'done';
+      // A paused job keeps its state until resumed.
+      const stopped: JobState = current.closing ? 'queued' : current.pausing ? 'paused' : 'cancelled';
+      const state: JobState = outcome.cancelled ? stopped : 'done';
       catalogue.jobs.setState(jobId, state);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       catalogue.jobs.saveProgress(jobId, { counts: current.counts, message });
-      catalogue.jobs.setState(jobId, current.closing ? 'queued' : 'failed', message);
+      catalogue.jobs.setState(jobId, current.closing ? 'queued' : current.pausing ? 'paused' : 'failed', message);
     } finally {
       live = null;
     }
@@ -212,15 +220,41 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     },
     cancel(jobId) {
       if (live?.jobId === jobId) {
+        live.pausing = false;
+        live.controller.abort();
+        return true;
+      }
+      const index = pending.indexOf(jobId);
+      const paused = catalogue.jobs.get(jobId)?.state === 'paused';
+      if (index < 0 && !paused) return false;
+      if (index >= 0) pending.splice(index, 1);
+      catalogue.jobs.setState(jobId, 'cancelled');
+      emit(jobId);
+      settle(jobId);
+      return true;
+    },
+    pause(jobId) {
+      if (live?.jobId === jobId) {
+        if (live.closing) return false;
+        live.pausing = true;
         live.controller.abort();
         return true;
       }
       const index = pending.indexOf(jobId);
       if (index < 0) return false;
       pending.splice(index, 1);
-      catalogue.jobs.setState(jobId, 'cancelled');
+      catalogue.jobs.setState(jobId, 'paused');
       emit(jobId);
-      settle(jobId);
+      return true;
+    },
+    resume(jobId) {
+      if (closed) return false;
+      const record = catalogue.jobs.get(jobId);
+      if (!record || record.state !== 'paused' || live?.jobId === jobId) return false;
+      catalogue.jobs.setState(jobId, 'queued');
+      pending.push(jobId);
+      emit(jobId);
+      pump();
       return true;
     },
     list(limit = 50) {

@@ -67,6 +67,9 @@ export const JobProgress = z.object({
   imported: z.number().int(),
   skipped: z.number().int(),
   failed: z.number().int(),
+  /** Import jobs: byte-identical copies of catalogued content and moved/renamed files (not decoded again). */
+  duplicates: z.number().int().optional(),
+  moved: z.number().int().optional(),
   /** Files per second over the recent window. */
   rate: z.number(),
   etaSeconds: z.number().nullable(),
@@ -80,6 +83,42 @@ export const ImportFailure = z.object({
   message: z.string(),
 });
 export type ImportFailure = z.infer<typeof ImportFailure>;
+
+/** A display window in modality units (e.g. Hounsfield units for CT). */
+export const DicomWindow = z.object({
+  center: z.number().finite(),
+  width: z.number().finite().positive(),
+  fn: z.enum(['LINEAR', 'LINEAR_EXACT', 'SIGMOID']).default('LINEAR'),
+});
+export type DicomWindow = z.infer<typeof DicomWindow>;
+
+/** What the DICOM viewer needs about one catalogued DICOM image (never patient identifiers). */
+export const DicomInfo = z.object({
+  id: ImageId,
+  frames: z.number().int(),
+  rows: z.number().int(),
+  columns: z.number().int(),
+  /** True for monochrome images (windowing applies); false for colour (rendered as stored). */
+  monochrome: z.boolean(),
+  /** MONOCHROME1: low values display bright (the renderer applies the inversion). */
+  invert: z.boolean(),
+  photometric: z.string(),
+  transferSyntaxUid: z.string(),
+  transferSyntaxName: z.string(),
+  bitsAllocated: z.number().int(),
+  bitsStored: z.number().int(),
+  rescaleSlope: z.number(),
+  rescaleIntercept: z.number(),
+  /** Modality value range of the middle frame (e.g. HU for CT); null for colour images. */
+  valueRange: z.object({ min: z.number(), max: z.number() }).nullable(),
+  /** Window presets from the header, in header order (the first is the default). */
+  presets: z.array(DicomWindow.extend({ explanation: z.string().nullable() })),
+  /** The header also carries a VOI LUT (used when no window is given). */
+  hasVoiLut: z.boolean(),
+  /** Non-identifying header facts for the tag overlay (modality, body part, UIDs, ...). */
+  tags: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+export type DicomInfo = z.infer<typeof DicomInfo>;
 
 export const AppInfo = z.object({
   version: z.string(),
@@ -130,6 +169,38 @@ export const channels = {
 
   'jobs.list': { request: Empty, response: z.array(JobProgress) },
   'jobs.cancel': { request: z.object({ jobId: z.number().int() }).strict(), response: z.object({ ok: z.boolean() }) },
+  /** Stops a queued or running job where it is; it stays 'paused' (also across restarts) until resumed. */
+  'jobs.pause': { request: z.object({ jobId: z.number().int() }).strict(), response: z.object({ ok: z.boolean() }) },
+  /** Queues a paused job again; it goes on where it stopped (done files are not read again). */
+  'jobs.resume': { request: z.object({ jobId: z.number().int() }).strict(), response: z.object({ ok: z.boolean() }) },
+
+  /** DICOM viewer: frames, header presets, value range and overlay tags of a DICOM image. */
+  'dicom.info': { request: z.object({ id: ImageId }).strict(), response: DicomInfo },
+  /**
+   * Renders one frame with a window as PNG (a data: URL). No window: the header's first preset (or an
+   * automatic one). `invert` flips the display on top of MONOCHROME1's own inversion.
+   */
+  'dicom.render': {
+    request: z
+      .object({
+        id: ImageId,
+        frame: z.number().int().min(0).max(100_000),
+        window: DicomWindow.strict().optional(),
+        invert: z.boolean().optional(),
+      })
+      .strict(),
+    response: z.object({
+      frame: z.number().int(),
+      width: z.number().int(),
+      height: z.number().int(),
+      /** `data:image/png;base64,...` */
+      png: z.string(),
+      /** The window that was applied (null for colour images or a VOI LUT). */
+      window: DicomWindow.nullable(),
+      /** Modality value range of this frame; null for colour images. */
+      valueRange: z.object({ min: z.number(), max: z.number() }).nullable(),
+    }),
+  },
 } as const;
 
 export type Channels = typeof channels;

@@ -56,6 +56,14 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
     'import.failures': async () => [],
     'jobs.list': async () => [],
     'jobs.cancel': async () => ({ ok: true }),
+    'jobs.pause': async () => ({ ok: true }),
+    'jobs.resume': async () => ({ ok: true }),
+    'dicom.info': async ({ id }) => {
+      throw codedError('not_found', `No DICOM image has id ${id}.`);
+    },
+    'dicom.render': async ({ id }) => {
+      throw codedError('not_found', `No DICOM image has id ${id}.`);
+    },
   };
   const app: FakeApp = {
     home: '/tmp/fake-home',
