@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let child: ChildProcess | null = null;
 let home: string | null = null;
+let childStderr = '';
 
 afterEach(async () => {
   if (child && child.exitCode === null) {
@@ -31,7 +32,10 @@ function start(env: Record<string, string | undefined>): Promise<{ url: string; 
   let stdout = '';
   let stderr = '';
   return new Promise((resolve, reject) => {
-    started.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    started.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      childStderr = stderr;
+    });
     started.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = /Simila is running at (\S+)/.exec(stdout);
@@ -59,9 +63,9 @@ describe('scripts/start.js', () => {
 
   it('stops the server when it is stopped', async () => {
     const { url } = await start({ SIMILA_NO_ELECTRON: '1' });
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+    const exited = new Promise<string>((resolve) => child?.once('close', (code, signal) => resolve(`${code}/${signal}`)));
     child?.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited, childStderr).toBe('0/null');
     await expect(fetch(url)).rejects.toThrow();
   });
 });
