@@ -50,6 +50,15 @@ describe('wasm replacement kernels (Tile, Sum, Mean, MaxPoolGrad)', () => {
     expect(Array.from(ints[0])).toEqual(Array.from(ints[1]));
   });
 
+  it('MaxPoolGrad routes the gradient to negative maxima (the shipped wasm kernel does not)', async () => {
+    // One 2x2 window, all negative: the maximum -0.1 sits at index 3.
+    const run = () =>
+      tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d([-0.7, -0.5, -0.8, -0.1], [1, 2, 2, 1])).dataSync() as Float32Array);
+    const [actual, expected] = await both(run);
+    expect(Array.from(expected)).toEqual([0, 0, 0, 1]);
+    expect(Array.from(actual)).toEqual([0, 0, 0, 1]);
+  });
+
   it('MaxPoolGrad matches cpu for 2x2/2 pools (even and odd sizes) and falls back for others', async () => {
     const random = seededRandom(8);
     const cases: { shape: [number, number, number, number]; size: number; stride: number; pad: 'valid' | 'same' }[] = [

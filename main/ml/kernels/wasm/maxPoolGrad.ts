@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * Gradient of a non-overlapping max pool (filter = stride, 'valid', the Conv-4 / ResNet-12 2x2 pool)
  * as slices and elementwise ops: every input that equals its window's maximum receives dy.
- * The shipped wasm MaxPoolGrad is a scalar loop ~10x slower. Ties share the gradient (each tied
+ * The shipped wasm MaxPoolGrad (tfjs 4.22) sends the gradient to the wrong input when a window's
+ * maximum is negative, which breaks ResNet-12 (max pool after a leaky ReLU); this one is exact. Ties share the gradient (each tied
  * input gets dy) where tfjs picks one; after a ReLU, tied zeros receive no gradient either way.
  * Returns null for other pools (fall back to the shipped kernel).
  */

@@ -2,9 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { tileByBroadcast } from './broadcastTile';
 import { conv2dBackpropFilterByForwardConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByForwardConv } from './conv2dBackpropInput';
-import { reduceLeadingAxes } from './leadingAxesReduction';
 import { maxPoolGradByMask } from './maxPoolGrad';
+import { reduceLeadingAxes } from './leadingAxesReduction';
 
+// MaxPoolGrad: the shipped wasm kernel routes the gradient wrongly in windows whose maximum is
+// negative (ResNet-12 pools after a leaky ReLU); the project kernel is exact and as fast.
 export const PROJECT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean'] as const;
 export type ProjectKernelName = (typeof PROJECT_KERNELS)[number];
 
