@@ -5,6 +5,8 @@
  */
 import type { EventName, EventOf } from '../../shared/rpc/contract';
 import { openCatalogue, type Catalogue } from '../catalogue/catalogue';
+import { createInProcessReader, type ContentReader } from '../ingest/contentReader';
+import { createDecodePool } from '../ingest/pool/decodePool';
 import { createDefaultRegistry } from '../ingest/decoders/defaultRegistry';
 import type { DecoderRegistry } from '../ingest/decoders/registry';
 import type { DecodeLimits } from '../ingest/decoders/types';
@@ -21,12 +23,18 @@ export interface ServicesOptions {
   importConcurrency?: number;
   limits?: Partial<DecodeLimits>;
   progressThrottleMs?: number;
+  /** Decode in this process instead of the worker pool (no crash/hang isolation; tests only). */
+  decodeInProcess?: boolean;
+  /** Decode worker processes (default: one per core, at least 2). */
+  decodeWorkers?: number;
 }
 
 export interface Services {
   layout: HomeLayout;
   catalogue: Catalogue;
   registry: DecoderRegistry;
+  /** Reads, hashes and decodes files for imports (the worker pool unless decodeInProcess). */
+  reader: ContentReader;
   jobs: JobQueue;
   emit<E extends EventName>(event: E, payload: EventOf<E>): void;
   onEvent(listener: EventListener): () => void;
@@ -37,6 +45,7 @@ export function openServices(options: ServicesOptions = {}): Services {
   const layout = prepareHome({ home: options.home, env: options.env });
   const catalogue = openCatalogue(layout.catalogueFile);
   const registry = createDefaultRegistry();
+  const reader = options.decodeInProcess ? createInProcessReader(registry) : createDecodePool({ size: options.decodeWorkers });
   const listeners = new Set<EventListener>();
   const emit = <E extends EventName>(event: E, payload: EventOf<E>) => {
     for (const listener of listeners) {
@@ -54,6 +63,7 @@ export function openServices(options: ServicesOptions = {}): Services {
       [IMPORT_JOB_KIND]: createImportRunner({
         catalogue,
         registry,
+        reader,
         thumbnailsDir: layout.thumbnails,
         limits: options.limits,
         concurrency: options.importConcurrency,
@@ -68,6 +78,7 @@ export function openServices(options: ServicesOptions = {}): Services {
     layout,
     catalogue,
     registry,
+    reader,
     jobs,
     emit,
     onEvent(listener) {
@@ -77,6 +88,7 @@ export function openServices(options: ServicesOptions = {}): Services {
     close() {
       closing ??= (async () => {
         await jobs.close();
+        await reader.close();
         listeners.clear();
         catalogue.close();
       })();

@@ -1,6 +1,7 @@
 /** The 'import' job kind: runs importFolder for a folder and reports counts and library changes. */
 import type { Catalogue } from '../catalogue/catalogue';
 import type { JobRunner } from '../jobs/jobQueue';
+import type { ContentReader } from './contentReader';
 import type { DecoderRegistry } from './decoders/registry';
 import type { DecodeLimits } from './decoders/types';
 import { importFolder, type ImportCounts, type ImportSummary } from './importer';
@@ -18,6 +19,8 @@ export function isImportJobParams(value: unknown): value is ImportJobParams {
 export interface ImportJobOptions {
   catalogue: Catalogue;
   registry: DecoderRegistry;
+  /** Where files are read, hashed and decoded (the worker pool); default: in this process. */
+  reader?: ContentReader;
   thumbnailsDir: string;
   limits?: Partial<DecodeLimits>;
   concurrency?: number;
@@ -63,6 +66,7 @@ export function createImportRunner(options: ImportJobOptions): JobRunner {
       jobId,
       catalogue: options.catalogue,
       registry: options.registry,
+      reader: options.reader,
       thumbnailsDir: options.thumbnailsDir,
       limits: options.limits,
       concurrency: options.concurrency,

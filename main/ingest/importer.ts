@@ -4,15 +4,14 @@
  * catalogue rows. A bad file is recorded with a reason code and a sentence; the import goes on.
  * Idempotent: running it again (also after a crash) catalogues every file exactly once.
  */
-import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue';
+import { createInProcessReader, describeFsError, type ContentReader, type FileContent } from './contentReader';
+import { createDefaultRegistry } from './decoders/defaultRegistry';
 import type { DecoderRegistry } from './decoders/registry';
 import { DEFAULT_LIMITS, type DecodeLimits, type FailureCode } from './decoders/types';
 import { countFiles, scanFolder, type ScannedFile } from './scanner';
-import { sniff } from './sniff';
 import { thumbnailPath, writeFileAtomic } from './thumbnails';
 
 export interface ImportCounts {
@@ -40,7 +39,10 @@ export interface ImportOptions {
   root: string;
   jobId: number;
   catalogue: Catalogue;
-  registry: DecoderRegistry;
+  /** Decoders for the in-process reader (used when no `reader` is given). */
+  registry?: DecoderRegistry;
+  /** Reads, hashes and decodes files (e.g. the decode worker pool); default: in this process. */
+  reader?: ContentReader;
   thumbnailsDir: string;
   limits?: Partial<DecodeLimits>;
   /** Files processed at once; sharp decodes on libuv threads, so this bounds memory and threads. */
@@ -66,18 +68,10 @@ export function defaultImportConcurrency(): number {
   return Math.max(4, Math.min(16, os.availableParallelism() * 4));
 }
 
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function describeFsError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  return e.code ? `${e.code}: ${e.message}` : String(error);
-}
-
 export async function importFolder(options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
-  const { catalogue, registry, jobId, signal } = options;
+  const { catalogue, jobId, signal } = options;
+  const reader = options.reader ?? createInProcessReader(options.registry ?? createDefaultRegistry());
   const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const root = path.resolve(options.root);
@@ -103,17 +97,9 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
   };
 
   /** Decodes new content and catalogues it with its first path. */
-  const catalogueContent = async (file: ScannedFile, bytes: Buffer, hash: string, folderId: number): Promise<ContentResult> => {
-    const sniffed = sniff(bytes.subarray(0, 512));
-    if (!sniffed) return { code: 'unsupported_format', message: 'The content is not an image format Simila recognises (checked by its first bytes, not its name).' };
-    const decoder = registry.find(sniffed);
-    if (!decoder) return { code: 'unsupported_format', message: `The file is ${sniffed.format.toUpperCase()}, which this version of Simila cannot decode yet.` };
-    let result;
-    try {
-      result = await decoder.decode({ path: file.path, bytes, sniffed }, limits);
-    } catch (error) {
-      result = { ok: false as const, code: 'decode_error', message: `The ${decoder.name} decoder failed: ${String(error)}` };
-    }
+  const catalogueContent = async (file: ScannedFile, content: FileContent, hash: string, byteSize: number, folderId: number): Promise<ContentResult> => {
+    const result = await content.decode(limits);
+    content.release();
     if (!result.ok) return { code: result.code, message: result.message };
     try {
       await writeFileAtomic(thumbnailPath(options.thumbnailsDir, hash), result.image.thumbnail);
@@ -122,7 +108,7 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
     }
     const { width, height, format, meta } = result.image;
     const imageId = catalogue.transaction(() => {
-      const id = catalogue.images.insert({ hash, width, height, format, byteSize: bytes.length, meta });
+      const id = catalogue.images.insert({ hash, width, height, format, byteSize, meta });
       catalogue.paths.upsert({ path: file.path, imageId: id, folderId, size: file.size, mtimeMs: file.mtimeMs, seenByJob: jobId });
       return id;
     });
@@ -140,19 +126,23 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
     if (file.size > maxFileBytes) {
       return fail(file.path, { code: 'too_large', message: `The file is ${file.size} bytes, more than the ${maxFileBytes}-byte limit.` });
     }
-    let bytes: Buffer;
+    const content = await reader.open(file, maxFileBytes);
     try {
-      bytes = await fs.readFile(file.path);
-    } catch (error) {
-      return fail(file.path, { code: 'read_error', message: `The file could not be read: ${describeFsError(error)}` });
+      return await processContent(file, content, existing?.imageId, folderId);
+    } finally {
+      content.release();
     }
-    if (bytes.length === 0) return fail(file.path, { code: 'empty_file', message: 'The file is empty (0 bytes).' });
-    const hash = sha256(bytes);
+  };
+
+  const processContent = async (file: ScannedFile, content: FileContent, existingImageId: number | undefined, folderId: number): Promise<Outcome> => {
+    const hashed = await content.hash();
+    if (!hashed.ok) return fail(file.path, hashed);
+    const { hash, size: byteSize } = hashed;
 
     const addPath = (imageId: number): Outcome => {
       catalogue.paths.upsert({ path: file.path, imageId, folderId, size: file.size, mtimeMs: file.mtimeMs, seenByJob: jobId });
       catalogue.failures.clear(jobId, file.path);
-      if (existing?.imageId === imageId) return 'skipped'; // touched, same content
+      if (existingImageId === imageId) return 'skipped'; // touched, same content
       duplicateImages.add(imageId);
       return 'duplicate';
     };
@@ -160,10 +150,11 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
     if (known) return addPath(known.id);
     const pending = inFlight.get(hash);
     if (pending) {
+      content.release(); // the reader is not needed while another file decodes this content
       const result = await pending;
       return 'imageId' in result ? addPath(result.imageId) : fail(file.path, result);
     }
-    const work = catalogueContent(file, bytes, hash, folderId);
+    const work = catalogueContent(file, content, hash, byteSize, folderId);
     inFlight.set(hash, work);
     try {
       const result = await work;
