@@ -75,7 +75,7 @@ describe('keyboard dispatcher', () => {
     const help = vi.fn();
     keyboard.register('grid', handlersFor('grid', grid));
     keyboard.register('viewer', handlersFor('viewer', viewer));
-    keyboard.register('global', { 'help.toggle': help });
+    keyboard.register('global', { 'help.toggle': help, 'view.switch': () => {} });
 
     expect(keyboard.handle(event('ArrowRight'))).toBe('grid.right');
     const pop = keyboard.pushLayer('viewer');
@@ -94,7 +94,7 @@ describe('keyboard dispatcher', () => {
     const keyboard = createKeyboardDispatcher('grid');
     const calls: string[] = [];
     keyboard.register('grid', handlersFor('grid', (id) => calls.push(id)));
-    keyboard.register('global', { 'help.toggle': () => calls.push('help') });
+    keyboard.register('global', { 'help.toggle': () => calls.push('help'), 'view.switch': () => calls.push('view') });
     keyboard.register('folders', { 'folders.close': () => calls.push('close'), 'folders.up': () => calls.push('up') });
     const input = document.createElement('input');
     document.body.append(input);
@@ -125,3 +125,47 @@ describe('keyboard dispatcher', () => {
 function handlersFor(scope: string, fn: (id: string) => void): any {
   return Object.fromEntries(shortcuts.filter((s) => s.scope === scope).map((s) => [s.id, () => fn(s.id)]));
 }
+
+describe('DICOM layer over the viewer', () => {
+  it('binds 1-5 to window presets there, keeps 1:1 on 1 for other images, and falls through to viewer keys', () => {
+    const keyboard = createKeyboardDispatcher('grid');
+    const calls: string[] = [];
+    keyboard.register('viewer', handlersFor('viewer', (id) => calls.push(id)));
+    keyboard.register('dicom', handlersFor('dicom', (id) => calls.push(id)));
+    const popViewer = keyboard.pushLayer('viewer');
+    expect(keyboard.handle(event('1'))).toBe('viewer.actual');
+    const popDicom = keyboard.pushLayer('dicom');
+    expect(['1', '2', '3', '4', '5'].map((k) => keyboard.handle(event(k)))).toEqual([
+      'dicom.softTissue',
+      'dicom.lung',
+      'dicom.liver',
+      'dicom.bone',
+      'dicom.brain',
+    ]);
+    expect(keyboard.handle(event('z'))).toBe('dicom.actual');
+    expect(keyboard.handle(event('i'))).toBe('dicom.invert');
+    expect(keyboard.handle(event('t'))).toBe('dicom.tags');
+    expect(keyboard.handle(event('PageDown'))).toBe('dicom.nextFrame');
+    expect(keyboard.handle(event(','))).toBe('dicom.previousFrame');
+    // Not bound by the DICOM layer: the viewer's keys still work (Escape even from a field).
+    expect(keyboard.handle(event('ArrowRight'))).toBe('viewer.next');
+    expect(keyboard.handle(event('0'))).toBe('viewer.fit');
+    const select = document.createElement('select');
+    document.body.append(select);
+    expect(keyboard.handle(event('Escape', {}, select))).toBe('viewer.close');
+    expect(keyboard.handle(event('2', {}, select))).toBeNull();
+    select.remove();
+    popDicom();
+    popViewer();
+    expect(calls).toContain('viewer.close');
+  });
+
+  it('documents every DICOM and import key in the table (so the ? overlay stays true)', () => {
+    const dicomIds = shortcuts.filter((s) => s.scope === 'dicom').map((s) => s.keys.join(','));
+    expect(dicomIds).toEqual(expect.arrayContaining(['1', '2', '3', '4', '5', 'I', 'T', 'Z']));
+    expect(matchShortcut('import', key('p'))).toBe('import.pauseResume');
+    expect(matchShortcut('import', key('c'))).toBeNull();
+    expect(matchShortcut('import', key('C', { shiftKey: true }))).toBe('import.cancel');
+    expect(matchShortcut('global', key('2', { altKey: true }))).toBe('view.switch');
+  });
+});

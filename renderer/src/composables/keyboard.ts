@@ -6,7 +6,7 @@
  */
 import type { InjectionKey } from 'vue';
 import { inject, onBeforeUnmount } from 'vue';
-import { matchShortcut } from './shortcuts';
+import { matchShortcut, scopeChain } from './shortcuts';
 import type { KeyInput, ShortcutIdOf, ShortcutScope } from './shortcuts';
 
 export type ScopeHandlers<S extends ShortcutScope> = Record<ShortcutIdOf<S>, (event: KeyInput) => void>;
@@ -87,9 +87,18 @@ export function createKeyboardDispatcher(baseScope: ShortcutScope = 'grid'): Key
       if (event.defaultPrevented) return null;
       const scope = activeScope();
       if (isTypingTarget(event.target)) {
-        return scope !== baseScope && event.key === 'Escape' ? tryScope(scope, event) : null;
+        if (scope === baseScope || event.key !== 'Escape') return null;
+        for (const layer of scopeChain(scope)) {
+          const handled = tryScope(layer, event);
+          if (handled) return handled;
+        }
+        return null;
       }
-      return tryScope(scope, event) ?? tryScope('global', event);
+      for (const layer of scopeChain(scope)) {
+        const handled = tryScope(layer, event);
+        if (handled) return handled;
+      }
+      return tryScope('global', event);
     },
   };
 }

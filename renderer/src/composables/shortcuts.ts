@@ -4,7 +4,13 @@
  * typed as a record over the ids of a scope, so a shortcut without a handler does not compile.
  */
 
-export type ShortcutScope = 'global' | 'grid' | 'viewer' | 'folders' | 'help';
+export type ShortcutScope = 'global' | 'grid' | 'viewer' | 'dicom' | 'import' | 'folders' | 'help';
+
+/**
+ * A scope that refines another: keys it does not bind fall through to its parent. The DICOM viewer is
+ * the image viewer with windowing keys on top (its 1-5 presets shadow the viewer's '1' for 1:1).
+ */
+export const scopeParents: Partial<Record<ShortcutScope, ShortcutScope>> = { dicom: 'viewer' };
 
 export interface ShortcutDef {
   readonly id: string;
@@ -22,6 +28,12 @@ export interface GestureDef {
 
 export const shortcuts = [
   { id: 'help.toggle', scope: 'global', keys: ['?'], description: 'Show or hide this list of shortcuts' },
+  {
+    id: 'view.switch',
+    scope: 'global',
+    keys: ['Alt+1', 'Alt+2', 'Alt+3', 'Alt+4'],
+    description: 'Switch to the n-th view in the sidebar (Library, Import, …)',
+  },
 
   { id: 'grid.left', scope: 'grid', keys: ['ArrowLeft'], description: 'Focus the previous image' },
   { id: 'grid.right', scope: 'grid', keys: ['ArrowRight'], description: 'Focus the next image' },
@@ -48,7 +60,27 @@ export const shortcuts = [
   { id: 'viewer.zoomIn', scope: 'viewer', keys: ['+', '='], description: 'Zoom in' },
   { id: 'viewer.zoomOut', scope: 'viewer', keys: ['-'], description: 'Zoom out' },
   { id: 'viewer.fit', scope: 'viewer', keys: ['0', 'F'], description: 'Fit the image to the window' },
-  { id: 'viewer.actual', scope: 'viewer', keys: ['1'], description: 'Actual pixels (1:1)' },
+  { id: 'viewer.actual', scope: 'viewer', keys: ['1'], description: 'Actual pixels (1:1); on DICOM images use Z' },
+
+  { id: 'dicom.softTissue', scope: 'dicom', keys: ['1'], description: 'Window preset: soft tissue (W 400 / L 40)' },
+  { id: 'dicom.lung', scope: 'dicom', keys: ['2'], description: 'Window preset: lung (W 1500 / L −600)' },
+  { id: 'dicom.liver', scope: 'dicom', keys: ['3'], description: 'Window preset: liver (W 150 / L 90)' },
+  { id: 'dicom.bone', scope: 'dicom', keys: ['4'], description: 'Window preset: bone (W 2500 / L 480)' },
+  { id: 'dicom.brain', scope: 'dicom', keys: ['5'], description: 'Window preset: brain (W 80 / L 40)' },
+  { id: 'dicom.headerWindow', scope: 'dicom', keys: ['R'], description: 'Reset to the window from the file header' },
+  { id: 'dicom.actual', scope: 'dicom', keys: ['Z'], description: 'Actual pixels (1:1) on DICOM images' },
+  { id: 'dicom.invert', scope: 'dicom', keys: ['I'], description: 'Invert the display' },
+  { id: 'dicom.tags', scope: 'dicom', keys: ['T'], description: 'Show or hide the tag overlay' },
+  { id: 'dicom.previousFrame', scope: 'dicom', keys: ['PageUp', ','], description: 'Previous frame (multi-frame images)' },
+  { id: 'dicom.nextFrame', scope: 'dicom', keys: ['PageDown', '.'], description: 'Next frame (multi-frame images)' },
+
+  { id: 'import.choose', scope: 'import', keys: ['O'], description: 'Choose a folder to import' },
+  { id: 'import.pauseResume', scope: 'import', keys: ['P'], description: 'Pause or resume the shown import' },
+  { id: 'import.cancel', scope: 'import', keys: ['Shift+C'], description: 'Cancel the shown import' },
+  { id: 'import.previousPage', scope: 'import', keys: ['['], description: 'Previous page of failed files' },
+  { id: 'import.nextPage', scope: 'import', keys: [']'], description: 'Next page of failed files' },
+  { id: 'import.previousJob', scope: 'import', keys: ['ArrowUp'], description: 'Show the previous job in the list' },
+  { id: 'import.nextJob', scope: 'import', keys: ['ArrowDown'], description: 'Show the next job in the list' },
 
   { id: 'folders.close', scope: 'folders', keys: ['Escape'], description: 'Close the folder browser' },
   { id: 'folders.up', scope: 'folders', keys: ['Backspace', 'Alt+ArrowUp'], description: 'Go to the parent folder' },
@@ -64,6 +96,10 @@ export const gestures: readonly GestureDef[] = [
   { scope: 'viewer', gesture: 'Wheel', description: 'Zoom around the pointer' },
   { scope: 'viewer', gesture: 'Drag', description: 'Pan the image' },
   { scope: 'viewer', gesture: 'Double-click', description: 'Toggle fit / actual pixels' },
+  { scope: 'dicom', gesture: 'Drag', description: 'Window: horizontal = width, vertical = level (centre)' },
+  { scope: 'dicom', gesture: 'Shift+Drag', description: 'Pan the image' },
+  { scope: 'dicom', gesture: 'Shift+Wheel', description: 'Scroll through the frames' },
+  { scope: 'import', gesture: 'Drop a folder', description: 'Import it (desktop app)' },
 ];
 
 export type Shortcut = (typeof shortcuts)[number];
@@ -74,6 +110,8 @@ export const scopeTitles: Record<ShortcutScope, string> = {
   global: 'Everywhere',
   grid: 'Library grid',
   viewer: 'Image viewer',
+  dicom: 'DICOM viewer (on top of the image viewer keys)',
+  import: 'Import view',
   folders: 'Folder browser',
   help: 'This list',
 };
@@ -119,12 +157,19 @@ export function chordMatches(chord: Chord, input: KeyInput): boolean {
 
 const parsed = shortcuts.map((s) => ({ def: s, chords: s.keys.map(parseChord) }));
 
-/** The shortcut of `scope` that the key input triggers, if any. */
+/** The shortcut of `scope` that the key input triggers, if any (its parent scopes are not searched). */
 export function matchShortcut(scope: ShortcutScope, input: KeyInput): ShortcutId | null {
   for (const { def, chords } of parsed) {
     if (def.scope === scope && chords.some((c) => chordMatches(c, input))) return def.id;
   }
   return null;
+}
+
+/** `scope`, then the scopes it refines, nearest first. */
+export function scopeChain(scope: ShortcutScope): ShortcutScope[] {
+  const chain: ShortcutScope[] = [];
+  for (let s: ShortcutScope | undefined = scope; s && !chain.includes(s); s = scopeParents[s]) chain.push(s);
+  return chain;
 }
 
 const keyNames: Record<string, string> = {

@@ -16,6 +16,10 @@ export interface JobsStore {
   error: Ref<string | null>;
   start(handle: string): Promise<number | null>;
   cancel(jobId: number): Promise<void>;
+  /** Stops a queued or running job where it is (it stays paused across restarts). */
+  pause(jobId: number): Promise<void>;
+  /** Queues a paused job again; it goes on where it stopped. */
+  resume(jobId: number): Promise<void>;
   failures(jobId: number, limit?: number): Promise<ImportFailure[]>;
   reload(): Promise<void>;
   dispose(): void;
@@ -76,6 +80,28 @@ export function createJobsStore(client: SimilaClient): JobsStore {
       if (!job || !isActive(job.state)) return;
       try {
         await client.call('jobs.cancel', { jobId });
+      } catch (e) {
+        error.value = errorMessage(e);
+      }
+    },
+    async pause(jobId) {
+      const job = jobs.value.get(jobId);
+      if (!job || (job.state !== 'queued' && job.state !== 'running')) return;
+      error.value = null;
+      try {
+        const { ok } = await client.call('jobs.pause', { jobId });
+        if (!ok) error.value = 'That job can no longer be paused.';
+      } catch (e) {
+        error.value = errorMessage(e);
+      }
+    },
+    async resume(jobId) {
+      const job = jobs.value.get(jobId);
+      if (!job || job.state !== 'paused') return;
+      error.value = null;
+      try {
+        const { ok } = await client.call('jobs.resume', { jobId });
+        if (!ok) error.value = 'That job can no longer be resumed.';
       } catch (e) {
         error.value = errorMessage(e);
       }

@@ -4,6 +4,7 @@
  */
 import type { Component } from 'vue';
 import LibraryView from './LibraryView.vue';
+import ImportView from './ImportView.vue';
 
 export interface ViewDef {
   id: string;
@@ -11,4 +12,7 @@ export interface ViewDef {
   component: Component;
 }
 
-export const views: readonly ViewDef[] = [{ id: 'library', label: 'Library', component: LibraryView }];
+export const views: readonly ViewDef[] = [
+  { id: 'library', label: 'Library', component: LibraryView },
+  { id: 'import', label: 'Import', component: ImportView },
+];
