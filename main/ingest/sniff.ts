@@ -47,6 +47,8 @@ function looksLikeBareDicom(bytes: Uint8Array): boolean {
 }
 
 function sniffFormat(bytes: Uint8Array): SniffedFormat | null {
+  // First: a DICOM preamble may itself hold another format's magic (dual TIFF/DICOM files).
+  if (ascii(bytes, 128, 4) === 'DICM') return 'dicom';
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
   if (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a') return 'gif';
@@ -61,7 +63,6 @@ function sniffFormat(bytes: Uint8Array): SniffedFormat | null {
   }
   if (startsWith(bytes, [0x00, 0x00, 0x00, 0x0c, 0x6a, 0x50, 0x20, 0x20])) return 'jp2';
   if (startsWith(bytes, [0xff, 0x4f, 0xff, 0x51])) return 'jp2'; // raw J2K codestream
-  if (ascii(bytes, 128, 4) === 'DICM') return 'dicom';
   if (looksLikeBareDicom(bytes)) return 'dicom';
   return null;
 }
