@@ -1,0 +1,76 @@
+// The decode pool pins a hang (timeout) or a process crash (decoder_crashed) on the one file that
+// caused it, and the import goes on with fresh workers.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openCatalogue, type Catalogue } from '../../main/catalogue/catalogue';
+import { importFolder } from '../../main/ingest/importer';
+import { createDecodePool, defaultWorkerEntry, type DecodePool } from '../../main/ingest/pool/decodePool';
+import { makeImage, tempDir } from './support/fixtures';
+
+const faultyEntry = fileURLToPath(new URL('./support/faultyWorkerMain.ts', import.meta.url));
+
+async function pngWithText(text: string, seed: number): Promise<Buffer> {
+  const base = await makeImage('png', 48, 32, seed);
+  // A tEXt chunk is enough for the faulty decoder to see the marker (it does not check the CRC).
+  const iend = base.lastIndexOf(Buffer.from('IEND')) - 4;
+  const chunk = Buffer.concat([Buffer.alloc(4), Buffer.from('tEXt'), Buffer.from(`Comment\0${text}`), Buffer.alloc(4)]);
+  chunk.writeUInt32BE(chunk.length - 12, 0);
+  return Buffer.concat([base.subarray(0, iend), chunk, base.subarray(iend)]);
+}
+
+let work: ReturnType<typeof tempDir>;
+let catalogue: Catalogue;
+let pool: DecodePool | null = null;
+beforeEach(() => {
+  work = tempDir('pool');
+  catalogue = openCatalogue(path.join(work.dir, 'catalogue.sqlite'));
+});
+afterEach(async () => {
+  await pool?.close();
+  pool = null;
+  catalogue.close();
+  work.cleanup();
+});
+
+describe('decode pool', () => {
+  it('fails a hanging file with timeout and a crashing one with decoder_crashed; the others import', async () => {
+    const archive = path.join(work.dir, 'archive');
+    mkdirSync(archive);
+    for (let i = 0; i < 6; i++) writeFileSync(path.join(archive, `good-${i}.jpg`), await makeImage('jpeg', 40 + i, 30, i + 1));
+    writeFileSync(path.join(archive, 'good-png.png'), await pngWithText('fine', 50));
+    writeFileSync(path.join(archive, 'hang.png'), await pngWithText('simila-hang', 51));
+    writeFileSync(path.join(archive, 'crash.png'), await pngWithText('simila-crash', 52));
+    pool = createDecodePool({ size: 2, worker: { ...defaultWorkerEntry(), entry: faultyEntry } });
+    const jobId = catalogue.jobs.create('import', archive, { root: archive });
+    const started = performance.now();
+    const summary = await importFolder({
+      root: archive, jobId, catalogue, reader: pool, thumbnailsDir: path.join(work.dir, 'thumbs'),
+      concurrency: 4, limits: { timeoutSeconds: 2 },
+    });
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(summary).toMatchObject({ imported: 7, failed: 2 });
+    const failures = Object.fromEntries(catalogue.failures.listForJob(jobId, 10).map((f) => [path.basename(f.path), f]));
+    expect(failures['hang.png']?.code).toBe('timeout');
+    expect(failures['crash.png']?.code).toBe('decoder_crashed');
+    expect(failures['crash.png']?.message).toMatch(/SIGABRT/);
+    expect(pool.started).toBeGreaterThanOrEqual(3); // replacements were started
+  }, 60_000);
+
+  it('worker processes go away when the pool closes', async () => {
+    pool = createDecodePool({ size: 2 });
+    const file = path.join(work.dir, 'a.jpg');
+    writeFileSync(file, await makeImage('jpeg', 20, 20, 3));
+    const content = await pool.open({ path: file, size: 0, mtimeMs: 0 }, 1e9);
+    const hashed = await content.hash();
+    expect(hashed.ok && hashed.hash).toMatch(/^[0-9a-f]{64}$/);
+    const decoded = await content.decode({ maxPixels: 1e6, thumbnailSize: 16, timeoutSeconds: 10 });
+    expect(decoded.ok && decoded.image.width).toBe(20);
+    expect(decoded.ok && Buffer.isBuffer(decoded.image.thumbnail)).toBe(true);
+    content.release();
+    await pool.close();
+    const again = await pool.open({ path: file, size: 0, mtimeMs: 0 }, 1e9);
+    expect(await again.hash()).toMatchObject({ ok: false, code: 'internal' });
+  }, 30_000);
+});
