@@ -19,6 +19,29 @@ export function summary(index: number): ImageSummary {
   return { id: 1000 + index * 7, name: `img_${index}.jpg`, folderId: index % 2, width: 640, height: 480, format: 'jpeg' };
 }
 
+/** A CT-like multi-frame DICOM image: HU range of 4000, one header preset. */
+export function dicomInfo(id: number, frames = 3): ResponseOf<'dicom.info'> {
+  return {
+    id,
+    frames,
+    rows: 512,
+    columns: 512,
+    monochrome: true,
+    invert: false,
+    photometric: 'MONOCHROME2',
+    transferSyntaxUid: '1.2.840.10008.1.2.1',
+    transferSyntaxName: 'Explicit VR Little Endian',
+    bitsAllocated: 16,
+    bitsStored: 12,
+    rescaleSlope: 1,
+    rescaleIntercept: -1024,
+    valueRange: { min: -1024, max: 2976 },
+    presets: [{ center: 40, width: 400, fn: 'LINEAR', explanation: 'HEADER' }],
+    hasVoiLut: false,
+    tags: { Modality: 'CT', 'Body part': 'CHEST', 'Series UID': '1.2.3', 'Transfer syntax': 'Explicit VR Little Endian' },
+  };
+}
+
 const tree: Record<string, { folder: FolderEntry; parent: string | null; children: string[] }> = {
   'h-root': { folder: { handle: 'h-root', name: 'data', display: '/data' }, parent: null, children: ['h-cats', 'h-dogs'] },
   'h-cats': { folder: { handle: 'h-cats', name: 'cats', display: '/data/cats' }, parent: 'h-root', children: ['h-tabby'] },
@@ -60,6 +83,21 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
     'import.failures': async () => [{ path: '/data/dogs/broken.jpg', code: 'decode_error', message: 'The file is truncated.' }],
     'jobs.list': async () => [],
     'jobs.cancel': async () => ({ ok: true }),
+    'jobs.pause': async () => ({ ok: true }),
+    'jobs.resume': async () => ({ ok: true }),
+    'dicom.info': async ({ id }) => dicomInfo(id),
+    // Echoes the request in the 'PNG' so tests can see which window/frame/invert a render used.
+    'dicom.render': async ({ id, frame, window, invert }) => {
+      const applied = window ? { center: window.center, width: window.width, fn: window.fn ?? 'LINEAR' } : { center: 40, width: 400, fn: 'LINEAR' as const };
+      return {
+        frame,
+        width: 512,
+        height: 512,
+        png: `data:image/png;base64,${id}-${frame}-${applied.width}-${applied.center}-${invert ? 'inv' : 'pos'}`,
+        window: applied,
+        valueRange: { min: -1024, max: 2976 },
+      };
+    },
   };
 
   const client: FakeClient = {
