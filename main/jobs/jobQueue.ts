@@ -48,7 +48,7 @@ export interface JobQueue {
   cancel(jobId: number): boolean;
   /** Stops a queued or running job; it stays 'paused' (also across restarts) until `resume`. */
   pause(jobId: number): boolean;
-  /** Queues a paused job again (runners are idempotent, so it goes on where it stopped). */
+  /** Queues a paused job (or one an earlier process left unfinished) again; runners are idempotent, so it goes on where it stopped. */
   resume(jobId: number): boolean;
   list(limit?: number): JobProgress[];
   get(jobId: number): JobProgress | undefined;
@@ -250,7 +250,9 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     resume(jobId) {
       if (closed) return false;
       const record = catalogue.jobs.get(jobId);
-      if (!record || record.state !== 'paused' || live?.jobId === jobId) return false;
+      if (!record || live?.jobId === jobId || pending.includes(jobId)) return false;
+      // Paused jobs, and jobs an earlier process left queued or running (it was killed).
+      if (!['paused', 'queued', 'running'].includes(record.state)) return false;
       catalogue.jobs.setState(jobId, 'queued');
       pending.push(jobId);
       emit(jobId);

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { openServices } from '../../app/services';
-import { IMPORT_JOB_KIND, type ImportJobParams } from '../../ingest/importJob';
+import { IMPORT_JOB_KIND, isImportJobParams, type ImportJobParams } from '../../ingest/importJob';
 import { createProgressLine } from '../progressLine';
 
 export interface ImportCommandOptions {
@@ -25,7 +25,17 @@ export async function runImportCommand(folder: string, options: ImportCommandOpt
     if (event === 'job.progress') progress.update(payload as Parameters<typeof progress.update>[0]);
   });
   const params: ImportJobParams = { root };
-  const jobId = services.jobs.enqueue(IMPORT_JOB_KIND, root, params);
+  // An import of this folder that was paused or cut short (the process was killed) goes on as the same job.
+  const unfinished = [...services.catalogue.jobs.listInterrupted(), ...services.catalogue.jobs.listRecent(20).filter((j) => j.state === 'paused')]
+    .filter((j) => j.kind === IMPORT_JOB_KIND && isImportJobParams(j.params) && j.params.root === root)
+    .sort((a, b) => b.id - a.id)[0];
+  let jobId: number;
+  if (unfinished && services.jobs.resume(unfinished.id)) {
+    jobId = unfinished.id;
+    if (!options.json) process.stderr.write(`simila: resuming the unfinished import job ${jobId} of this folder.\n`);
+  } else {
+    jobId = services.jobs.enqueue(IMPORT_JOB_KIND, root, params);
+  }
   const stop = () => services.jobs.cancel(jobId);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
