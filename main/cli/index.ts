@@ -1,6 +1,7 @@
 /** The `simila` command line (bin/simila.js loads this through tsx). */
 import { Command, InvalidArgumentError } from 'commander';
 import { appVersion } from '../app/version';
+import { addBenchCommands } from './commands/benchCommand';
 import { runImportCommand } from './commands/importCommand';
 import { runInfoCommand } from './commands/infoCommand';
 import { runListCommand } from './commands/listCommand';
@@ -63,6 +64,8 @@ export function buildProgram(): Command {
     .action(async (opts: { home?: string; port?: number; open: boolean }) => {
       process.exitCode = await runServeCommand(opts);
     });
+
+  addBenchCommands(program, positiveInt);
 
   return program;
 }

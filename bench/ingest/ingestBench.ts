@@ -1,0 +1,113 @@
+/**
+ * Ingest benchmark: builds a mixed archive in a temp folder (generated JPEG/PNG from 64 to 2048 px
+ * plus copies of the DICOM corpus), imports it through the real services (decode worker pool,
+ * catalogue, thumbnails), and in the same run times a plain sharp decode + resize loop over the
+ * same JPEG/PNG files (same thumbnail work, no hashing, no catalogue) as the reference.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { openServices } from '../../main/app/services';
+import { defaultImportConcurrency } from '../../main/ingest/importer';
+import { IMPORT_JOB_KIND } from '../../main/ingest/importJob';
+import { writeSyntheticArchive } from './syntheticArchive';
+
+export interface IngestBenchOptions {
+  files: number;
+  /** DICOM corpus folder to copy files from (skipped when absent). */
+  dicomCorpus?: string;
+  maxDicom?: number;
+  keep?: boolean;
+}
+
+function dicomFiles(dir: string, limit: number): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      if (out.length >= limit) return;
+      const p = path.join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.toLowerCase().endsWith('.dcm')) out.push(p);
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+async function plainLoop(files: string[], concurrency: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++) {
+      await sharp(files[i]!).rotate().resize(256, 256, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80, effort: 2 }).toBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return (performance.now() - started) / 1000;
+}
+
+export async function runIngestBench(options: IngestBenchOptions): Promise<Record<string, unknown>> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'simila-bench-ingest-'));
+  try {
+    const archive = path.join(work, 'archive');
+    const dicom = dicomFiles(options.dicomCorpus ?? '', Math.min(options.maxDicom ?? 300, Math.floor(options.files / 10)));
+    const generatedStarted = performance.now();
+    const synthetic = await writeSyntheticArchive(path.join(archive, 'generated'), { files: options.files - dicom.length, minSide: 64, maxSide: 2048, bases: 128 });
+    mkdirSync(path.join(archive, 'dicom'), { recursive: true });
+    let dicomBytes = 0;
+    dicom.forEach((file, i) => {
+      copyFileSync(file, path.join(archive, 'dicom', `${String(i).padStart(4, '0')}-${path.basename(file)}`));
+      dicomBytes += statSync(file).size;
+    });
+    const generateSeconds = (performance.now() - generatedStarted) / 1000;
+    const totalFiles = synthetic.files.length + dicom.length;
+    const totalBytes = synthetic.bytes + dicomBytes;
+
+    const concurrency = defaultImportConcurrency();
+    const plainSeconds = await plainLoop(synthetic.files, concurrency);
+
+    const services = openServices({ home: path.join(work, 'home'), env: {} });
+    let summary: Record<string, unknown> | null;
+    let ingestSeconds: number;
+    try {
+      const started = performance.now();
+      const jobId = services.jobs.enqueue(IMPORT_JOB_KIND, archive, { root: archive });
+      const finished = await services.jobs.waitFor(jobId);
+      ingestSeconds = (performance.now() - started) / 1000;
+      summary = finished.summary;
+    } finally {
+      await services.close();
+    }
+    const ingestRate = totalFiles / ingestSeconds;
+    const plainRate = synthetic.files.length / plainSeconds;
+    const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+    return {
+      bench: 'ingest',
+      files: totalFiles,
+      generated_files: synthetic.files.length,
+      dicom_files: dicom.length,
+      megabytes: round(totalBytes / 1e6, 1),
+      generate_seconds: round(generateSeconds),
+      ingest: {
+        seconds: round(ingestSeconds),
+        files_per_s: round(ingestRate, 1),
+        mb_per_s: round(totalBytes / 1e6 / ingestSeconds, 1),
+        summary,
+      },
+      plain_sharp_loop: {
+        what: 'sharp decode + rotate + resize to 256 px + WebP (effort 2), same JPEG/PNG files, same concurrency, no hashing/catalogue',
+        files: synthetic.files.length,
+        seconds: round(plainSeconds),
+        files_per_s: round(plainRate, 1),
+        mb_per_s: round(synthetic.bytes / 1e6 / plainSeconds, 1),
+      },
+      ingest_vs_plain_ratio: round(ingestRate / plainRate, 3),
+      peak_rss_mb_main: round(process.resourceUsage().maxRSS / 1024, 1),
+      machine: { cpus: os.availableParallelism(), cpu_model: os.cpus()[0]?.model ?? null, memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` },
+      concurrency,
+    };
+  } finally {
+    if (!options.keep) rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * `simila bench <name>`: benchmark commands that print JSON with their figures and the machine.
+ * Each benchmark adds its own sub-command to the group returned by addBenchCommands.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { packageRoot } from '../../app/packageRoot';
+
+export function addBenchCommands(program: Command, positiveInt: (value: string) => number): Command {
+  const bench = program.command('bench').description('benchmarks (print JSON figures next to a reference measured in the same run)');
+
+  bench
+    .command('ingest')
+    .description('import a generated mixed archive (JPEG/PNG 64-2048 px + DICOM copies) vs a plain sharp decode loop')
+    .option('--files <n>', 'files in the archive (at least 10,000 for the reference figure)', positiveInt, 10_000)
+    .option('--json', 'print JSON only')
+    .option('--data <dir>', 'shared data folder holding dicom/ (default: $SIMILA_DATA or ../shared/data)')
+    .action(async (opts: { files: number; json?: boolean; data?: string }) => {
+      const { runIngestBench } = await import('../../../bench/ingest/ingestBench');
+      const data = opts.data ?? process.env.SIMILA_DATA ?? path.resolve(packageRoot(), '../shared/data');
+      if (!opts.json) process.stderr.write(`simila: building and importing ${opts.files} files in a temp folder...\n`);
+      const result = await runIngestBench({ files: opts.files, dicomCorpus: path.join(data, 'dicom') });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
+  return bench;
+}
