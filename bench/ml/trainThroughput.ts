@@ -112,7 +112,9 @@ async function runCase(arch: Architecture, kernels: KernelSet, options: Options)
       step_ms: times.map(round),
     };
   } catch (error) {
-    return { arch, kernels, backend: selection.name, ok: false, error: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? error.message : String(error);
+    const hint = selection.name === 'wasm' && /Aborted|memory/i.test(message) ? ' (wasm heap exhausted: it cannot grow past 4 GiB; try --resnet-widths 32,64,128,256 or a smaller --batch)' : '';
+    return { arch, kernels, backend: selection.name, ok: false, error: message + hint };
   } finally {
     tf.dispose([images]);
     net.dispose();

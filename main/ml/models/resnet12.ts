@@ -9,6 +9,9 @@ const LEAK = 0.1;
  * ResNet-12 (as in MetaOptNet / CRML): four residual stages, each three conv3x3-BN layers with
  * leaky ReLU, a 1x1 conv-BN shortcut, and a 2x2 max pool. Widths are configurable so CPU training
  * stays feasible (default 64-128-256-512).
+ * Memory: a training step at 84 px keeps ~110 MiB of activations per image at the default widths, so
+ * batch 25 needs more than the 4 GiB a wasm32 heap can address (XNNPACK aborts). On wasm, train it
+ * narrower (e.g. 32-64-128-256) or with smaller batches; tfjs-node has no such limit.
  */
 export function buildResNet12(store: ParameterStore, inChannels: number, widths: number[], seed: number): Backbone {
   const nextSeed = seedSequence(seed);
