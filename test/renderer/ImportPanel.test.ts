@@ -173,4 +173,18 @@ describe('import from the UI (Electron mode)', () => {
     await settle();
     expect(w.find('[data-testid="folder-browser"]').exists()).toBe(true);
   });
+
+  it('pauses and resumes the running import from the sidebar', async () => {
+    const client = createFakeClient();
+    const { wrapper: w } = mountPanel(client);
+    client.emit('job.progress', progress({ state: 'running', done: 3 }));
+    await settle();
+    await w.get('[data-testid="job-pause"]').trigger('click');
+    expect(client.callsTo('jobs.pause')).toEqual([{ jobId: 7 }]);
+    client.emit('job.progress', progress({ state: 'paused', done: 3 }));
+    await settle();
+    expect(w.find('[data-testid="job-pause"]').exists()).toBe(false);
+    await w.get('[data-testid="job-resume"]').trigger('click');
+    expect(client.callsTo('jobs.resume')).toEqual([{ jobId: 7 }]);
+  });
 });
