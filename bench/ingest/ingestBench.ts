@@ -19,6 +19,8 @@ export interface IngestBenchOptions {
   dicomCorpus?: string;
   maxDicom?: number;
   keep?: boolean;
+  /** Decode worker processes (default: the app's default). */
+  workers?: number;
 }
 
 function dicomFiles(dir: string, limit: number): string[] {
@@ -67,7 +69,7 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Recor
     const concurrency = defaultImportConcurrency();
     const plainSeconds = await plainLoop(synthetic.files, concurrency);
 
-    const services = openServices({ home: path.join(work, 'home'), env: {} });
+    const services = openServices({ home: path.join(work, 'home'), env: {}, decodeWorkers: options.workers });
     let summary: Record<string, unknown> | null;
     let ingestSeconds: number;
     try {
@@ -106,6 +108,7 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Recor
       peak_rss_mb_main: round(process.resourceUsage().maxRSS / 1024, 1),
       machine: { cpus: os.availableParallelism(), cpu_model: os.cpus()[0]?.model ?? null, memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` },
       concurrency,
+      decode_workers: options.workers ?? null,
     };
   } finally {
     if (!options.keep) rmSync(work, { recursive: true, force: true });

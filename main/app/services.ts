@@ -25,7 +25,7 @@ export interface ServicesOptions {
   progressThrottleMs?: number;
   /** Decode in this process instead of the worker pool (no crash/hang isolation; tests only). */
   decodeInProcess?: boolean;
-  /** Decode worker processes (default: one per core, at least 2). */
+  /** Decode worker processes (default: two per core, 2 to 8). */
   decodeWorkers?: number;
 }
 

@@ -55,7 +55,13 @@ describe('decode pool', () => {
     expect(failures['hang.png']?.code).toBe('timeout');
     expect(failures['crash.png']?.code).toBe('decoder_crashed');
     expect(failures['crash.png']?.message).toMatch(/SIGABRT/);
-    expect(pool.started).toBeGreaterThanOrEqual(3); // replacements were started
+    // Both slots still serve files afterwards: killed workers were replaced.
+    const good = path.join(archive, 'good-0.jpg');
+    const leases = await Promise.all([pool.open({ path: good, size: 0, mtimeMs: 0 }, 1e9), pool.open({ path: good, size: 0, mtimeMs: 0 }, 1e9)]);
+    const hashes = await Promise.all(leases.map((l) => l.hash()));
+    leases.forEach((l) => l.release());
+    expect(hashes.every((h) => h.ok)).toBe(true);
+    expect(pool.started).toBeGreaterThanOrEqual(3);
   }, 60_000);
 
   it('worker processes go away when the pool closes', async () => {

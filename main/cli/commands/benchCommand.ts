@@ -14,12 +14,14 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
     .description('import a generated mixed archive (JPEG/PNG 64-2048 px + DICOM copies) vs a plain sharp decode loop')
     .option('--files <n>', 'files in the archive (at least 10,000 for the reference figure)', positiveInt, 10_000)
     .option('--json', 'print JSON only')
+    .option('--workers <n>', 'decode worker processes (default: two per core, 2 to 8)', positiveInt)
+    .option('--max-dicom <n>', 'DICOM corpus copies at most (default 300, and at most a tenth of the files)', (v) => Number(v))
     .option('--data <dir>', 'shared data folder holding dicom/ (default: $SIMILA_DATA or ../shared/data)')
-    .action(async (opts: { files: number; json?: boolean; data?: string }) => {
+    .action(async (opts: { files: number; json?: boolean; data?: string; workers?: number; maxDicom?: number }) => {
       const { runIngestBench } = await import('../../../bench/ingest/ingestBench');
       const data = opts.data ?? process.env.SIMILA_DATA ?? path.resolve(packageRoot(), '../shared/data');
       if (!opts.json) process.stderr.write(`simila: building and importing ${opts.files} files in a temp folder...\n`);
-      const result = await runIngestBench({ files: opts.files, dicomCorpus: path.join(data, 'dicom') });
+      const result = await runIngestBench({ files: opts.files, dicomCorpus: path.join(data, 'dicom'), workers: opts.workers, maxDicom: opts.maxDicom });
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
