@@ -46,16 +46,31 @@ function withoutRunAsNode() {
   return env;
 }
 
+/**
+ * The child gets its own process group (POSIX), so a terminal's Ctrl+C reaches it once, through us,
+ * rather than twice (once from the terminal and once forwarded), which would cut its shutdown short.
+ */
 function run(command, commandArgs, options = {}) {
-  return spawn(command, commandArgs, { cwd: root, stdio: 'inherit', ...options });
+  const child = spawn(command, commandArgs, { cwd: root, stdio: 'inherit', detached: process.platform !== 'win32', ...options });
+  process.on('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
+  return child;
+}
+
+function forwardSignals(child) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
 }
 
 /** Passes Ctrl+C / kill on to the child and leaves with the child's status. */
 function followChild(child) {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => child.kill(signal));
-  }
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  forwardSignals(child);
+  child.on('exit', (code, signal) => {
+    if (signal) process.stderr.write(`simila: browser mode ended by ${signal}.\n`);
+    process.exit(code ?? (signal ? 1 : 0));
+  });
 }
 
 function fallBackToBrowser(reason) {
@@ -91,9 +106,7 @@ function launchElectron(binary) {
     }
     process.exit(code ?? 0);
   });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => child.kill(signal));
-  }
+  forwardSignals(child);
 }
 
 function main() {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,4 +52,26 @@ describe('renderer build location', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('builds a missing default renderer with Vite, out of process, and moves it into place', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'simila-build-'));
+    try {
+      writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'simila', type: 'module' }));
+      mkdirSync(path.join(root, 'renderer'));
+      writeFileSync(path.join(root, 'renderer', 'index.html'), '<!doctype html><title>built</title><script type="module" src="./main.js"></script>');
+      writeFileSync(path.join(root, 'renderer', 'main.js'), 'document.title = "built by vite";');
+      writeFileSync(
+        path.join(root, 'renderer', 'vite.config.ts'),
+        "import { fileURLToPath } from 'node:url';\nexport default { root: fileURLToPath(new URL('.', import.meta.url)), base: './' };\n",
+      );
+      const rendererDir = defaultRendererDir(root);
+      await Promise.all([ensureRendererBuilt(rendererDir, root), ensureRendererBuilt(rendererDir, root)]);
+      expect(readFileSync(path.join(rendererDir, 'index.html'), 'utf8')).toContain('./assets/');
+      expect(readdirSync(path.join(rendererDir, 'assets')).some((name) => name.endsWith('.js'))).toBe(true);
+      expect(readdirSync(path.join(root, 'out')).filter((name) => name.startsWith('.renderer-build-'))).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
