@@ -25,9 +25,11 @@ export async function runServeCommand(options: { home?: string; port?: number; o
   }
   process.stdout.write(`Simila is running at ${server.url}\n`);
   if (options.open !== false && hasDisplay()) openBrowser(server.url);
+  // Listeners stay installed until shutdown is over: with `once`, a second signal (or a library that
+  // re-raises it) would find no listener and kill the process mid-close, before the catalogue is closed.
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   await server.close();
   await app.close();
