@@ -18,7 +18,11 @@ export default defineConfig({
       externalizeDeps: true,
       sourcemap: true,
       rollupOptions: {
-        input: { index: fromRoot('main/electron/main.ts') },
+        // The decode pool forks its worker from `decodeWorkerMain.js` beside the main bundle.
+        input: {
+          index: fromRoot('main/electron/main.ts'),
+          decodeWorkerMain: fromRoot('main/ingest/pool/decodeWorkerMain.ts'),
+        },
         external: nativeModules,
       },
     },
