@@ -4,10 +4,12 @@
  */
 import Database from 'better-sqlite3';
 import { migrate } from './migrate';
+import { createEmbeddingsRepository } from './repositories/embeddings';
 import { createFailuresRepository } from './repositories/failures';
 import { createFoldersRepository } from './repositories/folders';
 import { createImagesRepository } from './repositories/images';
 import { createJobsRepository } from './repositories/jobs';
+import { createModelsRepository } from './repositories/models';
 import { createPathsRepository } from './repositories/paths';
 
 export interface Catalogue {
@@ -17,6 +19,8 @@ export interface Catalogue {
   readonly paths: ReturnType<typeof createPathsRepository>;
   readonly jobs: ReturnType<typeof createJobsRepository>;
   readonly failures: ReturnType<typeof createFailuresRepository>;
+  readonly models: ReturnType<typeof createModelsRepository>;
+  readonly embeddings: ReturnType<typeof createEmbeddingsRepository>;
   /** Runs `fn` in one transaction (rolled back if it throws). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -36,6 +40,8 @@ export function openCatalogue(file: string): Catalogue {
     paths: createPathsRepository(db),
     jobs: createJobsRepository(db),
     failures: createFailuresRepository(db),
+    models: createModelsRepository(db),
+    embeddings: createEmbeddingsRepository(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => {
       if (db.open) db.close();
