@@ -1,0 +1,30 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Fills a fresh temp folder beside `dir`, then swaps it in with renames, so a reader sees the old
+ * folder or the new one, never half a package (a crash leaves at most a stale temp folder).
+ */
+export async function writeFolderAtomically(dir: string, fill: (tempDir: string) => Promise<void>): Promise<void> {
+  const absolute = path.resolve(dir);
+  await fs.mkdir(path.dirname(absolute), { recursive: true });
+  const tag = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const temp = `${absolute}.tmp-${tag}`;
+  const old = `${absolute}.old-${tag}`;
+  await fs.mkdir(temp);
+  try {
+    await fill(temp);
+    let moved = false;
+    try {
+      await fs.rename(absolute, old);
+      moved = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    await fs.rename(temp, absolute);
+    if (moved) await fs.rm(old, { recursive: true, force: true });
+  } catch (error) {
+    await fs.rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
