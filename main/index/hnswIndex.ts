@@ -1,0 +1,187 @@
+/**
+ * One HNSW graph (hnswlib-node) over L2-normalised vectors labelled by image id. Distances are Euclidean
+ * (hnswlib's 'l2' space returns squared distances; we take the root). Capacity grows by doubling, removed
+ * ids are hidden with markDelete, and small filtered searches run exactly over the allowed ids, because a
+ * graph walk that rejects most candidates may return fewer than k.
+ *
+ * hnswlib-node quirks handled here: plain arrays only, readIndex resets ef (set again after every load),
+ * async read/write run off-thread (no mutation until they settle: mutations made meanwhile are queued).
+ */
+import hnswlib from 'hnswlib-node';
+import { toPredicate } from './exactSearch';
+import type { IdFilter, Neighbour } from './types';
+import { normalisedArray, squaredL2 } from './vectorMath';
+
+const { HierarchicalNSW } = hnswlib;
+type Graph = InstanceType<typeof HierarchicalNSW>;
+
+export interface HnswParams {
+  /** Links per node (hnswlib's M). */
+  m: number;
+  efConstruction: number;
+  /** Search breadth; raised to k when k is larger. */
+  ef: number;
+}
+
+/** Tuned by bench/index/hnswBench.ts for 64-d embeddings (recall@10 >= 0.98 on clustered data). */
+export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 128, ef: 128 };
+
+/** Filtered searches over at most this many allowed ids are answered exactly. */
+const EXACT_FILTER_LIMIT = 10_000;
+const INITIAL_CAPACITY = 1024;
+
+export class HnswIndex {
+  private readonly graph: Graph;
+  private readonly deleted = new Set<number>();
+  private labels = new Set<number>();
+  private busyWith: Promise<unknown> | null = null;
+  private pending: (() => void)[] = [];
+
+  private constructor(
+    readonly dim: number,
+    readonly params: HnswParams,
+    graph: Graph,
+  ) {
+    this.graph = graph;
+  }
+
+  /** An empty index with room for `capacity` vectors (it grows on demand). */
+  static create(dim: number, params: HnswParams = DEFAULT_HNSW_PARAMS, capacity = INITIAL_CAPACITY, seed = 100): HnswIndex {
+    const graph = new HierarchicalNSW('l2', dim);
+    graph.initIndex({ maxElements: Math.max(1, capacity), m: params.m, efConstruction: params.efConstruction, randomSeed: seed });
+    graph.setEf(params.ef);
+    return new HnswIndex(dim, params, graph);
+  }
+
+  /** Reads a graph file off-thread; `deleted` are ids that were marked deleted when it was saved. */
+  static async read(file: string, dim: number, params: HnswParams, deleted: readonly number[] = []): Promise<HnswIndex> {
+    const graph = new HierarchicalNSW('l2', dim);
+    await graph.readIndex(file);
+    graph.setEf(params.ef); // readIndex resets ef to 10.
+    const index = new HnswIndex(dim, params, graph);
+    index.labels = new Set(graph.getIdsList());
+    for (const id of deleted) if (index.labels.has(id)) index.deleted.add(id);
+    return index;
+  }
+
+  /** Live (not deleted) vectors. */
+  get size(): number {
+    return this.labels.size - this.deleted.size;
+  }
+
+  get capacity(): number {
+    return this.graph.getMaxElements();
+  }
+
+  get ef(): number {
+    return this.graph.getEf();
+  }
+
+  setEf(ef: number): void {
+    this.graph.setEf(Math.max(1, Math.floor(ef)));
+  }
+
+  has(id: number): boolean {
+    return this.labels.has(id) && !this.deleted.has(id);
+  }
+
+  deletedIds(): number[] {
+    return [...this.deleted];
+  }
+
+  /** Live ids, in no particular order. */
+  liveIds(): number[] {
+    const out: number[] = [];
+    for (const id of this.labels) if (!this.deleted.has(id)) out.push(id);
+    return out;
+  }
+
+  /** Adds (or replaces) vectors; `vectors` is row-major, ids.length * dim floats, normalised here. */
+  add(ids: readonly number[], vectors: Float32Array): void {
+    if (vectors.length !== ids.length * this.dim) {
+      throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
+    }
+    this.whenIdle(() => {
+      this.ensureCapacity(ids.length);
+      ids.forEach((id, i) => {
+        this.graph.addPoint(normalisedArray(vectors, i * this.dim, this.dim), id);
+        this.labels.add(id);
+        this.deleted.delete(id); // re-adding a deleted label un-deletes it in hnswlib too
+      });
+    });
+  }
+
+  /** Hides ids from every later search; unknown or already removed ids are ignored. */
+  remove(ids: readonly number[]): void {
+    this.whenIdle(() => {
+      for (const id of ids) {
+        if (!this.has(id)) continue;
+        this.graph.markDelete(id);
+        this.deleted.add(id);
+      }
+    });
+  }
+
+  /** The k nearest live vectors to `query` (normalised here), nearest first, optionally among allowed ids. */
+  search(query: ArrayLike<number>, k: number, filter?: IdFilter): Neighbour[] {
+    if (query.length !== this.dim) throw new RangeError(`search: query has ${query.length} values, index has ${this.dim}.`);
+    const q = normalisedArray(query);
+    if (filter instanceof Set && filter.size <= EXACT_FILTER_LIMIT) return this.exactAmong(q, k, filter);
+    const wanted = Math.min(Math.floor(k), this.size);
+    if (wanted <= 0) return [];
+    const allowed = toPredicate(filter);
+    // hnswlib searches with max(ef, k), so a large k needs no ef change.
+    const result = allowed ? this.graph.searchKnn(q, wanted, allowed) : this.graph.searchKnn(q, wanted);
+    const out: Neighbour[] = result.neighbors.map((id, i) => ({ id, distance: Math.sqrt(Math.max(0, result.distances[i] ?? 0)) }));
+    return out.sort((a, b) => a.distance - b.distance || a.id - b.id);
+  }
+
+  /**
+   * Writes the graph off-thread. From this call until the write settles, mutations are queued, so the file
+   * holds exactly the state at the time of the call.
+   */
+  write(file: string): Promise<void> {
+    const previous = this.busyWith;
+    const job = (async () => {
+      if (previous) await previous.catch(() => undefined);
+      await this.graph.writeIndex(file);
+    })();
+    const tracked: Promise<void> = job.finally(() => {
+      if (this.busyWith !== tracked) return;
+      this.busyWith = null;
+      const queued = this.pending;
+      this.pending = [];
+      for (const run of queued) run();
+    });
+    this.busyWith = tracked;
+    return tracked;
+  }
+
+  /** Resolves once no read/write is in flight and queued mutations have run. */
+  async settled(): Promise<void> {
+    while (this.busyWith) await this.busyWith.catch(() => undefined);
+  }
+
+  private whenIdle(run: () => void): void {
+    if (this.busyWith) this.pending.push(run);
+    else run();
+  }
+
+  private ensureCapacity(extra: number): void {
+    const needed = this.graph.getCurrentCount() + extra;
+    let capacity = this.graph.getMaxElements();
+    if (needed <= capacity) return;
+    while (capacity < needed) capacity *= 2;
+    this.graph.resizeIndex(capacity);
+  }
+
+  private exactAmong(q: number[], k: number, allowed: ReadonlySet<number>): Neighbour[] {
+    const out: Neighbour[] = [];
+    for (const id of allowed) {
+      if (!this.has(id)) continue;
+      out.push({ id, distance: Math.sqrt(squaredL2(this.graph.getPoint(id), 0, q, 0, this.dim)) });
+    }
+    out.sort((a, b) => a.distance - b.distance || a.id - b.id);
+    return out.slice(0, Math.max(0, Math.floor(k)));
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The HNSW index of one model as a rebuildable cache of its vectors in SQLite: load it from
+ * <home>/indexes/<modelId>.hnsw when the file checks out, catch it up when the vectors changed since it
+ * was saved, rebuild it when it is missing or corrupt; save it atomically with its sidecar.
+ */
+import type { Catalogue } from '../catalogue/catalogue';
+import { buildIndex, catchUp, type BuildOptions } from './buildIndex';
+import { DEFAULT_HNSW_PARAMS, HnswIndex, type HnswParams } from './hnswIndex';
+import { checkIndexFiles, indexPaths, writeIndexAtomically, type AtomicWriteHooks, type IndexSidecar } from './indexFiles';
+import type { VectorSource } from './types';
+
+export interface ModelIndexLocation {
+  /** <home>/indexes */
+  dir: string;
+  modelId: number;
+}
+
+export type IndexOrigin =
+  | { kind: 'loaded' }
+  | { kind: 'caught-up'; added: number; removed: number }
+  | { kind: 'rebuilt'; reason: 'missing' | 'corrupt' | 'mismatch' | 'unreadable' | 'params' };
+
+export interface OpenedIndex {
+  index: HnswIndex;
+  origin: IndexOrigin;
+  /** The source revision the index now reflects. */
+  revision: number;
+}
+
+/** Opens the model's index, repairing it from the source as needed (never returns a stale index). */
+export async function openModelIndex(
+  where: ModelIndexLocation,
+  source: VectorSource,
+  params: HnswParams = DEFAULT_HNSW_PARAMS,
+  build: BuildOptions = {},
+): Promise<OpenedIndex> {
+  const check = await checkIndexFiles(where.dir, where.modelId, source.dim);
+  let reason: Extract<IndexOrigin, { kind: 'rebuilt' }>['reason'];
+  if (check.ok) {
+    const saved = check.sidecar;
+    if (saved.params.m === params.m && saved.params.efConstruction === params.efConstruction) {
+      try {
+        const index = await HnswIndex.read(indexPaths(where.dir, where.modelId).index, source.dim, params, saved.deleted);
+        const revision = source.revision();
+        if (revision === saved.revision && index.size === saved.count) return { index, origin: { kind: 'loaded' }, revision };
+        const changes = catchUp(index, source);
+        return { index, origin: { kind: 'caught-up', ...changes }, revision };
+      } catch {
+        reason = 'unreadable';
+      }
+    } else {
+      reason = 'params';
+    }
+  } else {
+    reason = check.code;
+  }
+  const revision = source.revision();
+  const index = await buildIndex(source, params, build);
+  return { index, origin: { kind: 'rebuilt', reason }, revision };
+}
+
+/** Writes the index and its sidecar atomically; `revision` is the source revision it reflects. */
+export async function saveModelIndex(
+  where: ModelIndexLocation,
+  index: HnswIndex,
+  revision: number,
+  hooks: AtomicWriteHooks = {},
+): Promise<IndexSidecar> {
+  return writeIndexAtomically(
+    where.dir,
+    where.modelId,
+    async (file) => {
+      // Described at the moment the write starts: later mutations wait for it (see HnswIndex.write).
+      const described = { modelId: where.modelId, dim: index.dim, space: 'l2' as const, params: index.params, revision, count: index.size, deleted: index.deletedIds() };
+      await index.write(file);
+      return described;
+    },
+    hooks,
+  );
+}
+
+/** The catalogue's vectors of one model as a VectorSource; undefined for an unknown model. */
+export function catalogueVectorSource(catalogue: Catalogue, modelId: number): VectorSource | undefined {
+  const model = catalogue.models.get(modelId);
+  if (!model) return undefined;
+  return {
+    dim: model.embeddingDim,
+    revision: () => catalogue.models.embeddingsRevision(modelId) ?? 0,
+    count: () => catalogue.embeddings.count(modelId),
+    ids: () => catalogue.embeddings.ids(modelId),
+    batches: (batchSize) => catalogue.embeddings.batches(modelId, batchSize),
+    get: (ids) => catalogue.embeddings.getMany(modelId, ids),
+  };
+}

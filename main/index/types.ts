@@ -1,0 +1,20 @@
+/** What every nearest-neighbour search returns: image id and Euclidean distance, nearest first. */
+export interface Neighbour {
+  id: number;
+  distance: number;
+}
+
+/** Restricts a search to some ids: a set of allowed ids or a predicate. */
+export type IdFilter = ReadonlySet<number> | ((id: number) => boolean);
+
+/** Where an index gets its vectors: the catalogue for one model (the source of truth). */
+export interface VectorSource {
+  readonly dim: number;
+  /** Changes whenever the vectors change; an index file that records another revision is stale. */
+  revision(): number;
+  count(): number;
+  /** All ids with a vector, ascending. */
+  ids(): number[];
+  batches(batchSize: number): Iterable<{ ids: number[]; vectors: Float32Array }>;
+  get(ids: readonly number[]): Map<number, Float32Array>;
+}
