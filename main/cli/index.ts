@@ -6,6 +6,7 @@ import { runImportCommand } from './commands/importCommand';
 import { runInfoCommand } from './commands/infoCommand';
 import { runListCommand } from './commands/listCommand';
 import { runServeCommand } from './commands/serveCommand';
+import { addTrainCommands } from './commands/trainCommand';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
     });
 
   addBenchCommands(program, positiveInt);
+  addTrainCommands(program, positiveInt);
 
   return program;
 }
