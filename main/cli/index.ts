@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { appVersion } from '../app/version';
 import { addBenchCommands } from './commands/benchCommand';
+import { addEvalCommand } from './commands/evalCommand';
 import { runImportCommand } from './commands/importCommand';
 import { runInfoCommand } from './commands/infoCommand';
 import { runListCommand } from './commands/listCommand';
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
     });
 
   addBenchCommands(program, positiveInt);
+  addEvalCommand(program, positiveInt);
   addTrainCommands(program, positiveInt);
 
   return program;

@@ -1,0 +1,175 @@
+/**
+ * `simila eval`: the paper's few-shot retrieval protocol over an ImageFolder set of classes the
+ * model never trained on. Without --model it evaluates the app's active model, else the shipped
+ * default; with neither it refuses (a random network is never presented as a trained one).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { packageRoot } from '../../app/packageRoot';
+import { homeLayout, resolveHome } from '../../home/dataHome';
+
+/** The shipped default model package (stage 1 until the meta-learnt default exists). */
+export const SHIPPED_MODEL_DIR = path.join('assets', 'models', 'stage1-conv4');
+
+export interface EvalCliOptions {
+  model?: string;
+  data: string;
+  way: number;
+  shot: number;
+  queries: number;
+  episodes: number;
+  seed: number;
+  methods: string;
+  batchSize: number;
+  backend?: string;
+  home?: string;
+  json?: boolean;
+}
+
+export type ModelChoice = { ok: true; dir: string; source: 'option' | 'active' | 'shipped' } | { ok: false; code: 'no-model'; message: string };
+
+/** --model, else the catalogue's active model, else the shipped default; never a random network. */
+export async function chooseEvalModel(options: { model?: string; home?: string; env?: NodeJS.ProcessEnv; shippedDir?: string }): Promise<ModelChoice> {
+  if (options.model) return { ok: true, dir: path.resolve(options.model), source: 'option' };
+  const layout = homeLayout(resolveHome({ home: options.home, env: options.env }));
+  // Only read a catalogue that exists: evaluating must not create a data home as a side effect.
+  if (existsSync(layout.catalogueFile)) {
+    const { openCatalogue } = await import('../../catalogue/catalogue');
+    const catalogue = openCatalogue(layout.catalogueFile);
+    try {
+      const active = catalogue.models.active();
+      if (active) return { ok: true, dir: path.resolve(layout.models, active.dir), source: 'active' };
+    } finally {
+      catalogue.close();
+    }
+  }
+  const shipped = options.shippedDir ?? path.join(packageRoot(), SHIPPED_MODEL_DIR);
+  if (existsSync(path.join(shipped, 'manifest.json'))) return { ok: true, dir: shipped, source: 'shipped' };
+  return {
+    ok: false,
+    code: 'no-model',
+    message: 'no trained model available: pass --model DIR, activate a model in the app, or train one with `simila train pretrain`',
+  };
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function addEvalCommand(program: Command, positiveInt: (value: string) => number): Command {
+  return program
+    .command('eval')
+    .description('few-shot retrieval evaluation: N-way K-shot episodes over an ImageFolder set <set>/<class>/<image>')
+    .requiredOption('--data <dir>', 'ImageFolder set of classes the model did not train on')
+    .option('--model <dir>', 'model package folder (default: the active model, else the shipped one)')
+    .option('--way <n>', 'N: classes per episode', positiveInt, 5)
+    .option('--shot <k>', 'K: support images per class', positiveInt, 5)
+    .option('--queries <q>', 'Q: query images per class', positiveInt, 15)
+    .option('--episodes <n>', 'episodes', positiveInt, 600)
+    .option('--seed <n>', 'seed of the episodes and of the random weights', wholeNumber, 1)
+    .option('--methods <list>', 'comma-separated: random, dml', 'dml')
+    .option('--batch-size <n>', 'images per forward pass', positiveInt, 64)
+    .option('--backend <name>', 'force a backend (tfjs-node-gpu, tfjs-node, wasm, cpu)')
+    .option('--home <dir>', 'data home folder (default: $SIMILA_HOME or the OS app-data folder)')
+    .option('--json', 'print the report as JSON on stdout')
+    .action(async (opts: EvalCliOptions) => {
+      process.exitCode = await runEvalCommand(opts);
+    });
+}
+
+export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
+  const fail = (code: string, message: string) => {
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, code, message })}\n`);
+    else process.stderr.write(`simila eval: ${message}\n`);
+    return 1;
+  };
+  const methodNames = opts.methods.split(',').map((m) => m.trim()).filter((m) => m.length > 0);
+  if (methodNames.length === 0) return fail('bad-options', '--methods lists no method');
+
+  const choice = await chooseEvalModel({ model: opts.model, home: opts.home });
+  if (!choice.ok) return fail(choice.code, choice.message);
+
+  // The ML engine loads only now, so a usage error answers at once.
+  const [{ selectBackend }, { loadModelPackage }, { scanImageFolder }, { labelledPoolFromImageFolder }, { preprocessedInputs }, { createMethods }, { evaluate }] = await Promise.all([
+    import('../../ml/backend/selectBackend'),
+    import('../../ml/package/modelPackage'),
+    import('../../ml/data/imageFolder'),
+    import('../../ml/episodes/labelledPool'),
+    import('../../ml/evaluation/inputSource'),
+    import('../../ml/evaluation/methods'),
+    import('../../ml/evaluation/evaluate'),
+  ]);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const started = performance.now();
+
+  const scanned = await scanImageFolder(opts.data);
+  if (!scanned.ok) return fail(scanned.code, scanned.message);
+  const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log, registerTrainingKernels: false });
+  const loaded = await loadModelPackage(choice.dir);
+  if (!loaded.ok) return fail(loaded.code, `model ${choice.dir}: ${loaded.message}`);
+  const { net, manifest } = loaded;
+  log(`[eval] model ${manifest.name} (${choice.source}: ${choice.dir}), ${manifest.architecture.arch} ${manifest.architecture.inputSize}px, backend ${backend.name}`);
+
+  const inputs = preprocessedInputs<string>(manifest.preprocess, (file) => file);
+  const made = createMethods(methodNames, { net, inputs, seed: opts.seed, batchSize: opts.batchSize });
+  if (!made.ok) {
+    net.dispose();
+    return fail(made.code, made.message);
+  }
+  const tty = process.stderr.isTTY === true;
+  try {
+    const result = await evaluate({
+      pool: labelledPoolFromImageFolder(scanned.folder),
+      methods: made.methods,
+      way: opts.way,
+      shot: opts.shot,
+      queries: opts.queries,
+      episodes: opts.episodes,
+      seed: opts.seed,
+      onProgress: ({ done, total }) => {
+        if (!tty) return;
+        const elapsed = (performance.now() - started) / 1000;
+        const eta = (elapsed / done) * (total - done);
+        process.stderr.write(`\r\x1b[2Kepisode ${done}/${total}  ${(done / elapsed).toFixed(1)} episodes/s  elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`);
+      },
+    });
+    if (tty) process.stderr.write('\n');
+    if (!result.ok) return fail(result.code, result.message);
+    const report = {
+      ...result.report,
+      backend: backend.name,
+      data: path.resolve(opts.data),
+      model: choice.dir,
+      model_name: manifest.name,
+      model_source: choice.source,
+      failed_images: inputs.failures.size,
+      seconds: Math.round(((performance.now() - started) / 1000) * 10) / 10,
+    };
+    if (inputs.failures.size > 0) {
+      const [file, reason] = [...inputs.failures][0] as [string, string];
+      log(`[eval] ${inputs.failures.size} images could not be decoded and entered as blank images (first: ${file}: ${reason})`);
+    }
+    if (opts.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else {
+      process.stdout.write(`${report.way}-way ${report.shot}-shot, ${report.queries} queries/class, ${report.episodes} episodes, seed ${report.seed}, backend ${report.backend}\n`);
+      process.stdout.write('method     R@1     R@2     R@4     R@8     MAP@R   mAP     (95% CI R@1, MAP@R)\n');
+      for (const r of report.results) {
+        const f = (v: number) => v.toFixed(4).padEnd(8);
+        process.stdout.write(`${r.method.padEnd(11)}${f(r.recall_at_1)}${f(r.recall_at_2)}${f(r.recall_at_4)}${f(r.recall_at_8)}${f(r.map_at_r)}${f(r.map)}(±${r.ci95_recall_at_1.toFixed(4)}, ±${r.ci95_map_at_r.toFixed(4)})\n`);
+      }
+    }
+    return 0;
+  } finally {
+    for (const method of made.methods) method.dispose?.();
+    net.dispose();
+  }
+}
