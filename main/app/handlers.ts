@@ -9,6 +9,7 @@ import { AppError } from './errors';
 import type { DicomViews } from './dicomViews';
 import type { FolderBrowser } from './folderBrowser';
 import type { Services } from './services';
+import { createSearchHandlers } from './searchHandlers';
 import type { Handlers } from './types';
 
 export interface HandlerDeps {
@@ -27,6 +28,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const { catalogue, jobs } = services;
 
   return {
+    ...createSearchHandlers(),
+
     async 'app.info'(_request, context) {
       return {
         version: deps.version,

@@ -131,6 +131,61 @@ export const AppInfo = z.object({
 export type AppInfo = z.infer<typeof AppInfo>;
 
 // ---------------------------------------------------------------------------------------------
+// Models and search (issue 4)
+// ---------------------------------------------------------------------------------------------
+
+export const ModelSummary = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  /** 'random' | 'pretrain' | 'meta' | 'adapted' ... (provenance stage of the package). */
+  stage: z.string(),
+  embeddingDim: z.number().int(),
+  inputSize: z.number().int(),
+  active: z.boolean(),
+  parentId: z.number().int().nullable(),
+  createdAt: z.string(),
+});
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+export const SearchFilters = z
+  .object({
+    folderId: z.number().int().nullable().optional(),
+    modality: z.string().max(64).nullable().optional(),
+    label: z.string().max(200).nullable().optional(),
+  })
+  .strict();
+export type SearchFilters = z.infer<typeof SearchFilters>;
+
+export const SearchHit = z.object({ image: ImageSummary, distance: z.number() });
+export type SearchHit = z.infer<typeof SearchHit>;
+
+export const SearchResponse = z.object({
+  /** The model (profile) that ranked these results: search always says which. */
+  model: ModelSummary,
+  /** The query: a catalogue image, or an uploaded file's name. */
+  query: z.object({ imageId: ImageId.nullable(), name: z.string() }),
+  hits: z.array(SearchHit),
+  /** Images of the archive the model has embedded, out of all images (a partial index ranks part of the archive). */
+  embedded: z.number().int(),
+  total: z.number().int(),
+  tookMs: z.number(),
+});
+export type SearchResponse = z.infer<typeof SearchResponse>;
+
+export const EmbeddingStatus = z.object({
+  model: ModelSummary.nullable(),
+  embedded: z.number().int(),
+  total: z.number().int(),
+  /** The running/queued embedding job for the active model, if any. */
+  jobId: z.number().int().nullable(),
+  backend: z.string().nullable(),
+});
+export type EmbeddingStatus = z.infer<typeof EmbeddingStatus>;
+
+/** Largest file a renderer may upload for search by example (base64 in the payload). */
+export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
 // Channels: name -> { request schema, response schema }
 // ---------------------------------------------------------------------------------------------
 
@@ -200,6 +255,31 @@ export const channels = {
       /** Modality value range of this frame; null for colour images. */
       valueRange: z.object({ min: z.number(), max: z.number() }).nullable(),
     }),
+  },
+  /** Models known to the catalogue, the active one marked. */
+  'models.list': { request: Empty, response: z.array(ModelSummary) },
+  'models.activate': { request: z.object({ id: z.number().int() }).strict(), response: ModelSummary },
+
+  /** Embedding of the archive under the active model (a resumable job). */
+  'embeddings.status': { request: Empty, response: EmbeddingStatus },
+  'embeddings.start': { request: Empty, response: z.object({ jobId: z.number().int() }) },
+
+  /** Search by example: an archive image, or a file the user dropped/opened (its bytes, never its path). */
+  'search.byImage': {
+    request: z.object({ id: ImageId, k: z.number().int().min(1).max(1000), filters: SearchFilters.optional() }).strict(),
+    response: SearchResponse,
+  },
+  'search.byUpload': {
+    request: z
+      .object({
+        name: z.string().min(1).max(255),
+        /** File content, base64. */
+        data: z.string().min(1).max(Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 4),
+        k: z.number().int().min(1).max(1000),
+        filters: SearchFilters.optional(),
+      })
+      .strict(),
+    response: SearchResponse,
   },
 } as const;
 

@@ -64,6 +64,20 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
     'dicom.render': async ({ id }) => {
       throw codedError('not_found', `No DICOM image has id ${id}.`);
     },
+    'models.list': async () => [],
+    'models.activate': async ({ id }) => {
+      throw codedError('not_found', `No model has id ${id}.`);
+    },
+    'embeddings.status': async () => ({ model: null, embedded: 0, total: 0, jobId: null, backend: null }),
+    'embeddings.start': async () => {
+      throw codedError('unsupported', 'No model to embed with.');
+    },
+    'search.byImage': async ({ id }) => {
+      throw codedError('not_found', `No image has id ${id}.`);
+    },
+    'search.byUpload': async () => {
+      throw codedError('unsupported', 'No model to search with.');
+    },
   };
   const app: FakeApp = {
     home: '/tmp/fake-home',
