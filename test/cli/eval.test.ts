@@ -53,7 +53,7 @@ describe('simila eval', () => {
     expect(first.code).toBe(0);
     expect(first.stdout.trim().split('\n')).toHaveLength(1);
     const report = JSON.parse(first.stdout) as { results: Record<string, unknown>[]; episodes: number; backend: string; model_source: string };
-    expect(report).toMatchObject({ episodes: 5, way: 4, shot: 2, queries: 5, seed: 1, model_source: 'option', failed_images: 0 });
+    expect(report).toMatchObject({ episodes: 5, way: 4, shot: 2, queries: 5, seed: 1, model_source: 'option', model_complete: true, failed_images: 0 });
     expect(['wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu']).toContain(report.backend);
     expect(report.results.map((r) => r.method)).toEqual(['random', 'dml']);
     for (const line of report.results) {

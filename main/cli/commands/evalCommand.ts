@@ -118,6 +118,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   if (!loaded.ok) return fail(loaded.code, `model ${choice.dir}: ${loaded.message}`);
   const { net, manifest } = loaded;
   log(`[eval] model ${manifest.name} (${choice.source}: ${choice.dir}), ${manifest.architecture.arch} ${manifest.architecture.inputSize}px, backend ${backend.name}`);
+  if (!manifest.provenance.complete) log(`[eval] note: ${choice.dir} is a snapshot of a training run still going (provenance.complete is false)`);
 
   const inputs = preprocessedInputs<string>(manifest.preprocess, (file) => file);
   const made = createMethods(methodNames, { net, inputs, seed: opts.seed, batchSize: opts.batchSize });
@@ -126,6 +127,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
     return fail(made.code, made.message);
   }
   const tty = process.stderr.isTTY === true;
+  let lastLogged = performance.now();
   try {
     const result = await evaluate({
       pool: labelledPoolFromImageFolder(scanned.folder),
@@ -136,10 +138,15 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
       episodes: opts.episodes,
       seed: opts.seed,
       onProgress: ({ done, total }) => {
-        if (!tty) return;
         const elapsed = (performance.now() - started) / 1000;
         const eta = (elapsed / done) * (total - done);
-        process.stderr.write(`\r\x1b[2Kepisode ${done}/${total}  ${(done / elapsed).toFixed(1)} episodes/s  elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`);
+        const line = `episode ${done}/${total}  ${(done / elapsed).toFixed(2)} episodes/s  elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`;
+        if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+        else if (performance.now() - lastLogged > 30_000) {
+          // Logs (nohup, CI) get a line every 30 s instead of an overwritten one.
+          log(line);
+          lastLogged = performance.now();
+        }
       },
     });
     if (tty) process.stderr.write('\n');
@@ -151,6 +158,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
       model: choice.dir,
       model_name: manifest.name,
       model_source: choice.source,
+      model_complete: manifest.provenance.complete,
       failed_images: inputs.failures.size,
       seconds: Math.round(((performance.now() - started) / 1000) * 10) / 10,
     };
