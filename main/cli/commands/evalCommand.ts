@@ -176,6 +176,10 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
       }
     }
     return 0;
+  } catch (error) {
+    // A method that fails mid-run (e.g. an adaptation that runs out of memory) ends the run with a reason.
+    if (tty) process.stderr.write('\n');
+    return fail('eval-failed', error instanceof Error ? error.message : String(error));
   } finally {
     for (const method of made.methods) method.dispose?.();
     net.dispose();
