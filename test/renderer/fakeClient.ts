@@ -2,7 +2,18 @@
  * An in-memory SimilaClient for component tests: a library of `count` images, a small folder tree
  * behind opaque handles, and recorded calls. Events can be emitted by the test.
  */
-import type { ChannelName, EventName, EventOf, FolderEntry, ImageSummary, RequestOf, ResponseOf } from '@shared/rpc/contract';
+import type {
+  ChannelName,
+  EventName,
+  EventOf,
+  FolderEntry,
+  ImageSummary,
+  ModelSummary,
+  RequestOf,
+  ResponseOf,
+  SearchFilters,
+  SearchResponse,
+} from '@shared/rpc/contract';
 import { RpcCallError } from '../../renderer/src/rpc/types';
 import type { SimilaClient } from '../../renderer/src/rpc/types';
 
@@ -42,6 +53,39 @@ export function dicomInfo(id: number, frames = 3): ResponseOf<'dicom.info'> {
   };
 }
 
+export const fakeModel: ModelSummary = {
+  id: 3,
+  name: 'stage1-conv4',
+  stage: 'pretrain',
+  embeddingDim: 64,
+  inputSize: 48,
+  active: true,
+  parentId: null,
+  createdAt: '2026-01-01T00:00:00Z',
+};
+
+/**
+ * A fake ranking: images around position `queryIndex`, nearest first, distance growing with the gap
+ * (so tests can check the order the UI shows), honouring k and the folder filter.
+ */
+export function fakeSearch(
+  queryIndex: number,
+  query: SearchResponse['query'],
+  k: number,
+  filters: SearchFilters | undefined,
+  count: number,
+  embedded: number,
+): SearchResponse {
+  const candidates = Array.from({ length: Math.min(count, embedded) }, (_, i) => i).filter(
+    (i) => filters?.folderId === undefined || filters.folderId === null || summary(i).folderId === filters.folderId,
+  );
+  const ranked = candidates
+    .map((i) => ({ image: summary(i), distance: Math.abs(i - queryIndex) * 0.05 + (i > queryIndex ? 0.01 : 0) }))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, k);
+  return { model: fakeModel, query, hits: ranked, embedded: Math.min(count, embedded), total: count, tookMs: 3.2 };
+}
+
 const tree: Record<string, { folder: FolderEntry; parent: string | null; children: string[] }> = {
   'h-root': { folder: { handle: 'h-root', name: 'data', display: '/data' }, parent: null, children: ['h-cats', 'h-dogs'] },
   'h-cats': { folder: { handle: 'h-cats', name: 'cats', display: '/data/cats' }, parent: 'h-root', children: ['h-tabby'] },
@@ -49,8 +93,9 @@ const tree: Record<string, { folder: FolderEntry; parent: string | null; childre
   'h-dogs': { folder: { handle: 'h-dogs', name: 'dogs', display: '/data/dogs' }, parent: 'h-root', children: [] },
 };
 
-export function createFakeClient(options: { count?: number; mode?: 'electron' | 'browser' } = {}): FakeClient {
+export function createFakeClient(options: { count?: number; mode?: 'electron' | 'browser'; embedded?: number } = {}): FakeClient {
   let count = options.count ?? 100;
+  const embedded = () => options.embedded ?? count;
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const calls: FakeClient['calls'] = [];
 
@@ -98,6 +143,16 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
         valueRange: { min: -1024, max: 2976 },
       };
     },
+    'models.list': async () => [fakeModel],
+    'models.activate': async () => fakeModel,
+    'embeddings.status': async () => ({ model: fakeModel, embedded: embedded(), total: count, jobId: null, backend: 'wasm' }),
+    'embeddings.start': async () => ({ jobId: 21 }),
+    'search.byImage': async ({ id, k, filters }) => {
+      const index = (id - 1000) / 7;
+      if (!Number.isInteger(index) || index < 0 || index >= count) throw new RpcCallError('not_found', 'That image is not in the catalogue.');
+      return fakeSearch(index, { imageId: id, name: summary(index).name }, k, filters, count, embedded());
+    },
+    'search.byUpload': async ({ name, k, filters }) => fakeSearch(0, { imageId: null, name }, k, filters, count, embedded()),
   };
 
   const client: FakeClient = {

@@ -75,7 +75,7 @@ describe('keyboard dispatcher', () => {
     const help = vi.fn();
     keyboard.register('grid', handlersFor('grid', grid));
     keyboard.register('viewer', handlersFor('viewer', viewer));
-    keyboard.register('global', { 'help.toggle': help, 'view.switch': () => {} });
+    keyboard.register('global', { 'help.toggle': help, 'view.switch': () => {}, 'search.openFile': () => {} });
 
     expect(keyboard.handle(event('ArrowRight'))).toBe('grid.right');
     const pop = keyboard.pushLayer('viewer');
@@ -94,7 +94,11 @@ describe('keyboard dispatcher', () => {
     const keyboard = createKeyboardDispatcher('grid');
     const calls: string[] = [];
     keyboard.register('grid', handlersFor('grid', (id) => calls.push(id)));
-    keyboard.register('global', { 'help.toggle': () => calls.push('help'), 'view.switch': () => calls.push('view') });
+    keyboard.register('global', {
+      'help.toggle': () => calls.push('help'),
+      'view.switch': () => calls.push('view'),
+      'search.openFile': () => calls.push('open'),
+    });
     keyboard.register('folders', { 'folders.close': () => calls.push('close'), 'folders.up': () => calls.push('up') });
     const input = document.createElement('input');
     document.body.append(input);

@@ -4,7 +4,7 @@
  * typed as a record over the ids of a scope, so a shortcut without a handler does not compile.
  */
 
-export type ShortcutScope = 'global' | 'grid' | 'viewer' | 'dicom' | 'import' | 'folders' | 'help';
+export type ShortcutScope = 'global' | 'grid' | 'viewer' | 'dicom' | 'import' | 'folders' | 'menu' | 'help';
 
 /**
  * A scope that refines another: keys it does not bind fall through to its parent. The DICOM viewer is
@@ -32,7 +32,13 @@ export const shortcuts = [
     id: 'view.switch',
     scope: 'global',
     keys: ['Alt+1', 'Alt+2', 'Alt+3', 'Alt+4'],
-    description: 'Switch to the n-th view in the sidebar (Library, Import, …)',
+    description: 'Switch to the n-th view in the sidebar (Library, Import, Search, …)',
+  },
+  {
+    id: 'search.openFile',
+    scope: 'global',
+    keys: ['Mod+O'],
+    description: 'Find images similar to a file from disk (or drop the file anywhere on the window)',
   },
 
   { id: 'grid.left', scope: 'grid', keys: ['ArrowLeft'], description: 'Focus the previous image' },
@@ -53,6 +59,7 @@ export const shortcuts = [
   { id: 'grid.toggle', scope: 'grid', keys: ['Mod+ '], description: 'Add or remove the focused image from the selection' },
   { id: 'grid.selectAll', scope: 'grid', keys: ['Mod+A'], description: 'Select all images (in the current folder filter)' },
   { id: 'grid.clear', scope: 'grid', keys: ['Escape'], description: 'Clear the selection' },
+  { id: 'grid.findSimilar', scope: 'grid', keys: ['S'], description: 'Find images similar to the focused image' },
 
   { id: 'viewer.close', scope: 'viewer', keys: ['Escape'], description: 'Close the viewer' },
   { id: 'viewer.previous', scope: 'viewer', keys: ['ArrowLeft'], description: 'Previous image' },
@@ -61,6 +68,7 @@ export const shortcuts = [
   { id: 'viewer.zoomOut', scope: 'viewer', keys: ['-'], description: 'Zoom out' },
   { id: 'viewer.fit', scope: 'viewer', keys: ['0', 'F'], description: 'Fit the image to the window' },
   { id: 'viewer.actual', scope: 'viewer', keys: ['1'], description: 'Actual pixels (1:1); on DICOM images use Z' },
+  { id: 'viewer.findSimilar', scope: 'viewer', keys: ['S'], description: 'Find images similar to the shown image' },
 
   { id: 'dicom.softTissue', scope: 'dicom', keys: ['1'], description: 'Window preset: soft tissue (W 400 / L 40)' },
   { id: 'dicom.lung', scope: 'dicom', keys: ['2'], description: 'Window preset: lung (W 1500 / L −600)' },
@@ -85,6 +93,8 @@ export const shortcuts = [
   { id: 'folders.close', scope: 'folders', keys: ['Escape'], description: 'Close the folder browser' },
   { id: 'folders.up', scope: 'folders', keys: ['Backspace', 'Alt+ArrowUp'], description: 'Go to the parent folder' },
 
+  { id: 'menu.close', scope: 'menu', keys: ['Escape'], description: 'Close the menu' },
+
   { id: 'help.close', scope: 'help', keys: ['Escape'], description: 'Close this list' },
 ] as const satisfies readonly ShortcutDef[];
 
@@ -93,6 +103,7 @@ export const gestures: readonly GestureDef[] = [
   { scope: 'grid', gesture: 'Mod+Click', description: 'Add or remove an image from the selection' },
   { scope: 'grid', gesture: 'Shift+Click', description: 'Select the range from the last clicked image' },
   { scope: 'grid', gesture: 'Double-click', description: 'Open the image in the viewer' },
+  { scope: 'grid', gesture: 'Right-click', description: 'Menu: find similar images, open in the viewer' },
   { scope: 'viewer', gesture: 'Wheel', description: 'Zoom around the pointer' },
   { scope: 'viewer', gesture: 'Drag', description: 'Pan the image' },
   { scope: 'viewer', gesture: 'Double-click', description: 'Toggle fit / actual pixels' },
@@ -100,6 +111,7 @@ export const gestures: readonly GestureDef[] = [
   { scope: 'dicom', gesture: 'Shift+Drag', description: 'Pan the image' },
   { scope: 'dicom', gesture: 'Shift+Wheel', description: 'Scroll through the frames' },
   { scope: 'import', gesture: 'Drop a folder', description: 'Import it (desktop app)' },
+  { scope: 'global', gesture: 'Drop an image file', description: 'Find images similar to it' },
 ];
 
 export type Shortcut = (typeof shortcuts)[number];
@@ -113,6 +125,7 @@ export const scopeTitles: Record<ShortcutScope, string> = {
   dicom: 'DICOM viewer (on top of the image viewer keys)',
   import: 'Import view',
   folders: 'Folder browser',
+  menu: 'Context menu',
   help: 'This list',
 };
 

@@ -1,10 +1,11 @@
 /**
- * The main views the sidebar switches between. Later issues add theirs here (Search results,
- * Adaptation wizard, Feedback panel) - the shell needs no other change.
+ * The main views the sidebar switches between. Later issues add theirs here (Adaptation wizard,
+ * Feedback panel) - the shell needs no other change.
  */
 import type { Component } from 'vue';
 import LibraryView from './LibraryView.vue';
 import ImportView from './ImportView.vue';
+import SearchView from './SearchView.vue';
 
 export interface ViewDef {
   id: string;
@@ -15,4 +16,5 @@ export interface ViewDef {
 export const views: readonly ViewDef[] = [
   { id: 'library', label: 'Library', component: LibraryView },
   { id: 'import', label: 'Import', component: ImportView },
+  { id: 'search', label: 'Search', component: SearchView },
 ];
