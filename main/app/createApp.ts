@@ -7,7 +7,7 @@ import { createFolderBrowser } from './folderBrowser';
 import { createFolderHandles } from './folderHandles';
 import { createHandlers } from './handlers';
 import { createImageFileResolver } from './imageFiles';
-import { openServices, type ServicesOptions } from './services';
+import { openServices, type Services, type ServicesOptions } from './services';
 import type { SimilaApp } from './types';
 import { appVersion } from './version';
 
@@ -16,10 +16,22 @@ export interface CreateAppOptions extends Omit<ServicesOptions, 'resumeJobs'> {
   mode: 'electron' | 'browser';
   /** Default true: re-queue interrupted jobs on start. */
   resumeJobs?: boolean;
+  /**
+   * Queue an embedding job after each import that added images. The shells turn it on; the default is
+   * off so that tests of other features see only the jobs they start.
+   */
+  autoEmbed?: boolean;
+  /**
+   * Milliseconds after start at which the embedding worker starts in the background when the library has
+   * images and a model is active (so app.info names the backend early); default null: on first use only.
+   * The shells pass e.g. 1500.
+   */
+  warmUpEngineAfterMs?: number | null;
 }
 
 export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
-  const services = openServices({ ...options, resumeJobs: options.resumeJobs ?? true });
+  const services = openServices({ ...options, resumeJobs: options.resumeJobs ?? true, autoEmbed: options.autoEmbed ?? false });
+  const warmUp = warmUpEngine(services, options.warmUpEngineAfterMs ?? null);
   const browser = createFolderBrowser(createFolderHandles(), options.env);
   let chooser: (() => Promise<string | null>) | null = null;
   const handlers = createHandlers({ services, browser, version: appVersion(), dicom: createDicomViews(services.catalogue), folderChooser: () => chooser });
@@ -37,6 +49,26 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
     setFolderChooser(next) {
       chooser = next;
     },
-    close: () => services.close(),
+    close: () => {
+      warmUp.cancel();
+      return services.close();
+    },
   };
+}
+
+/**
+ * Installs the shipped model at once (a small copy) and starts the embedding worker a moment after
+ * start-up, off the path that opens the window; an empty library waits for its first search instead.
+ */
+function warmUpEngine(services: Services, afterMs: number | null): { cancel(): void } {
+  const installed = services.engine.ready();
+  if (afterMs === null) return { cancel: () => undefined };
+  const timer = setTimeout(() => {
+    installed
+      .then(() => services.engine.activeModel())
+      .then((model) => (model && services.catalogue.images.countVisible() > 0 ? services.engine.embedder(model) : null))
+      .catch((error: unknown) => console.error('[simila] the embedding engine did not start', error));
+  }, afterMs);
+  timer.unref();
+  return { cancel: () => clearTimeout(timer) };
 }

@@ -28,7 +28,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const { catalogue, jobs } = services;
 
   return {
-    ...createSearchHandlers(),
+    ...createSearchHandlers(services),
 
     async 'app.info'(_request, context) {
       return {
@@ -36,7 +36,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
         mode: context.mode,
         home: services.layout.root,
         imageCount: catalogue.images.countVisible(),
-        backend: null,
+        backend: services.engine.backend,
       };
     },
 

@@ -1,23 +1,84 @@
 /**
- * Handlers of the model, embedding and search channels (issue 4). Until the embedding engine is wired in,
- * every channel answers with a clear `unsupported` error instead of pretending to search.
+ * Handlers of the model, embedding and search channels (issue 4). Uploaded files arrive as base64 bytes
+ * (never a path) and go through the same decoders as an import. With no trained model installed, search
+ * answers `unsupported` with a sentence that says so: never a random network presented as working.
  */
+import { MAX_UPLOAD_BYTES } from '../../shared/rpc/contract';
+import { EngineError } from '../search/searchEngine';
+import { modelSummary, SearchError } from '../search/searchService';
 import { AppError } from './errors';
+import type { Services } from './services';
 import type { Handlers } from './types';
 
 type SearchChannels = 'models.list' | 'models.activate' | 'embeddings.status' | 'embeddings.start' | 'search.byImage' | 'search.byUpload';
 
-const notYet = (): never => {
-  throw new AppError('unsupported', 'Search by example needs the embedding engine, which is not installed in this build yet.');
-};
+/** Search and engine errors become contract errors with their sentence. */
+async function asAppError<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof SearchError || error instanceof EngineError) throw new AppError(error.code, error.message);
+    throw error;
+  }
+}
 
-export function createSearchHandlers(): Pick<Handlers, SearchChannels> {
+function decodeUpload(data: string): Buffer {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new AppError('bad_request', 'The uploaded file is not valid base64.');
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.length === 0) throw new AppError('bad_request', 'The uploaded file is empty.');
+  if (bytes.length > MAX_UPLOAD_BYTES) throw new AppError('bad_request', `The uploaded file is larger than ${MAX_UPLOAD_BYTES / (1024 * 1024)} MiB.`);
+  return bytes;
+}
+
+export function createSearchHandlers(services: Services): Pick<Handlers, SearchChannels> {
+  const { catalogue, engine, search } = services;
+  const embeddingJobFor = (modelId: number): number | null => {
+    for (const progress of services.jobs.list(200)) {
+      if (progress.kind !== 'embed' || (progress.state !== 'queued' && progress.state !== 'running')) continue;
+      const params = catalogue.jobs.get(progress.jobId)?.params as { modelId?: unknown } | undefined;
+      if (params?.modelId === modelId) return progress.jobId;
+    }
+    return null;
+  };
+
   return {
-    'models.list': async () => [],
-    'models.activate': async () => notYet(),
-    'embeddings.status': async () => ({ model: null, embedded: 0, total: 0, jobId: null, backend: null }),
-    'embeddings.start': async () => notYet(),
-    'search.byImage': async () => notYet(),
-    'search.byUpload': async () => notYet(),
+    async 'models.list'() {
+      await engine.ready();
+      return catalogue.models.list().map((model) => modelSummary(model));
+    },
+    async 'models.activate'({ id }) {
+      await engine.ready();
+      if (!catalogue.models.setActive(id)) throw new AppError('not_found', `There is no model ${id}.`);
+      const model = catalogue.models.get(id)!;
+      // Images the newly active model has not embedded yet get their vectors in the background.
+      if (catalogue.embeddings.countMissing(id) > 0) await services.startEmbedding(id);
+      return modelSummary(model);
+    },
+    async 'embeddings.status'() {
+      const model = await engine.activeModel();
+      if (!model) return { model: null, embedded: 0, total: catalogue.images.countVisible(), jobId: null, backend: engine.backend };
+      return {
+        model: modelSummary(model),
+        embedded: catalogue.embeddings.count(model.id),
+        total: catalogue.images.countVisible(),
+        jobId: embeddingJobFor(model.id),
+        backend: engine.backend,
+      };
+    },
+    async 'embeddings.start'() {
+      return asAppError(async () => {
+        const model = await search.requireModel();
+        const jobId = await services.startEmbedding(model.id);
+        if (jobId === null) throw new AppError('internal', 'The embedding job could not be queued.');
+        return { jobId };
+      });
+    },
+    async 'search.byImage'({ id, k, filters }) {
+      return asAppError(() => search.byImage(id, k, filters));
+    },
+    async 'search.byUpload'({ name, data, k, filters }) {
+      const bytes = decodeUpload(data);
+      return asAppError(() => search.byBytes(name, bytes, k, filters));
+    },
   };
 }

@@ -13,6 +13,10 @@ import type { DecodeLimits } from '../ingest/decoders/types';
 import { createImportRunner, IMPORT_JOB_KIND } from '../ingest/importJob';
 import { prepareHome, type HomeLayout } from '../home/dataHome';
 import { createJobQueue, type JobQueue } from '../jobs/jobQueue';
+import { createEmbedRunner, EMBED_JOB_KIND, isEmbedJobParams, type EmbedJobParams } from '../search/embedJob';
+import { createSearchEngine, type SearchEngine } from '../search/searchEngine';
+import { createSearchService, type SearchService } from '../search/searchService';
+import { packageRoot } from './packageRoot';
 import type { EventListener } from './types';
 
 export interface ServicesOptions {
@@ -27,6 +31,14 @@ export interface ServicesOptions {
   decodeInProcess?: boolean;
   /** Decode worker processes (default: two per core, 2 to 8). */
   decodeWorkers?: number;
+  /** After an import finishes, queue an embedding job for the active model (the app does; the CLI does not). */
+  autoEmbed?: boolean;
+  /** Folder holding assets/models/ with the shipped default model; null: install none (default: Simila's package root). */
+  shippedModelsRoot?: string | null;
+  /** tfjs backends to try, in order (default: tfjs-node-gpu, tfjs-node, wasm, cpu). */
+  preferBackends?: string[];
+  /** Images per embedding batch (default 64). */
+  embedBatchSize?: number;
 }
 
 export interface Services {
@@ -36,6 +48,14 @@ export interface Services {
   /** Reads, hashes and decodes files for imports (the worker pool unless decodeInProcess). */
   reader: ContentReader;
   jobs: JobQueue;
+  /** Active model, embedding worker and HNSW indexes; search by example over them. */
+  engine: SearchEngine;
+  search: SearchService;
+  /**
+   * Queues an embedding job for the model (the active one by default), or returns the one already
+   * queued or running for it; null when no trained model is installed.
+   */
+  startEmbedding(modelId?: number): Promise<number | null>;
   emit<E extends EventName>(event: E, payload: EventOf<E>): void;
   onEvent(listener: EventListener): () => void;
   close(): Promise<void>;
@@ -56,10 +76,31 @@ export function openServices(options: ServicesOptions = {}): Services {
       }
     }
   };
+  const engine = createSearchEngine({
+    catalogue,
+    registry,
+    modelsDir: layout.models,
+    indexesDir: layout.indexes,
+    packageRoot: options.shippedModelsRoot === undefined ? packageRoot() : options.shippedModelsRoot,
+    preferBackends: options.preferBackends,
+  });
+  const search = createSearchService(catalogue, engine);
+  const startEmbedding = async (modelId?: number): Promise<number | null> => {
+    const model = modelId === undefined ? await engine.activeModel() : catalogue.models.get(modelId);
+    if (!model) return null;
+    const existing = catalogue.jobs.listInterrupted().find((job) => job.kind === EMBED_JOB_KIND && isEmbedJobParams(job.params) && job.params.modelId === model.id);
+    if (existing) {
+      jobs.resume(existing.id); // one an earlier process left queued joins this queue; a live one stays as it is
+      return existing.id;
+    }
+    const params: EmbedJobParams = { modelId: model.id };
+    return jobs.enqueue(EMBED_JOB_KIND, `Embedding with ${model.name}`, params);
+  };
   const jobs = createJobQueue({
     catalogue,
     throttleMs: options.progressThrottleMs,
     runners: {
+      [EMBED_JOB_KIND]: createEmbedRunner({ catalogue, engine, batchSize: options.embedBatchSize }),
       [IMPORT_JOB_KIND]: createImportRunner({
         catalogue,
         registry,
@@ -70,7 +111,13 @@ export function openServices(options: ServicesOptions = {}): Services {
         onLibraryChanged: (change) => emit('library.changed', change),
       }),
     },
-    onProgress: (progress) => emit('job.progress', progress),
+    onProgress: (progress) => {
+      emit('job.progress', progress);
+      // New images get their vectors without the user asking (when a trained model is installed).
+      if (options.autoEmbed && progress.kind === IMPORT_JOB_KIND && progress.state === 'done' && progress.imported > 0) {
+        startEmbedding().catch((error: unknown) => console.error('[simila] could not queue the embedding job', error));
+      }
+    },
   });
   if (options.resumeJobs) jobs.resumeInterrupted();
   let closing: Promise<void> | null = null;
@@ -80,6 +127,9 @@ export function openServices(options: ServicesOptions = {}): Services {
     registry,
     reader,
     jobs,
+    engine,
+    search,
+    startEmbedding,
     emit,
     onEvent(listener) {
       listeners.add(listener);
@@ -88,6 +138,7 @@ export function openServices(options: ServicesOptions = {}): Services {
     close() {
       closing ??= (async () => {
         await jobs.close();
+        await engine.close();
         await reader.close();
         listeners.clear();
         catalogue.close();

@@ -1,0 +1,119 @@
+/**
+ * The 'embed' job kind: embeds every visible catalogued image that has no vector for a model yet, in
+ * batches. Each batch's vectors are committed to SQLite (the source of truth) and added to the model's
+ * HNSW index, so a killed job goes on where it stopped; the index file is saved every few thousand
+ * vectors and at the end. Files that fail to decode are recorded with their reason and skipped.
+ * Preprocessing of the next batch overlaps embedding of the current one (sharp in libuv, tfjs in the worker).
+ */
+import type { Catalogue } from '../catalogue/catalogue';
+import type { JobCounts, JobRunner } from '../jobs/jobQueue';
+import type { SearchEngine } from './searchEngine';
+
+export const EMBED_JOB_KIND = 'embed';
+
+export interface EmbedJobParams {
+  modelId: number;
+}
+
+export function isEmbedJobParams(value: unknown): value is EmbedJobParams {
+  return !!value && typeof value === 'object' && Number.isInteger((value as { modelId?: unknown }).modelId);
+}
+
+export interface EmbedRunnerOptions {
+  catalogue: Catalogue;
+  engine: SearchEngine;
+  /** Images per batch (default 64). */
+  batchSize?: number;
+  /** Save the index file after this many new vectors (default 4096). */
+  saveEvery?: number;
+  /** New vectors are searchable (called after each committed batch). */
+  onEmbedded?: (modelId: number, added: number) => void;
+}
+
+interface PreparedBatch {
+  ids: number[];
+  inputs: Float32Array;
+  failures: { id: number; code: string; message: string }[];
+}
+
+export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
+  const { catalogue, engine } = options;
+  const batchSize = Math.max(1, options.batchSize ?? 64);
+  const saveEvery = Math.max(1, options.saveEvery ?? 4096);
+
+  return async ({ jobId, params, signal, report }) => {
+    if (!isEmbedJobParams(params)) throw new Error('The embedding job does not say which model to use.');
+    const model = catalogue.models.get(params.modelId);
+    if (!model) throw new Error(`Model ${params.modelId} is no longer in the catalogue.`);
+    const spec = engine.manifestOf(model).preprocess;
+    const inputLength = spec.inputSize * spec.inputSize * spec.channels;
+    const embedder = await engine.embedder(model);
+    const index = await engine.index(model);
+
+    const alreadyDone = catalogue.embeddings.count(model.id);
+    const counts: JobCounts = { total: alreadyDone + catalogue.embeddings.countMissing(model.id), done: alreadyDone, imported: 0, skipped: alreadyDone, failed: 0 };
+    report(counts, `embedding with ${model.name} on ${embedder.backend}`);
+
+    let after = 0;
+    const nextBatch = async (): Promise<PreparedBatch | null> => {
+      const ids = catalogue.embeddings.idsMissing(model.id, batchSize, after);
+      if (ids.length === 0) return null;
+      after = ids[ids.length - 1]!;
+      const prepared = await Promise.all(ids.map((id) => engine.prepareImage(id, spec)));
+      const batch: PreparedBatch = { ids: [], inputs: new Float32Array(ids.length * inputLength), failures: [] };
+      prepared.forEach((result, i) => {
+        const id = ids[i]!;
+        if (!result.ok) return batch.failures.push({ id, code: result.code, message: result.message });
+        batch.inputs.set(result.inputs, batch.ids.length * inputLength);
+        batch.ids.push(id);
+      });
+      return batch;
+    };
+
+    let sinceSave = 0;
+    let upcoming = nextBatch();
+    let cancelled = false;
+    for (;;) {
+      const batch = await upcoming;
+      if (!batch) break;
+      if (signal.aborted) {
+        cancelled = true;
+        break;
+      }
+      upcoming = nextBatch(); // prepared while this batch is embedded
+      for (const failure of batch.failures) {
+        const where = catalogue.paths.listForImage(failure.id)[0]?.path ?? `image ${failure.id}`;
+        catalogue.failures.record(jobId, where, failure.code, failure.message);
+      }
+      counts.failed += batch.failures.length;
+      if (batch.ids.length > 0) {
+        const vectors = await embedder.embedInputs(batch.inputs.subarray(0, batch.ids.length * inputLength), batch.ids.length);
+        const dim = embedder.embeddingDim;
+        const put = catalogue.embeddings.putMany(
+          model.id,
+          batch.ids.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })),
+        );
+        if (!put.ok) throw new Error(put.message);
+        index.add(batch.ids, vectors);
+        counts.imported += batch.ids.length;
+        sinceSave += batch.ids.length;
+        options.onEmbedded?.(model.id, batch.ids.length);
+      }
+      counts.done += batch.ids.length + batch.failures.length;
+      report(counts);
+      if (sinceSave >= saveEvery) {
+        await engine.saveIndex(model);
+        sinceSave = 0;
+      }
+    }
+    await upcoming.catch(() => null); // let a prefetch in flight settle before returning
+    await engine.saveIndex(model);
+    const message = `${counts.imported} embedded, ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`;
+    return {
+      summary: { model: model.name, modelId: model.id, embedded: counts.imported, failed: counts.failed, total: counts.total, cancelled },
+      counts,
+      message,
+      cancelled,
+    };
+  };
+}

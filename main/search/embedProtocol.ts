@@ -1,0 +1,43 @@
+/** Messages between the embedder (main thread) and its worker thread. */
+
+export interface LoadRequest {
+  type: 'load';
+  modelDir: string;
+  /** Backend candidates in order (default: the app's order, fastest first). */
+  prefer?: string[];
+}
+
+export interface EmbedRequest {
+  type: 'embed';
+  id: number;
+  /** count x inputSize x inputSize x channels normalised floats (HWC). */
+  inputs: Float32Array;
+  count: number;
+}
+
+export type EmbedWorkerRequest = LoadRequest | EmbedRequest;
+
+export interface LoadedReply {
+  type: 'loaded';
+  backend: string;
+  inputSize: number;
+  channels: 1 | 3;
+  embeddingDim: number;
+}
+
+export interface EmbeddedReply {
+  type: 'embedded';
+  id: number;
+  /** count x embeddingDim, L2-normalised. */
+  vectors: Float32Array;
+}
+
+export interface FailedReply {
+  type: 'failed';
+  /** The embed request that failed; null when loading failed. */
+  id: number | null;
+  code: string;
+  message: string;
+}
+
+export type EmbedWorkerReply = LoadedReply | EmbeddedReply | FailedReply;

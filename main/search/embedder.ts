@@ -1,0 +1,130 @@
+/**
+ * The embedding engine as the rest of the app sees it: a worker thread that holds one model and embeds
+ * batches of preprocessed inputs. Requests queue in order; a crashed worker fails what it had in flight
+ * (and later calls) with an error value in the thrown Error, never a hang.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EmbedWorkerReply, EmbedWorkerRequest } from './embedProtocol';
+
+export interface EmbedderOptions {
+  modelDir: string;
+  /** Backend candidates in order (default: tfjs-node-gpu, tfjs-node, wasm, cpu). */
+  prefer?: string[];
+}
+
+export interface Embedder {
+  /** The tfjs backend that runs, e.g. 'wasm'. */
+  readonly backend: string;
+  readonly inputSize: number;
+  readonly channels: 1 | 3;
+  readonly embeddingDim: number;
+  /** `count` preprocessed images (HWC, normalised) -> count x embeddingDim L2-normalised vectors. */
+  embedInputs(inputs: Float32Array, count: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export class EmbedderError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EmbedderError';
+  }
+}
+
+/**
+ * From the TypeScript sources the worker loads tsx first (a small eval'd bootstrap); from a bundle it
+ * is `embedWorkerMain.js` beside the bundled main.
+ */
+function startWorker(): Worker {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.ts')) return new Worker(path.join(path.dirname(here), 'embedWorkerMain.js'));
+  const tsxApi = pathToFileURL(tsxEsmApiFile()).href;
+  const entry = pathToFileURL(path.join(path.dirname(here), 'embedWorkerMain.ts')).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+/** tsx's ESM register API (require.resolve would pick its CommonJS build, which cannot load in a worker). */
+function tsxEsmApiFile(): string {
+  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
+  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: { default?: string } | string }> }).exports;
+  const entry = exports?.['./esm/api']?.import;
+  const relative = typeof entry === 'string' ? entry : (entry?.default ?? './dist/esm/api/index.mjs');
+  return path.join(path.dirname(manifest), relative);
+}
+
+export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
+  const worker = startWorker();
+  const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let dead: EmbedderError | null = null;
+
+  const failAll = (error: EmbedderError) => {
+    dead ??= error;
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  };
+
+  const loaded = new Promise<Extract<EmbedWorkerReply, { type: 'loaded' }>>((resolve, reject) => {
+    worker.on('message', (reply: EmbedWorkerReply) => {
+      if (reply.type === 'loaded') return resolve(reply);
+      if (reply.type === 'failed' && reply.id === null) return reject(new EmbedderError(reply.code, reply.message));
+      if (reply.id === null) return;
+      const waiter = pending.get(reply.id);
+      if (!waiter) return;
+      pending.delete(reply.id);
+      if (reply.type === 'embedded') waiter.resolve(reply.vectors);
+      else waiter.reject(new EmbedderError(reply.code, reply.message));
+    });
+    const lost = (why: string) => {
+      const error = new EmbedderError('worker_crashed', `The embedding worker stopped: ${why}`);
+      reject(error);
+      failAll(error);
+    };
+    worker.on('error', (error) => lost(error.message));
+    worker.on('exit', (code) => lost(`exit code ${code}`));
+  });
+
+  const send = (request: EmbedWorkerRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(request, transfer);
+  send({ type: 'load', modelDir: options.modelDir, prefer: options.prefer });
+  let info: Extract<EmbedWorkerReply, { type: 'loaded' }>;
+  try {
+    info = await loaded;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  const inputLength = info.inputSize * info.inputSize * info.channels;
+
+  return {
+    backend: info.backend,
+    inputSize: info.inputSize,
+    channels: info.channels,
+    embeddingDim: info.embeddingDim,
+    embedInputs(inputs, count) {
+      if (dead) return Promise.reject(dead);
+      if (count < 1) return Promise.resolve(new Float32Array(0));
+      if (inputs.length !== count * inputLength) {
+        return Promise.reject(new EmbedderError('bad_input', `${count} inputs need ${count * inputLength} floats, got ${inputs.length}.`));
+      }
+      const id = nextId++;
+      return new Promise<Float32Array>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        // A copy is transferred: the caller keeps its buffer.
+        const copy = inputs.slice();
+        send({ type: 'embed', id, inputs: copy, count }, [copy.buffer as ArrayBuffer]);
+      });
+    },
+    async close() {
+      failAll(new EmbedderError('closed', 'The embedder was closed.'));
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    },
+  };
+}

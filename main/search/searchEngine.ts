@@ -1,0 +1,161 @@
+/**
+ * What embedding and search share: the active model (the shipped default installed on first use), one
+ * embedding worker for the model in use (replaced when another model is used), each model's HNSW index
+ * opened once and kept, and the one way to turn catalogued images or bytes into network input.
+ */
+import path from 'node:path';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { ModelRecord } from '../catalogue/repositories/models';
+import type { DecoderRegistry } from '../ingest/decoders/registry';
+import { type HnswIndex } from '../index/hnswIndex';
+import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../index/modelIndex';
+import { normalisePixels, toInputPixels } from '../ml/data/preprocess';
+import type { PreprocessSpec } from '../ml/data/preprocessSpec';
+import { modelManifestSchema, type ModelManifest } from '../ml/package/manifest';
+import { createEmbedder, type Embedder } from './embedder';
+import { readCataloguedImage, sourceFromBytes } from './imageSource';
+import { findShippedModel, installShippedModel } from './shippedModel';
+
+export interface SearchEngineOptions {
+  catalogue: Catalogue;
+  registry: DecoderRegistry;
+  /** <home>/models and <home>/indexes. */
+  modelsDir: string;
+  indexesDir: string;
+  /** Where the shipped model lies (assets/models/...); null: install none. */
+  packageRoot: string | null;
+  /** Backend candidates in order (default: the app's order). */
+  preferBackends?: string[];
+  log?: (line: string) => void;
+}
+
+export type Prepared = { ok: true; inputs: Float32Array } | { ok: false; code: string; message: string };
+
+export interface SearchEngine {
+  /** Installs the shipped default once (later calls wait for the first). */
+  ready(): Promise<void>;
+  /** The active model after `ready`, or null when no trained model is installed. */
+  activeModel(): Promise<ModelRecord | null>;
+  manifestOf(model: ModelRecord): ModelManifest;
+  embedder(model: ModelRecord): Promise<Embedder>;
+  index(model: ModelRecord): Promise<HnswIndex>;
+  /** Writes the model's index atomically, recording the catalogue revision it reflects. */
+  saveIndex(model: ModelRecord): Promise<void>;
+  /** Network input of one catalogued image / one file's bytes. */
+  prepareImage(imageId: number, spec: PreprocessSpec): Promise<Prepared>;
+  prepareBytes(bytes: Buffer, spec: PreprocessSpec): Promise<Prepared>;
+  /** The backend of the embedding worker once it started; null before. */
+  readonly backend: string | null;
+  close(): Promise<void>;
+}
+
+export class EngineError extends Error {
+  constructor(
+    readonly code: 'unsupported' | 'internal',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export const NO_MODEL_MESSAGE =
+  'No trained model is installed, so Simila cannot search by example yet. Train one with `simila train pretrain` or install a model package.';
+
+export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
+  const { catalogue } = options;
+  const log = options.log ?? ((line: string) => console.info(line));
+  let installing: Promise<void> | null = null;
+  let current: { modelId: number; embedder: Promise<Embedder> } | null = null;
+  let backend: string | null = null;
+  const indexes = new Map<number, Promise<{ index: HnswIndex }>>();
+  let closed = false;
+
+  const ready = () =>
+    (installing ??= (async () => {
+      const shipped = options.packageRoot ? findShippedModel(options.packageRoot) : null;
+      if (!shipped) return;
+      try {
+        const result = await installShippedModel(catalogue, options.modelsDir, shipped);
+        if (!result.ok) log(`[search] the shipped model ${shipped} was not installed: ${result.message}`);
+        else if (result.installed) log(`[search] installed the shipped model ${result.model.name} as ${result.model.dir}${result.activated ? ' (active)' : ''}`);
+      } catch (error) {
+        log(`[search] the shipped model ${shipped} could not be installed: ${String(error)}`);
+      }
+    })());
+
+  const prepare = async (load: () => Promise<Prepared | { ok: true; bytes: Buffer }>, spec: PreprocessSpec): Promise<Prepared> => {
+    const loaded = await load();
+    if (!loaded.ok || !('bytes' in loaded)) return loaded;
+    const source = await sourceFromBytes(options.registry, loaded.bytes);
+    if (!source.ok) return source;
+    try {
+      return { ok: true, inputs: normalisePixels(await toInputPixels(source.source, spec), spec) };
+    } catch (error) {
+      return { ok: false, code: 'decode_error', message: `The image could not be decoded: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  };
+
+  return {
+    ready,
+    async activeModel() {
+      await ready();
+      return catalogue.models.active() ?? null;
+    },
+    manifestOf(model) {
+      const parsed = modelManifestSchema.safeParse(model.manifest);
+      if (!parsed.success) throw new EngineError('internal', `The catalogue's manifest of model ${model.name} (${model.id}) is not valid.`);
+      return parsed.data;
+    },
+    embedder(model) {
+      if (closed) return Promise.reject(new EngineError('internal', 'The search engine is closed.'));
+      if (current?.modelId === model.id) return current.embedder;
+      const previous = current;
+      const modelDir = path.resolve(options.modelsDir, model.dir);
+      const embedder = (async () => {
+        if (previous) await (await previous.embedder.catch(() => null))?.close();
+        const started = await createEmbedder({ modelDir, prefer: options.preferBackends });
+        backend = started.backend;
+        return started;
+      })();
+      current = { modelId: model.id, embedder };
+      // A model that failed to load is tried again on the next call.
+      embedder.catch(() => {
+        if (current?.embedder === embedder) current = null;
+      });
+      return embedder;
+    },
+    async index(model) {
+      let opened = indexes.get(model.id);
+      if (!opened) {
+        const source = catalogueVectorSource(catalogue, model.id);
+        if (!source) throw new EngineError('internal', `Model ${model.id} is not in the catalogue.`);
+        opened = openModelIndex({ dir: options.indexesDir, modelId: model.id }, source);
+        indexes.set(model.id, opened);
+        opened.catch(() => indexes.delete(model.id));
+      }
+      return (await opened).index;
+    },
+    async saveIndex(model) {
+      const index = await this.index(model);
+      await saveModelIndex({ dir: options.indexesDir, modelId: model.id }, index, catalogue.models.embeddingsRevision(model.id) ?? 0);
+    },
+    prepareImage(imageId, spec) {
+      return prepare(() => readCataloguedImage(catalogue, imageId), spec);
+    },
+    prepareBytes(bytes, spec) {
+      return prepare(async () => ({ ok: true as const, bytes }), spec);
+    },
+    get backend() {
+      return backend;
+    },
+    async close() {
+      closed = true;
+      const running = current;
+      current = null;
+      if (running) await (await running.embedder.catch(() => null))?.close();
+      for (const opened of indexes.values()) await (await opened.catch(() => null))?.index.settled();
+      indexes.clear();
+    },
+  };
+}
