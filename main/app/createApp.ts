@@ -31,7 +31,7 @@ export interface CreateAppOptions extends Omit<ServicesOptions, 'resumeJobs'> {
 
 export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
   const services = openServices({ ...options, resumeJobs: options.resumeJobs ?? true, autoEmbed: options.autoEmbed ?? false });
-  const warmUp = warmUpEngine(services, options.warmUpEngineAfterMs ?? null);
+  const warmUp = warmUpEngine(services, options.warmUpEngineAfterMs ?? null, options.autoEmbed ?? false);
   const browser = createFolderBrowser(createFolderHandles(), options.env);
   let chooser: (() => Promise<string | null>) | null = null;
   const handlers = createHandlers({ services, browser, version: appVersion(), dicom: createDicomViews(services.catalogue), folderChooser: () => chooser });
@@ -60,8 +60,13 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
  * Installs the shipped model at once (a small copy) and starts the embedding worker a moment after
  * start-up, off the path that opens the window; an empty library waits for its first search instead.
  */
-function warmUpEngine(services: Services, afterMs: number | null): { cancel(): void } {
-  const installed = services.engine.ready();
+function warmUpEngine(services: Services, afterMs: number | null, autoEmbed: boolean): { cancel(): void } {
+  const installed = services.engine.ready().then(async () => {
+    // A newly installed default (or images imported while no model was active) still needs vectors.
+    const model = await services.engine.activeModel();
+    if (autoEmbed && model && services.catalogue.embeddings.countMissing(model.id) > 0) await services.startEmbedding(model.id);
+  });
+  installed.catch((error: unknown) => console.error('[simila] the embedding job could not be queued', error));
   if (afterMs === null) return { cancel: () => undefined };
   const timer = setTimeout(() => {
     installed

@@ -2,10 +2,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { appVersion } from '../app/version';
 import { addBenchCommands } from './commands/benchCommand';
+import { runEmbedCommand } from './commands/embedCommand';
 import { addEvalCommand } from './commands/evalCommand';
 import { runImportCommand } from './commands/importCommand';
 import { runInfoCommand } from './commands/infoCommand';
 import { runListCommand } from './commands/listCommand';
+import { runSearchCommand } from './commands/searchCommand';
 import { runServeCommand } from './commands/serveCommand';
 import { addTrainCommands } from './commands/trainCommand';
 
@@ -65,6 +67,30 @@ export function buildProgram(): Command {
     .option('--no-open', 'do not open a browser')
     .action(async (opts: { home?: string; port?: number; open: boolean }) => {
       process.exitCode = await runServeCommand(opts);
+    });
+
+  program
+    .command('search')
+    .description('find the archive images nearest to a catalogue image (a number) or an image file')
+    .argument('<file|id>', 'catalogue image id, or a file of any importable format (DICOM included)')
+    .option('-k, --k <n>', 'how many results', positiveInt, 20)
+    .option('--json', 'print JSON')
+    .option(...homeOption)
+    .option('--folder <id>', 'only images in this catalogue folder', positiveInt)
+    .option('--modality <m>', 'only images of this modality (DICOM Modality, e.g. CT)')
+    .option('--label <name>', 'only images whose folder has this name')
+    .action(async (query: string, opts: { k: number; json?: boolean; home?: string; folder?: number; modality?: string; label?: string }) => {
+      process.exitCode = await runSearchCommand(query, opts);
+    });
+
+  program
+    .command('embed')
+    .description('embed every catalogued image the active model has not embedded yet')
+    .option('--json', 'print a JSON summary on stdout')
+    .option(...homeOption)
+    .option('--batch-size <n>', 'images per batch', positiveInt)
+    .action(async (opts: { json?: boolean; home?: string; batchSize?: number }) => {
+      process.exitCode = await runEmbedCommand(opts);
     });
 
   addBenchCommands(program, positiveInt);

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ResultFrame } from '../../shared/rpc/contract';
+import { MAX_UPLOAD_BYTES } from '../../shared/rpc/contract';
 import type { SimilaApp } from '../app/types';
 import { createDispatcher } from '../rpc/dispatcher';
 import { rpcError, type RpcLogger } from '../rpc/errors';
@@ -16,8 +17,11 @@ import { isAllowedHost, isAllowedOrigin } from './requestGuards';
 import { tokenMatches } from './token';
 
 export const RPC_PATH = '/rpc';
-/** Requests are small JSON objects; anything near this is abuse. */
-export const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Requests are small JSON objects, except search.byUpload, which carries a file of up to MAX_UPLOAD_BYTES
+ * as base64 (4/3 of its size) plus a little JSON around it; anything beyond that is abuse.
+ */
+export const MAX_FRAME_BYTES = Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 64 * 1024;
 /** Requests one socket may have in flight before it is told to slow down. */
 export const MAX_IN_FLIGHT = 64;
 /** A socket that stopped reading gets no more events rather than growing main's memory. */
