@@ -169,6 +169,10 @@ export const SearchResponse = z.object({
   embedded: z.number().int(),
   total: z.number().int(),
   tookMs: z.number(),
+  /** The recorded result list (audit trail, issue 6): feedback channels name the list by this id. */
+  listId: z.number().int().optional(),
+  /** Key the judgements of this query are stored under: 'image:<id>' or 'upload:<sha256 of the bytes>'. */
+  queryKey: z.string().optional(),
 });
 export type SearchResponse = z.infer<typeof SearchResponse>;
 
@@ -181,6 +185,64 @@ export const EmbeddingStatus = z.object({
   backend: z.string().nullable(),
 });
 export type EmbeddingStatus = z.infer<typeof EmbeddingStatus>;
+
+// ---------------------------------------------------------------------------------------------
+// Relevance feedback (issue 6): judgements per (query key, model/profile), precision, rounds
+// ---------------------------------------------------------------------------------------------
+
+export const Judgement = z.enum(['relevant', 'not_relevant', 'unsure']);
+export type Judgement = z.infer<typeof Judgement>;
+
+/** 'image:<catalogue id>' or 'upload:<sha256 hex of the uploaded bytes>'. */
+export const QueryKey = z.string().regex(/^(image:[1-9][0-9]{0,15}|upload:[0-9a-f]{64})$/);
+export type QueryKey = z.infer<typeof QueryKey>;
+
+export const JudgedImage = z.object({ imageId: ImageId, judgement: Judgement, updatedAt: z.string() });
+export type JudgedImage = z.infer<typeof JudgedImage>;
+
+/**
+ * Precision over the judged part of a ranked list: only results marked relevant or not relevant count;
+ * unjudged and 'unsure' results are left out of numerator and denominator. precision@k looks at the top
+ * k ranks (null when none of them is judged); averagePrecision is the AP of the judged sub-list (0 when
+ * it holds no relevant item, null when nothing is judged).
+ */
+export const FeedbackPrecision = z.object({
+  precisionAt5: z.number().nullable(),
+  precisionAt10: z.number().nullable(),
+  precisionAt20: z.number().nullable(),
+  averagePrecision: z.number().nullable(),
+  judged: z.number().int(),
+  relevant: z.number().int(),
+});
+export type FeedbackPrecision = z.infer<typeof FeedbackPrecision>;
+
+/** One recorded result list of a query under a model (round 0 = the search, then re-ranks/refines). */
+export const FeedbackRound = z.object({
+  listId: z.number().int(),
+  round: z.number().int(),
+  kind: z.enum(['search', 'rerank', 'refine']),
+  modelId: z.number().int(),
+  k: z.number().int(),
+  createdAt: z.string(),
+  /** Precision of that list under the judgements as they stand now. */
+  precision: FeedbackPrecision,
+});
+export type FeedbackRound = z.infer<typeof FeedbackRound>;
+
+export const FeedbackState = z.object({
+  listId: z.number().int(),
+  queryKey: z.string(),
+  modelId: z.number().int(),
+  judgements: z.array(JudgedImage),
+  /** Precision of the list `listId`. */
+  precision: FeedbackPrecision,
+  /** Every list of this query and model, oldest first. */
+  rounds: z.array(FeedbackRound),
+});
+export type FeedbackState = z.infer<typeof FeedbackState>;
+
+export const FeedbackExport = z.object({ format: z.enum(['csv', 'json']), fileName: z.string(), text: z.string() });
+export type FeedbackExport = z.infer<typeof FeedbackExport>;
 
 /** Largest file a renderer may upload for search by example (base64 in the payload). */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -280,6 +342,35 @@ export const channels = {
       })
       .strict(),
     response: SearchResponse,
+  },
+
+  /** Relevance feedback (issue 6). Lists are named by the `listId` a search or re-rank returned. */
+  'feedback.judge': {
+    request: z
+      .object({ listId: z.number().int().positive(), imageIds: z.array(ImageId).min(1).max(1000), judgement: Judgement })
+      .strict(),
+    response: FeedbackState,
+  },
+  /** Forgets judgements of the list's query and model (the given images, or all of them). */
+  'feedback.clear': {
+    request: z.object({ listId: z.number().int().positive(), imageIds: z.array(ImageId).min(1).max(1000).optional() }).strict(),
+    response: FeedbackState,
+  },
+  'feedback.state': { request: z.object({ listId: z.number().int().positive() }).strict(), response: FeedbackState },
+  /** A new round: the query moved toward the relevant and away from the rejected (Rocchio), rejected left out. */
+  'feedback.rerank': {
+    request: z.object({ listId: z.number().int().positive(), k: z.number().int().min(1).max(1000).optional() }).strict(),
+    response: SearchResponse,
+  },
+  /** Re-adapts the list's profile with relevant images as support and rejected ones as hard negatives (a job). */
+  'feedback.refineModel': {
+    request: z.object({ listId: z.number().int().positive() }).strict(),
+    response: z.object({ jobId: z.number().int() }),
+  },
+  /** A query's judgements and rounds (or every query's, without queryKey) as CSV or JSON text. */
+  'feedback.export': {
+    request: z.object({ queryKey: QueryKey.optional(), format: z.enum(['csv', 'json']) }).strict(),
+    response: FeedbackExport,
   },
 } as const;
 

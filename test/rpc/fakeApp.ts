@@ -78,6 +78,22 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
     'search.byUpload': async () => {
       throw codedError('unsupported', 'No model to search with.');
     },
+    'feedback.judge': async ({ listId }) => {
+      throw codedError('not_found', `No result list has id ${listId}.`);
+    },
+    'feedback.clear': async ({ listId }) => {
+      throw codedError('not_found', `No result list has id ${listId}.`);
+    },
+    'feedback.state': async ({ listId }) => {
+      throw codedError('not_found', `No result list has id ${listId}.`);
+    },
+    'feedback.rerank': async ({ listId }) => {
+      throw codedError('not_found', `No result list has id ${listId}.`);
+    },
+    'feedback.refineModel': async () => {
+      throw codedError('unsupported', 'No model to refine.');
+    },
+    'feedback.export': async ({ format }) => ({ format, fileName: `feedback.${format}`, text: '' }),
   };
   const app: FakeApp = {
     home: '/tmp/fake-home',
