@@ -64,7 +64,8 @@ export const NO_MODEL_MESSAGE =
 
 export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   const { catalogue } = options;
-  const log = options.log ?? ((line: string) => console.info(line));
+  // stderr: stdout carries the CLI's JSON.
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let installing: Promise<void> | null = null;
   let current: { modelId: number; embedder: Promise<Embedder> } | null = null;
   let backend: string | null = null;
