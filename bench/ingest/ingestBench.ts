@@ -4,7 +4,7 @@
  * catalogue, thumbnails), and in the same run times a plain sharp decode + resize loop over the
  * same JPEG/PNG files (same thumbnail work, no hashing, no catalogue) as the reference.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, mkdtempSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -37,16 +37,38 @@ function dicomFiles(dir: string, limit: number): string[] {
   return out;
 }
 
-async function plainLoop(files: string[], concurrency: number): Promise<number> {
+/** CPU seconds of this process's children that have exited and been waited for (Linux; null elsewhere). */
+function childrenCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'latin1');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime + cstime, in USER_HZ (100)
+  } catch {
+    return null;
+  }
+}
+
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** The plain loop's files in flight: the import's default, which was also the plain loop's best on 2 cores (2: 129, 8: 191 files/s). */
+function plainConcurrency(): number {
+  return defaultImportConcurrency();
+}
+
+async function plainLoop(files: string[], concurrency: number): Promise<{ seconds: number; cpuSeconds: number }> {
   let next = 0;
   const started = performance.now();
+  const cpuStarted = ownCpuSeconds();
   const worker = async () => {
     for (let i = next++; i < files.length; i = next++) {
       await sharp(files[i]!).rotate().resize(256, 256, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80, effort: 2 }).toBuffer();
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: ownCpuSeconds() - cpuStarted };
 }
 
 export async function runIngestBench(options: IngestBenchOptions): Promise<Record<string, unknown>> {
@@ -66,21 +88,33 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Recor
     const totalFiles = synthetic.files.length + dicom.length;
     const totalBytes = synthetic.bytes + dicomBytes;
 
-    const concurrency = defaultImportConcurrency();
-    const plainSeconds = await plainLoop(synthetic.files, concurrency);
+    // The machine may be shared: the plain loop runs before and after the import, and its
+    // reference rate is over both passes, so load that drifts during the run weighs on both sides.
+    const concurrency = plainConcurrency();
+    const plainBefore = await plainLoop(synthetic.files, concurrency);
 
     const services = openServices({ home: path.join(work, 'home'), env: {}, decodeWorkers: options.workers });
     let summary: Record<string, unknown> | null;
     let ingestSeconds: number;
+    const mainCpuStarted = ownCpuSeconds();
+    const childCpuStarted = childrenCpuSeconds();
+    let mainCpu: number;
     try {
       const started = performance.now();
       const jobId = services.jobs.enqueue(IMPORT_JOB_KIND, archive, { root: archive });
       const finished = await services.jobs.waitFor(jobId);
       ingestSeconds = (performance.now() - started) / 1000;
+      mainCpu = ownCpuSeconds() - mainCpuStarted;
       summary = finished.summary;
     } finally {
-      await services.close();
+      await services.close(); // waits for the workers' exit, so their CPU time is counted below
     }
+    const childCpuEnded = childrenCpuSeconds();
+    const workersCpu = childCpuStarted !== null && childCpuEnded !== null ? childCpuEnded - childCpuStarted : null;
+    const plainAfter = await plainLoop(synthetic.files, concurrency);
+
+    const plainSeconds = (plainBefore.seconds + plainAfter.seconds) / 2;
+    const plainCpu = (plainBefore.cpuSeconds + plainAfter.cpuSeconds) / 2;
     const ingestRate = totalFiles / ingestSeconds;
     const plainRate = synthetic.files.length / plainSeconds;
     const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
@@ -95,19 +129,26 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Recor
         seconds: round(ingestSeconds),
         files_per_s: round(ingestRate, 1),
         mb_per_s: round(totalBytes / 1e6 / ingestSeconds, 1),
+        cpu_seconds_main: round(mainCpu),
+        cpu_seconds_workers: workersCpu === null ? null : round(workersCpu),
+        cores_busy: workersCpu === null ? null : round((mainCpu + workersCpu) / ingestSeconds),
         summary,
       },
       plain_sharp_loop: {
-        what: 'sharp decode + rotate + resize to 256 px + WebP (effort 2), same JPEG/PNG files, same concurrency, no hashing/catalogue',
+        what: 'sharp decode + rotate + resize to 256 px + WebP (effort 2), same JPEG/PNG files, no hashing/catalogue; run before and after the import, rate over both',
         files: synthetic.files.length,
+        concurrency,
         seconds: round(plainSeconds),
+        seconds_before_after: [round(plainBefore.seconds), round(plainAfter.seconds)],
         files_per_s: round(plainRate, 1),
         mb_per_s: round(synthetic.bytes / 1e6 / plainSeconds, 1),
+        cpu_seconds: round(plainCpu),
+        cores_busy: round(plainCpu / plainSeconds),
       },
       ingest_vs_plain_ratio: round(ingestRate / plainRate, 3),
       peak_rss_mb_main: round(process.resourceUsage().maxRSS / 1024, 1),
       machine: { cpus: os.availableParallelism(), cpu_model: os.cpus()[0]?.model ?? null, memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` },
-      concurrency,
+      import_concurrency: defaultImportConcurrency(),
       decode_workers: options.workers ?? null,
     };
   } finally {

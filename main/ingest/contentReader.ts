@@ -7,14 +7,19 @@
 import { promises as fs } from 'node:fs';
 import type { DecoderRegistry } from './decoders/registry';
 import type { DecodeFailure, DecodeLimits, DecodeResult } from './decoders/types';
-import { decodeBytes, sha256 } from './decodeBytes';
+import { decodeToThumbnail, sha256 } from './decodeBytes';
+import { describeFsError } from './fsErrors';
 import type { ScannedFile } from './scanner';
 
 export type HashResult = { ok: true; hash: string; size: number } | DecodeFailure;
 
 export interface FileContent {
   hash(): Promise<HashResult>;
-  decode(limits: DecodeLimits): Promise<DecodeResult>;
+  /**
+   * Decodes the content. With `thumbnailFile` the reader may write the thumbnail there itself
+   * (the result then says so in image.thumbnailFile); otherwise the caller stores image.thumbnail.
+   */
+  decode(limits: DecodeLimits, thumbnailFile?: string): Promise<DecodeResult>;
   /** Frees the reader (and the bytes it holds) for the next file. */
   release(): void;
 }
@@ -24,10 +29,7 @@ export interface ContentReader {
   close(): Promise<void>;
 }
 
-export function describeFsError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  return e.code ? `${e.code}: ${e.message}` : String(error);
-}
+export { describeFsError };
 
 /** Reads a file for hashing with the empty/too-large/read-error reasons every reader shares. */
 export async function readForHash(path: string, maxFileBytes: number): Promise<{ ok: true; bytes: Buffer } | DecodeFailure> {
@@ -56,13 +58,13 @@ export function createInProcessReader(registry: DecoderRegistry): ContentReader 
           bytes = read.bytes;
           return { ok: true, hash: sha256(bytes), size: bytes.length };
         },
-        async decode(limits) {
+        async decode(limits, thumbnailFile) {
           if (!bytes) {
             const read = await readForHash(file.path, maxFileBytes);
             if (!read.ok) return read;
             bytes = read.bytes;
           }
-          return decodeBytes(registry, file.path, bytes, limits);
+          return decodeToThumbnail(registry, file.path, bytes, limits, thumbnailFile);
         },
         release() {
           bytes = null;

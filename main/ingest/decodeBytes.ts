@@ -4,9 +4,11 @@
  * in-process reader and the decode worker processes.
  */
 import { createHash } from 'node:crypto';
+import { describeFsError } from './fsErrors';
 import type { DecoderRegistry } from './decoders/registry';
 import type { DecodeLimits, DecodeResult } from './decoders/types';
 import { SNIFF_BYTES, sniff } from './sniff';
+import { writeFileAtomic } from './thumbnails';
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -24,4 +26,20 @@ export async function decodeBytes(registry: DecoderRegistry, path: string, bytes
   } catch (error) {
     return { ok: false, code: 'decode_error', message: `The ${decoder.name} decoder failed: ${String(error)}` };
   }
+}
+
+/**
+ * Decodes and, when `thumbnailFile` is given, writes the thumbnail there itself (atomically) and
+ * returns only the facts: the decode worker then sends no thumbnail bytes and the main process
+ * does no file writes.
+ */
+export async function decodeToThumbnail(registry: DecoderRegistry, path: string, bytes: Buffer, limits: DecodeLimits, thumbnailFile?: string): Promise<DecodeResult> {
+  const result = await decodeBytes(registry, path, bytes, limits);
+  if (!result.ok || !thumbnailFile) return result;
+  try {
+    await writeFileAtomic(thumbnailFile, result.image.thumbnail);
+  } catch (error) {
+    return { ok: false, code: 'write_error', message: `The thumbnail could not be written: ${describeFsError(error)}` };
+  }
+  return { ok: true, image: { ...result.image, thumbnail: Buffer.alloc(0), thumbnailFile } };
 }

@@ -98,18 +98,22 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
 
   /** Decodes new content and catalogues it with its first path. */
   const catalogueContent = async (file: ScannedFile, content: FileContent, hash: string, byteSize: number, folderId: number): Promise<ContentResult> => {
-    const result = await content.decode(limits);
+    const thumbnailFile = thumbnailPath(options.thumbnailsDir, hash);
+    const result = await content.decode(limits, thumbnailFile);
     content.release();
     if (!result.ok) return { code: result.code, message: result.message };
-    try {
-      await writeFileAtomic(thumbnailPath(options.thumbnailsDir, hash), result.image.thumbnail);
-    } catch (error) {
-      return { code: 'write_error', message: `The thumbnail could not be written: ${describeFsError(error)}` };
+    if (result.image.thumbnailFile !== thumbnailFile) {
+      try {
+        await writeFileAtomic(thumbnailFile, result.image.thumbnail);
+      } catch (error) {
+        return { code: 'write_error', message: `The thumbnail could not be written: ${describeFsError(error)}` };
+      }
     }
     const { width, height, format, meta } = result.image;
     const imageId = catalogue.transaction(() => {
       const id = catalogue.images.insert({ hash, width, height, format, byteSize, meta });
       catalogue.paths.upsert({ path: file.path, imageId: id, folderId, size: file.size, mtimeMs: file.mtimeMs, seenByJob: jobId });
+      catalogue.failures.clear(jobId, file.path); // in the same commit: one write transaction per new file
       return id;
     });
     return { imageId };
@@ -159,7 +163,6 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
     try {
       const result = await work;
       if (!('imageId' in result)) return fail(file.path, result);
-      catalogue.failures.clear(jobId, file.path);
       options.onImported?.(folderId);
       return 'imported';
     } finally {

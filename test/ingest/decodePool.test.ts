@@ -1,6 +1,6 @@
 // The decode pool pins a hang (timeout) or a process crash (decoder_crashed) on the one file that
 // caused it, and the import goes on with fresh workers.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,6 +63,41 @@ describe('decode pool', () => {
     expect(hashes.every((h) => h.ok)).toBe(true);
     expect(pool.started).toBeGreaterThanOrEqual(3);
   }, 60_000);
+
+  it('with several files in flight on one worker, a crash or a hang is pinned on its own file by running each again alone', async () => {
+    const archive = path.join(work.dir, 'archive');
+    mkdirSync(archive);
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(archive, `a-good-${i}.png`), await pngWithText(`fine ${i}`, 60 + i));
+    writeFileSync(path.join(archive, 'b-crash.png'), await pngWithText('simila-crash', 70));
+    for (let i = 3; i < 6; i++) writeFileSync(path.join(archive, `c-good-${i}.png`), await pngWithText(`fine ${i}`, 60 + i));
+    writeFileSync(path.join(archive, 'd-hang.png'), await pngWithText('simila-hang', 71));
+    for (let i = 6; i < 9; i++) writeFileSync(path.join(archive, `e-good-${i}.png`), await pngWithText(`fine ${i}`, 60 + i));
+    // One worker and as many files open on it as the import has in flight: every failure shares its worker.
+    pool = createDecodePool({ size: 1, filesPerWorker: 4, worker: { ...defaultWorkerEntry(), entry: faultyEntry } });
+    const jobId = catalogue.jobs.create('import', archive, { root: archive });
+    const summary = await importFolder({
+      root: archive, jobId, catalogue, reader: pool, thumbnailsDir: path.join(work.dir, 'thumbs'),
+      concurrency: 4, limits: { timeoutSeconds: 2 },
+    });
+    const failures = catalogue.failures.listForJob(jobId, 10).map((f) => [path.basename(f.path), f.code]);
+    expect(failures.sort()).toEqual([['b-crash.png', 'decoder_crashed'], ['d-hang.png', 'timeout']]);
+    expect(summary).toMatchObject({ imported: 9, failed: 2 });
+  }, 60_000);
+
+  it('a worker asked to store the thumbnail writes it itself and sends no bytes', async () => {
+    pool = createDecodePool({ size: 1 });
+    const file = path.join(work.dir, 'b.png');
+    writeFileSync(file, await makeImage('png', 64, 48, 5));
+    const content = await pool.open({ path: file, size: 0, mtimeMs: 0 }, 1e9);
+    expect((await content.hash()).ok).toBe(true);
+    const thumbnailFile = path.join(work.dir, 'thumbs', 'ab', 'b.webp');
+    const decoded = await content.decode({ maxPixels: 1e6, thumbnailSize: 32, timeoutSeconds: 10 }, thumbnailFile);
+    content.release();
+    expect(decoded.ok && decoded.image.thumbnailFile).toBe(thumbnailFile);
+    expect(decoded.ok && decoded.image.thumbnail.length).toBe(0);
+    expect(existsSync(thumbnailFile)).toBe(true);
+    expect(readFileSync(thumbnailFile).subarray(8, 12).toString('latin1')).toBe('WEBP');
+  }, 30_000);
 
   it('worker processes go away when the pool closes', async () => {
     pool = createDecodePool({ size: 2 });

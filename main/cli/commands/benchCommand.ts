@@ -14,7 +14,7 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
     .description('import a generated mixed archive (JPEG/PNG 64-2048 px + DICOM copies) vs a plain sharp decode loop')
     .option('--files <n>', 'files in the archive (at least 10,000 for the reference figure)', positiveInt, 10_000)
     .option('--json', 'print JSON only')
-    .option('--workers <n>', 'decode worker processes (default: two per core, 2 to 8)', positiveInt)
+    .option('--workers <n>', 'decode worker processes (default: one per core, 1 to 8; each decodes several files at once)', positiveInt)
     .option('--max-dicom <n>', 'DICOM corpus copies at most (default 300, and at most a tenth of the files)', (v) => Number(v))
     .option('--data <dir>', 'shared data folder holding dicom/ (default: $SIMILA_DATA or ../shared/data)')
     .action(async (opts: { files: number; json?: boolean; data?: string; workers?: number; maxDicom?: number }) => {

@@ -5,7 +5,7 @@
  * facts are stored: patient attributes are never read by the decoder.
  */
 import sharp from 'sharp';
-import { decodeDicom, renderDisplay, type DicomImage, type DisplayImage, type VoiPreset } from '../dicom';
+import { decodeDicom, renderFrame, type DicomImage, type DisplayImage, type VoiPreset } from '../dicom';
 import type { Sniffed } from '../sniff';
 import type { DecodeFailure, Decoder, DecodeResult, DecodeLimits } from './types';
 
@@ -65,8 +65,7 @@ async function decodeMiddle(bytes: Uint8Array, limits: DecodeLimits) {
   const index = middleFrame(image.frames);
   const frame = await image.frame(index);
   if (!frame.ok) return frame;
-  const display = await renderDisplay(image, index);
-  if (!display.ok) return display;
+  const display = renderFrame(image, frame.frame); // the frame decoded above: frames are not cached, decoding twice doubled the cost
   const range = frame.frame.kind === 'mono' ? { min: frame.frame.min, max: frame.frame.max } : null;
   return { ok: true as const, image, display, range };
 }

@@ -28,8 +28,10 @@ export interface DecodedImage {
   /** Short format name stored in the catalogue, e.g. 'jpeg', 'png', 'dicom'. */
   format: string;
   meta: Record<string, string | number | null>;
-  /** WebP thumbnail, longest side <= the requested size. */
+  /** WebP thumbnail, longest side <= the requested size (empty once a reader stored it: see thumbnailFile). */
   thumbnail: Buffer;
+  /** Set when the reader already wrote the thumbnail to this file (atomically) instead of returning its bytes. */
+  thumbnailFile?: string;
 }
 
 export type DecodeResult = { ok: true; image: DecodedImage } | DecodeFailure;

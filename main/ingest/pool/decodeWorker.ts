@@ -1,42 +1,50 @@
 /**
- * The decode worker process: reads, hashes and decodes files the pool sends it, one at a time.
- * It keeps the bytes of the file it hashed last, so a new file is read once for hash + decode.
- * It never touches the catalogue (the main process is the one writer) and exits when its parent
- * goes away (also when the parent was killed).
+ * The decode worker process: reads, hashes and decodes the files the pool sends it, several at a
+ * time (sharp decodes on libuv threads, so reads, hashing and IPC overlap with decoding). It keeps
+ * each open file's bytes from its hash to its decode, so a new file is read once, and writes
+ * thumbnails itself when asked. It never touches the catalogue (the main process is the one
+ * writer) and exits when its parent goes away (also when the parent was killed).
  */
 import type { DecoderRegistry } from '../decoders/registry';
 import { readForHash } from '../contentReader';
-import { decodeBytes, sha256 } from '../decodeBytes';
-import type { WorkerReply, WorkerRequest } from './protocol';
+import { decodeToThumbnail, sha256 } from '../decodeBytes';
+import type { WorkerNotice, WorkerReady, WorkerReply, WorkerRequest } from './protocol';
 
 export function serveDecodeWorker(registry: DecoderRegistry): void {
   if (!process.send) throw new Error('The decode worker must be started by the decode pool (no IPC channel).');
-  let held: { path: string; bytes: Buffer } | null = null;
+  const held = new Map<number, { path: string; bytes: Buffer }>();
   const reply = (message: WorkerReply) => process.send!(message);
 
   const handle = async (request: WorkerRequest): Promise<WorkerReply['result']> => {
     if (request.op === 'hash') {
-      held = null;
+      held.delete(request.lease);
       const read = await readForHash(request.path, request.maxFileBytes);
       if (!read.ok) return read;
-      held = { path: request.path, bytes: read.bytes };
+      held.set(request.lease, { path: request.path, bytes: read.bytes });
       return { ok: true, hash: sha256(read.bytes), size: read.bytes.length };
     }
-    let bytes = held?.path === request.path ? held.bytes : null;
-    held = null;
+    const kept = held.get(request.lease);
+    held.delete(request.lease);
+    let bytes = kept?.path === request.path ? kept.bytes : null;
     if (!bytes) {
+      // Not hashed by this process (e.g. a replacement after a crash): read it now.
       const read = await readForHash(request.path, request.maxFileBytes);
       if (!read.ok) return read;
       bytes = read.bytes;
     }
-    return decodeBytes(registry, request.path, bytes, request.limits);
+    return decodeToThumbnail(registry, request.path, bytes, request.limits, request.thumbnailFile);
   };
 
-  process.on('message', (request: WorkerRequest) => {
-    handle(request).then(
-      (result) => reply({ id: request.id, result }),
-      (error: unknown) => reply({ id: request.id, result: { ok: false, code: 'internal', message: `The decode worker failed: ${String(error)}` } }),
+  process.on('message', (message: WorkerRequest | WorkerNotice) => {
+    if (message.op === 'release') {
+      held.delete(message.lease);
+      return;
+    }
+    handle(message).then(
+      (result) => reply({ id: message.id, result }),
+      (error: unknown) => reply({ id: message.id, result: { ok: false, code: 'internal', message: `The decode worker failed: ${String(error)}` } }),
     );
   });
   process.on('disconnect', () => process.exit(0));
+  process.send({ ready: true } satisfies WorkerReady);
 }

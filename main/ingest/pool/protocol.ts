@@ -1,9 +1,18 @@
-/** Messages between the decode pool (main process) and a decode worker process. Plain data only. */
+/**
+ * Messages between the decode pool (main process) and a decode worker process. Plain data only.
+ * `lease` names one file opened on the worker: several are in flight at once, and the worker keeps
+ * each one's bytes from its hash to its decode (or until `release`, which gets no reply).
+ */
 import type { DecodeLimits, DecodeResult } from '../decoders/types';
 import type { HashResult } from '../contentReader';
 
 export type WorkerRequest =
-  | { id: number; op: 'hash'; path: string; maxFileBytes: number }
-  | { id: number; op: 'decode'; path: string; maxFileBytes: number; limits: DecodeLimits };
+  | { id: number; lease: number; op: 'hash'; path: string; maxFileBytes: number }
+  | { id: number; lease: number; op: 'decode'; path: string; maxFileBytes: number; limits: DecodeLimits; thumbnailFile?: string };
+
+export type WorkerNotice = { op: 'release'; lease: number };
 
 export type WorkerReply = { id: number; result: HashResult | DecodeResult };
+
+/** Sent once a worker has loaded its decoders: time limits count from here, not from its start-up. */
+export type WorkerReady = { ready: true };
