@@ -3,7 +3,9 @@
  * (never a path) and go through the same decoders as an import. With no trained model installed, search
  * answers `unsupported` with a sentence that says so: never a random network presented as working.
  */
+import { createHash } from 'node:crypto';
 import { MAX_UPLOAD_BYTES } from '../../shared/rpc/contract';
+import { createFeedbackService, imageQueryKey } from '../feedback/feedbackService';
 import { EngineError } from '../search/searchEngine';
 import { modelSummary, SearchError } from '../search/searchService';
 import { AppError } from './errors';
@@ -32,6 +34,12 @@ function decodeUpload(data: string): Buffer {
 
 export function createSearchHandlers(services: Services): Pick<Handlers, SearchChannels> {
   const { catalogue, engine, search } = services;
+  // Every list shown is recorded (issue 6) and named by its id; images rejected for the query stay out.
+  const feedback = createFeedbackService({ catalogue, index: (model) => engine.index(model) });
+  const kWithRejected = async (queryKey: string, k: number) => {
+    const model = await search.requireModel();
+    return k + feedback.rejectedIds(queryKey, model.id).size;
+  };
   const embeddingJobFor = (modelId: number): number | null => {
     for (const progress of services.jobs.list(200)) {
       if (progress.kind !== 'embed' || (progress.state !== 'queued' && progress.state !== 'running')) continue;
@@ -74,11 +82,19 @@ export function createSearchHandlers(services: Services): Pick<Handlers, SearchC
       });
     },
     async 'search.byImage'({ id, k, filters }) {
-      return asAppError(() => search.byImage(id, k, filters));
+      return asAppError(async () => {
+        const queryKey = imageQueryKey(id);
+        const response = await search.byImage(id, await kWithRejected(queryKey, k), filters);
+        return feedback.recordSearch(response, { queryKey, queryVector: null, k, filters });
+      });
     },
     async 'search.byUpload'({ name, data, k, filters }) {
       const bytes = decodeUpload(data);
-      return asAppError(() => search.byBytes(name, bytes, k, filters));
+      return asAppError(async () => {
+        const queryKey = `upload:${createHash('sha256').update(bytes).digest('hex')}`;
+        const { response, vector } = await search.byBytesWithVector(name, bytes, await kWithRejected(queryKey, k), filters);
+        return feedback.recordSearch(response, { queryKey, queryVector: vector, k, filters });
+      });
     },
   };
 }

@@ -9,8 +9,10 @@ import { createFailuresRepository } from './repositories/failures';
 import { createFoldersRepository } from './repositories/folders';
 import { createImagesRepository } from './repositories/images';
 import { createJobsRepository } from './repositories/jobs';
+import { createJudgementsRepository } from './repositories/judgements';
 import { createModelsRepository } from './repositories/models';
 import { createPathsRepository } from './repositories/paths';
+import { createResultListsRepository } from './repositories/resultLists';
 
 export interface Catalogue {
   readonly db: Database.Database;
@@ -21,6 +23,8 @@ export interface Catalogue {
   readonly failures: ReturnType<typeof createFailuresRepository>;
   readonly models: ReturnType<typeof createModelsRepository>;
   readonly embeddings: ReturnType<typeof createEmbeddingsRepository>;
+  readonly judgements: ReturnType<typeof createJudgementsRepository>;
+  readonly resultLists: ReturnType<typeof createResultListsRepository>;
   /** Runs `fn` in one transaction (rolled back if it throws). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -42,6 +46,8 @@ export function openCatalogue(file: string): Catalogue {
     failures: createFailuresRepository(db),
     models: createModelsRepository(db),
     embeddings: createEmbeddingsRepository(db),
+    judgements: createJudgementsRepository(db),
+    resultLists: createResultListsRepository(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => {
       if (db.open) db.close();

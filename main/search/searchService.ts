@@ -25,6 +25,8 @@ export class SearchError extends Error {
 export interface SearchService {
   byImage(id: number, k: number, filters?: SearchFilters): Promise<SearchResponse>;
   byBytes(name: string, bytes: Buffer, k: number, filters?: SearchFilters): Promise<SearchResponse>;
+  /** byBytes that also hands back the query's embedding (relevance feedback re-ranks from it). */
+  byBytesWithVector(name: string, bytes: Buffer, k: number, filters?: SearchFilters): Promise<{ response: SearchResponse; vector: Float32Array }>;
   /** The active model (the shipped default installed first); throws `unsupported` when there is none. */
   requireModel(): Promise<ModelRecord>;
 }
@@ -105,10 +107,13 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
       return respond(model, { imageId: id, name: query.name }, await rank(model, vector, k, id, filters), started);
     },
     async byBytes(name, bytes, k, filters) {
+      return (await this.byBytesWithVector(name, bytes, k, filters)).response;
+    },
+    async byBytesWithVector(name, bytes, k, filters) {
       const started = performance.now();
       const model = await requireModel();
       const vector = await embedOne(model, () => engine.prepareBytes(bytes, engine.manifestOf(model).preprocess));
-      return respond(model, { imageId: null, name }, await rank(model, vector, k, null, filters), started);
+      return { response: respond(model, { imageId: null, name }, await rank(model, vector, k, null, filters), started), vector };
     },
   };
 

@@ -1,0 +1,202 @@
+/**
+ * Relevance feedback over recorded result lists: judgements per (query key, profile), their precision
+ * per round, re-ranking with them (Rocchio + fresh k-NN, rejected left out), and export. Every list the
+ * analyst sees is recorded first (audit trail) and named by its id afterwards.
+ */
+import path from 'node:path';
+import type { FeedbackExport, FeedbackState, Judgement, SearchFilters, SearchResponse } from '../../shared/rpc/contract';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { ResultListRecord } from '../catalogue/repositories/resultLists';
+import type { HnswIndex } from '../index/hnswIndex';
+import type { ModelRecord } from '../catalogue/repositories/models';
+import { modelSummary } from '../search/searchService';
+import { allowedIds } from '../search/searchFilters';
+import { exportFeedback } from './feedbackExport';
+import { feedbackPrecision } from './precision';
+import { rerank } from './rerank';
+import { DEFAULT_ROCCHIO, type RocchioWeights } from './rocchio';
+
+export class FeedbackError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'unsupported' | 'bad_request',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FeedbackError';
+  }
+}
+
+export interface SearchRecordInfo {
+  queryKey: string;
+  /** The query's embedding when known (uploads: always; archive images: read from the catalogue if null). */
+  queryVector: Float32Array | null;
+  k: number;
+  filters?: SearchFilters | undefined;
+}
+
+export interface FeedbackService {
+  /** Images rejected for this query under this model: a new search leaves them out. */
+  rejectedIds(queryKey: string, modelId: number): Set<number>;
+  /** Drops rejected hits (keeping k), records the list and returns the response with its listId and queryKey. */
+  recordSearch(response: SearchResponse, info: SearchRecordInfo): SearchResponse;
+  judge(listId: number, imageIds: readonly number[], judgement: Judgement): FeedbackState;
+  clear(listId: number, imageIds?: readonly number[]): FeedbackState;
+  state(listId: number): FeedbackState;
+  rerank(listId: number, k?: number): Promise<SearchResponse>;
+  exportText(format: 'csv' | 'json', queryKey?: string): FeedbackExport;
+  /** The list (for refine jobs and tests); throws not_found. */
+  list(listId: number): ResultListRecord;
+}
+
+export interface FeedbackServiceDeps {
+  catalogue: Catalogue;
+  /** The HNSW index of a model (the search engine's). */
+  index(model: ModelRecord): Promise<HnswIndex>;
+  weights?: RocchioWeights;
+}
+
+export const imageQueryKey = (imageId: number): string => `image:${imageId}`;
+
+export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackService {
+  const { catalogue } = deps;
+  const weights = deps.weights ?? DEFAULT_ROCCHIO;
+
+  const requireList = (listId: number): ResultListRecord => {
+    const list = catalogue.resultLists.get(listId);
+    if (!list) throw new FeedbackError('not_found', `There is no result list ${listId}.`);
+    return list;
+  };
+
+  const state = (listId: number): FeedbackState => {
+    const list = requireList(listId);
+    const judgements = catalogue.judgements.list(list.queryKey, list.modelId);
+    const lookup = new Map(judgements.map((j) => [j.imageId, j.judgement]));
+    const rounds = catalogue.resultLists.forQuery(list.queryKey, list.modelId).map((round, index) => ({
+      listId: round.id,
+      round: index,
+      kind: round.kind,
+      modelId: round.modelId,
+      k: round.k,
+      createdAt: round.createdAt,
+      precision: feedbackPrecision(round.hits.map((h) => h.imageId), lookup),
+    }));
+    return {
+      listId,
+      queryKey: list.queryKey,
+      modelId: list.modelId,
+      judgements: judgements.map(({ imageId, judgement, updatedAt }) => ({ imageId, judgement, updatedAt })),
+      precision: feedbackPrecision(list.hits.map((h) => h.imageId), lookup),
+      rounds,
+    };
+  };
+
+  const rejectedIds = (queryKey: string, modelId: number): Set<number> => {
+    const out = new Set<number>();
+    for (const [id, judgement] of catalogue.judgements.lookup(queryKey, modelId)) if (judgement === 'not_relevant') out.add(id);
+    return out;
+  };
+
+  const summaryOf = (id: number) => {
+    const image = catalogue.images.get(id);
+    const first = image ? catalogue.paths.listForImage(id)[0] : undefined;
+    if (!image || !first) return null;
+    return { id, name: path.basename(first.path), folderId: first.folderId, width: image.width, height: image.height, format: image.format };
+  };
+
+  return {
+    rejectedIds,
+    list: requireList,
+    recordSearch(response, info) {
+      const rejected = rejectedIds(info.queryKey, response.model.id);
+      const hits = response.hits.filter((h) => !rejected.has(h.image.id)).slice(0, info.k);
+      const queryVector = info.queryVector ?? (response.query.imageId !== null ? (catalogue.embeddings.get(response.model.id, response.query.imageId) ?? null) : null);
+      const listId = catalogue.resultLists.record({
+        queryKey: info.queryKey,
+        queryName: response.query.name,
+        queryImageId: response.query.imageId,
+        queryVector,
+        modelId: response.model.id,
+        modelName: response.model.name,
+        kind: 'search',
+        k: info.k,
+        filters: info.filters ?? {},
+        judgements: [...rejected].map((imageId) => ({ imageId, judgement: 'not_relevant' as const })),
+        hits: hits.map((h) => ({ imageId: h.image.id, distance: h.distance })),
+      });
+      return { ...response, hits, listId, queryKey: info.queryKey };
+    },
+    judge(listId, imageIds, judgement) {
+      const list = requireList(listId);
+      catalogue.judgements.set(list.queryKey, list.modelId, imageIds, judgement);
+      return state(listId);
+    },
+    clear(listId, imageIds) {
+      const list = requireList(listId);
+      catalogue.judgements.clear(list.queryKey, list.modelId, imageIds);
+      return state(listId);
+    },
+    state,
+    async rerank(listId, k) {
+      const started = performance.now();
+      const list = requireList(listId);
+      const model = catalogue.models.get(list.modelId);
+      if (!model) throw new FeedbackError('not_found', `The model ${list.modelName} that ranked this list is no longer installed.`);
+      const query = list.queryVector ?? (list.queryImageId !== null ? catalogue.embeddings.get(model.id, list.queryImageId) : undefined);
+      if (!query) throw new FeedbackError('unsupported', 'The query of this list has no embedding yet; search again once the archive is embedded.');
+      const judged = catalogue.judgements.list(list.queryKey, model.id);
+      const relevantIds = judged.filter((j) => j.judgement === 'relevant').map((j) => j.imageId);
+      const rejected = judged.filter((j) => j.judgement === 'not_relevant').map((j) => j.imageId);
+      const relevant = catalogue.embeddings.getMany(model.id, relevantIds);
+      const notRelevant = catalogue.embeddings.getMany(model.id, rejected);
+      // Rejected images without a vector still stay out of the list.
+      for (const id of rejected) if (!notRelevant.has(id)) notRelevant.set(id, query);
+      const index = await deps.index(model);
+      const allowed = allowedIds(catalogue, list.filters as SearchFilters | undefined);
+      const visible = (id: number) => (allowed ? allowed.has(id) : true) && summaryOf(id) !== null;
+      const wantK = k ?? list.k;
+      const exclude = new Set<number>(list.queryImageId !== null ? [list.queryImageId] : []);
+      const result = rerank({
+        query,
+        relevant: new Map([...relevant].filter(([id]) => visible(id))),
+        notRelevant: new Map([...notRelevant].map(([id, v]) => [id, v])),
+        search: (vector, want) => index.search(vector, want, allowed ?? undefined).filter((n) => visible(n.id)),
+        archiveSize: index.size,
+        k: wantK,
+        exclude,
+        weights,
+      });
+      const hits = result.hits.flatMap((n) => {
+        const image = summaryOf(n.id);
+        return image ? [{ image, distance: n.distance }] : [];
+      });
+      const newId = catalogue.resultLists.record({
+        queryKey: list.queryKey,
+        queryName: list.queryName,
+        queryImageId: list.queryImageId,
+        queryVector: query,
+        modelId: model.id,
+        modelName: model.name,
+        kind: 'rerank',
+        parentListId: list.id,
+        k: wantK,
+        filters: list.filters,
+        judgements: judged.map((j) => ({ imageId: j.imageId, judgement: j.judgement })),
+        params: { method: 'rocchio', ...weights },
+        hits: hits.map((h) => ({ imageId: h.image.id, distance: h.distance })),
+      });
+      return {
+        model: modelSummary(model),
+        query: { imageId: list.queryImageId, name: list.queryName },
+        hits,
+        embedded: catalogue.embeddings.count(model.id),
+        total: catalogue.images.countVisible(),
+        tookMs: Math.round((performance.now() - started) * 100) / 100,
+        listId: newId,
+        queryKey: list.queryKey,
+      };
+    },
+    exportText(format, queryKey) {
+      return exportFeedback(catalogue.judgements.listAll(queryKey), catalogue.resultLists.listAll(queryKey), format, queryKey);
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { rerank } from '../../main/feedback/rerank';
+import { moveQuery } from '../../main/feedback/rocchio';
+import type { Neighbour } from '../../main/index/types';
+
+function norm(v: number[]): Float32Array {
+  const n = Math.hypot(...v);
+  return Float32Array.from(v.map((x) => x / n));
+}
+
+function exactSearch(points: Map<number, Float32Array>) {
+  return (q: Float32Array, want: number): Neighbour[] =>
+    [...points]
+      .map(([id, v]) => ({ id, distance: Math.hypot(...Array.from(v, (x, j) => x - q[j]!)) }))
+      .sort((a, b) => a.distance - b.distance || a.id - b.id)
+      .slice(0, want);
+}
+
+describe('Rocchio query movement', () => {
+  it('moves toward the relevant mean and away from the rejected, normalised', () => {
+    const q = norm([1, 0, 0]);
+    const moved = moveQuery(q, [norm([0, 1, 0])], [norm([0, 0, 1])], { alpha: 1, beta: 1, gamma: 0.5 });
+    // 1*q + 1*(0,1,0) - 0.5*(0,0,1) = (1, 1, -0.5)
+    const expected = norm([1, 1, -0.5]);
+    expect(Array.from(moved).map((x) => +x.toFixed(6))).toEqual(Array.from(expected).map((x) => +x.toFixed(6)));
+    expect(Math.hypot(...moved)).toBeCloseTo(1, 6);
+  });
+});
+
+describe('rerank', () => {
+  // Two clusters on a circle: A around angle 0, B around angle 90 degrees; the query sits between, nearer A.
+  const points = new Map<number, Float32Array>();
+  for (let i = 0; i < 10; i++) points.set(100 + i, norm([Math.cos(0.02 * i), Math.sin(0.02 * i), 0.01 * i]));
+  for (let i = 0; i < 10; i++) points.set(200 + i, norm([Math.cos(1.5 - 0.02 * i), Math.sin(1.5 - 0.02 * i), 0.01 * i]));
+  const query = norm([Math.cos(0.6), Math.sin(0.6), 0]);
+
+  it('moves the ranking toward the positives, pins them on top and drops the rejected', () => {
+    const before = exactSearch(points)(query, 10).map((n) => n.id);
+    expect(before.filter((id) => id >= 200).length).toBeLessThan(5);
+    const relevant = new Map([[200, points.get(200)!], [201, points.get(201)!]]);
+    const notRelevant = new Map([[100, points.get(100)!], [101, points.get(101)!]]);
+    const { hits } = rerank({ query, relevant, notRelevant, search: exactSearch(points), archiveSize: points.size, k: 10, weights: { alpha: 1, beta: 1, gamma: 0.5 } });
+    const ids = hits.map((h) => h.id);
+    expect(ids.slice(0, 2).sort()).toEqual([200, 201]);
+    expect(ids).not.toContain(100);
+    expect(ids).not.toContain(101);
+    expect(ids.filter((id) => id >= 200).length).toBe(10);
+    expect(new Set(ids).size).toBe(10);
+  });
+
+  it('leaves out excluded ids and, unpinned, keeps judged-relevant only where they rank', () => {
+    const relevant = new Map([[200, points.get(200)!]]);
+    const { hits } = rerank({
+      query, relevant, notRelevant: new Map(), search: exactSearch(points), archiveSize: points.size, k: 5,
+      exclude: new Set([201]), pinRelevant: false,
+    });
+    expect(hits).toHaveLength(5);
+    expect(hits.map((h) => h.id)).not.toContain(201);
+    for (let i = 1; i < hits.length; i++) expect(hits[i]!.distance).toBeGreaterThanOrEqual(hits[i - 1]!.distance);
+  });
+});
