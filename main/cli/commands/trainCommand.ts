@@ -41,7 +41,7 @@ function formatDuration(seconds: number | null): string {
 }
 
 export function addTrainCommands(program: Command, positiveInt: (value: string) => number): Command {
-  const train = program.command('train').description('train models (stage 1: pretrain)');
+  const train = program.command('train').description('train models (stage 1: pretrain, stage 2: meta, both alternating: full)');
   train
     .command('pretrain')
     .description('metric pre-training (Multi-Similarity loss, P x K batches) on ImageFolder sets <set>/<class>/<image>')
@@ -66,6 +66,7 @@ export function addTrainCommands(program: Command, positiveInt: (value: string) 
     .action(async (opts: PretrainCliOptions) => {
       process.exitCode = await runPretrainCommand(opts);
     });
+  addMetaTrainCommands(train, positiveInt);
   return train;
 }
 
@@ -131,4 +132,245 @@ export async function runPretrainCommand(opts: PretrainCliOptions): Promise<numb
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+interface MetaCliOptions {
+  init: string;
+  data: string[];
+  out: string;
+  group: string;
+  order: string;
+  innerSteps: number;
+  innerLr: number;
+  outerLr: number;
+  way: number;
+  shot: number;
+  queries: number;
+  metaBatch: number;
+  steps?: number;
+  minutes?: number;
+  seed: number;
+  validateEvery: number;
+  validationEpisodes: number;
+  checkpointMinutes: number;
+  checkpointDir?: string;
+  resume?: boolean;
+  backend?: string;
+  json?: boolean;
+}
+
+interface FullCliOptions extends Omit<MetaCliOptions, 'init' | 'steps' | 'minutes' | 'resume' | 'checkpointDir'> {
+  init?: string;
+  arch: string;
+  inputSize: number;
+  channels: number;
+  rounds: number;
+  stage1Steps: number;
+  stage2Minutes: number;
+  minutes?: number;
+  tolerance: number;
+  batchClasses: number;
+  batchSamples: number;
+  lr: number;
+  work?: string;
+}
+
+const GROUPS = ['all', 'last-stage-head', 'rectifiers'] as const;
+
+function addMetaOptions(command: Command, positiveInt: (value: string) => number): Command {
+  return command
+    .requiredOption('--data <dir>', 'ImageFolder set (repeat for several; base classes only)', (v: string, all: string[] = []) => [...all, v])
+    .requiredOption('--out <dir>', 'model package folder to write')
+    .option('--group <group>', 'adaptable parameters: last-stage-head | rectifiers | all', 'last-stage-head')
+    .option('--order <n>', 'MAML order: 1 (first-order) or 2 (second-order)', '1')
+    .option('--inner-steps <t>', 'T: inner-loop steps (eq. 1)', positiveInt, 5)
+    .option('--inner-lr <alpha>', 'alpha: inner-loop learning rate', positiveNumber, 0.2)
+    .option('--outer-lr <beta>', 'beta: Adam learning rate of the outer update (eq. 2)', positiveNumber, 5e-4)
+    .option('--way <n>', 'N: classes per episode', positiveInt, 5)
+    .option('--shot <k>', 'K: support images per class', positiveInt, 5)
+    .option('--queries <q>', 'Q: query images per class', positiveInt, 10)
+    .option('--meta-batch <n>', 'episodes per outer update', positiveInt, 4)
+    .option('--seed <n>', 'seed of the split and episodes (use stage 1\'s seed)', wholeNumber, 1)
+    .option('--validate-every <steps>', 'meta-validation interval in outer steps', positiveInt, 50)
+    .option('--validation-episodes <n>', 'meta-validation episodes (fixed, held-out classes)', positiveInt, 30)
+    .option('--checkpoint-minutes <m>', 'checkpoint interval', positiveNumber, 5)
+    .option('--backend <name>', 'force a backend (tfjs-node-gpu, tfjs-node, wasm, cpu)')
+    .option('--json', 'print the result as JSON on stdout');
+}
+
+function addMetaTrainCommands(train: Command, positiveInt: (value: string) => number): void {
+  addMetaOptions(
+    train
+      .command('meta')
+      .description('stage 2: episodic MAML from a stage-1 model (inner loop on the support set, outer update from the query loss)')
+      .requiredOption('--init <dir>', 'model package to start from (stage 1)'),
+    positiveInt,
+  )
+    .option('--steps <n>', 'outer-step budget (counted across --resume)', positiveInt)
+    .option('--minutes <m>', 'time budget of this run', positiveNumber)
+    .option('--checkpoint-dir <dir>', 'checkpoint folder (default <out>.checkpoint)')
+    .option('--resume', 'continue from the checkpoint folder')
+    .action(async (opts: MetaCliOptions) => {
+      process.exitCode = await runMetaCommand(opts);
+    });
+  addMetaOptions(
+    train
+      .command('full')
+      .description('alternate stage 1 and stage 2 until their validation MAP@R agree within a tolerance or the budget ends')
+      .option('--init <dir>', 'stage-1 model to continue from (default: train one from scratch)'),
+    positiveInt,
+  )
+    .option('--arch <arch>', 'conv4 | resnet12 (new stage-1 model only)', 'conv4')
+    .option('--input-size <px>', 'square input side (new stage-1 model only)', positiveInt, 84)
+    .option('--channels <n>', '1 (grayscale) or 3 (RGB) (new stage-1 model only)', positiveInt, 1)
+    .option('--rounds <n>', 'most alternation rounds', positiveInt, 3)
+    .option('--stage1-steps <n>', 'stage-1 steps per round', positiveInt, 100)
+    .option('--stage2-minutes <m>', 'stage-2 minutes per round', positiveNumber, 5)
+    .option('--minutes <m>', 'overall time budget', positiveNumber)
+    .option('--tolerance <d>', 'stop when |stage-1 MAP@R - stage-2 MAP@R| is at most this', positiveNumber, 0.02)
+    .option('--batch-classes <p>', 'stage 1: classes per batch', positiveInt, 8)
+    .option('--batch-samples <k>', 'stage 1: images per class in a batch', positiveInt, 4)
+    .option('--lr <rate>', 'stage 1: Adam learning rate', positiveNumber, 1e-3)
+    .option('--work <dir>', 'folder for the stage-1 model and checkpoints (default <out>.work)')
+    .action(async (opts: FullCliOptions) => {
+      process.exitCode = await runFullCommand(opts);
+    });
+}
+
+function checkMetaOptions(opts: { group: string; order: string }): string | undefined {
+  if (!(GROUPS as readonly string[]).includes(opts.group)) return `--group must be one of ${GROUPS.join(', ')}`;
+  if (opts.order !== '1' && opts.order !== '2') return '--order must be 1 or 2';
+  return undefined;
+}
+
+function failer(command: string, json?: boolean) {
+  return (code: string, message: string) => {
+    if (json) process.stdout.write(`${JSON.stringify({ ok: false, code, message })}\n`);
+    else process.stderr.write(`simila train ${command}: ${message}\n`);
+    return 1;
+  };
+}
+
+function metaProgressLogger() {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const tty = process.stderr.isTTY === true;
+  let lastLogged = 0;
+  return (p: import('../../ml/meta/metaTrain').MetaTrainProgress) => {
+    const line = `meta step ${p.step}${p.totalSteps ? `/${p.totalSteps}` : ''}  query loss ${Number.isFinite(p.queryLoss) ? p.queryLoss.toFixed(4) : '-'}  ${p.episodesPerSecond.toFixed(2)} episodes/s  cached ${p.cachedImages}  elapsed ${formatDuration(p.elapsedSeconds)}`;
+    if (p.validation) log(`meta-validation at step ${p.step}: R@1 ${p.validation.recallAt1.toFixed(4)}  MAP@R ${p.validation.mapAtR.toFixed(4)} (after adaptation)`);
+    else if (p.phase === 'checkpoint') log(`checkpoint at step ${p.step}`);
+    else if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (Date.now() - lastLogged > 30_000) {
+      log(line);
+      lastLogged = Date.now();
+    }
+  };
+}
+
+function withSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return run(controller.signal).finally(() => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
+}
+
+export async function runMetaCommand(opts: MetaCliOptions): Promise<number> {
+  const fail = failer('meta', opts.json);
+  const bad = checkMetaOptions(opts);
+  if (bad) return fail('bad-options', bad);
+  if (opts.steps === undefined && opts.minutes === undefined) return fail('bad-options', 'give --steps or --minutes');
+  const { selectBackend } = await import('../../ml/backend/selectBackend');
+  const { metaTrain } = await import('../../ml/meta/metaTrain');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log });
+  const result = await withSignals((signal) =>
+    metaTrain({
+      init: opts.init,
+      datasets: opts.data,
+      out: opts.out,
+      checkpointDir: opts.checkpointDir,
+      group: opts.group as (typeof GROUPS)[number],
+      order: opts.order === '2' ? 2 : 1,
+      innerSteps: opts.innerSteps,
+      innerLearningRate: opts.innerLr,
+      outerLearningRate: opts.outerLr,
+      way: opts.way,
+      shot: opts.shot,
+      queries: opts.queries,
+      metaBatch: opts.metaBatch,
+      steps: opts.steps,
+      minutes: opts.minutes,
+      seed: opts.seed,
+      validateEverySteps: opts.validateEvery,
+      validationEpisodes: opts.validationEpisodes,
+      checkpointEveryMinutes: opts.checkpointMinutes,
+      resume: opts.resume,
+      backend: backend.name,
+      signal,
+      onProgress: metaProgressLogger(),
+    }),
+  );
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  if (!result.ok) return fail(result.code, result.message);
+  const summary = { ok: true, out: opts.out, steps: result.steps, stoppedBy: result.stoppedBy, trainingSeconds: Math.round(result.trainingSeconds), backend: backend.name, initValidation: result.initValidation, validation: result.finalValidation };
+  if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else log(`wrote ${opts.out} after ${result.steps} meta steps (${result.stoppedBy}); meta-validation MAP@R ${result.initValidation.mapAtR.toFixed(4)} -> ${result.finalValidation.mapAtR.toFixed(4)}`);
+  return 0;
+}
+
+export async function runFullCommand(opts: FullCliOptions): Promise<number> {
+  const fail = failer('full', opts.json);
+  const bad = checkMetaOptions(opts);
+  if (bad) return fail('bad-options', bad);
+  if (opts.arch !== 'conv4' && opts.arch !== 'resnet12') return fail('bad-options', `unknown architecture ${opts.arch} (conv4 or resnet12)`);
+  if (opts.channels !== 1 && opts.channels !== 3) return fail('bad-options', '--channels must be 1 or 3');
+  const { selectBackend } = await import('../../ml/backend/selectBackend');
+  const { alternate } = await import('../../ml/training/alternation');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log });
+  const result = await withSignals((signal) =>
+    alternate({
+      init: opts.init,
+      datasets: opts.data,
+      out: opts.out,
+      workDir: opts.work,
+      arch: opts.arch as 'conv4' | 'resnet12',
+      inputSize: opts.inputSize,
+      channels: opts.channels as 1 | 3,
+      rounds: opts.rounds,
+      stage1Steps: opts.stage1Steps,
+      stage2Minutes: opts.stage2Minutes,
+      minutes: opts.minutes,
+      tolerance: opts.tolerance,
+      stage1: { classesPerBatch: opts.batchClasses, samplesPerClass: opts.batchSamples, learningRate: opts.lr },
+      meta: {
+        group: opts.group as (typeof GROUPS)[number],
+        order: opts.order === '2' ? 2 : 1,
+        innerSteps: opts.innerSteps,
+        innerLearningRate: opts.innerLr,
+        outerLearningRate: opts.outerLr,
+        way: opts.way,
+        shot: opts.shot,
+        queries: opts.queries,
+        metaBatch: opts.metaBatch,
+        validateEverySteps: opts.validateEvery,
+        validationEpisodes: opts.validationEpisodes,
+        checkpointEveryMinutes: opts.checkpointMinutes,
+      },
+      seed: opts.seed,
+      backend: backend.name,
+      signal,
+      log,
+      onMetaProgress: metaProgressLogger(),
+    }),
+  );
+  if (!result.ok) return fail(result.code, result.message);
+  const summary = { ok: true, out: opts.out, rounds: result.rounds, agreed: result.agreed, stoppedBy: result.stoppedBy, backend: backend.name };
+  if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else log(`wrote ${opts.out} after ${result.rounds.length} rounds (${result.agreed ? 'stages agree' : result.stoppedBy})`);
+  return 0;
 }

@@ -6,4 +6,6 @@ export interface Backbone {
   stages: number;
   featureChannels: number;
   forward(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D;
+  /** Runs stages from..to (1-based, inclusive) only: the trunk / re-embedding split of issue 5. */
+  forwardStages(ctx: ForwardContext, x: tf.Tensor4D, from: number, to: number): tf.Tensor4D;
 }

@@ -17,8 +17,11 @@ export function buildConv4(store: ParameterStore, inChannels: number, widths: nu
     stages: widths.length,
     featureChannels: channels,
     forward(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
+      return this.forwardStages(ctx, x, 1, widths.length);
+    },
+    forwardStages(ctx: ForwardContext, x: tf.Tensor4D, from: number, to: number): tf.Tensor4D {
       let h = x;
-      for (let stage = 1; stage <= widths.length; stage++) {
+      for (let stage = Math.max(1, from); stage <= Math.min(to, widths.length); stage++) {
         h = maxPool2(tf.relu(normalise(ctx, `stage${stage}/bn`, conv(ctx, `stage${stage}/conv`, h))));
       }
       return h;

@@ -51,6 +51,17 @@ export interface EmbeddingNet {
   groupVariables(group: ParameterGroup): tf.Variable[];
   /** Images [B,H,W,C] -> L2-normalised embeddings [B, embeddingDim]. */
   embed(images: tf.Tensor4D, options?: ForwardOptions): tf.Tensor2D;
+  /** Backbone stages (the head, if any, counts as stage `stages + 1` for splitting). */
+  readonly stages: number;
+  /**
+   * First stage that holds a parameter of the group (stages + 1 for a head-only group): everything
+   * before it is frozen while that group adapts, so its output can be computed once and cached.
+   */
+  firstStageOf(group: ParameterGroup): number;
+  /** The frozen trunk: stages 1..untilStage in inference mode -> feature map (untilStage 0 = the images). */
+  trunkFeatures(images: tf.Tensor4D, untilStage: number): tf.Tensor4D;
+  /** The rest of `embed` from a trunk's output: stages fromStage..last, pooling, head, L2 norm. */
+  embedFromStage(features: tf.Tensor4D, fromStage: number, options?: ForwardOptions): tf.Tensor2D;
   /** Copies weights in by short name (shapes must match); returns names that were not found. */
   setWeights(weights: ReadonlyMap<string, tf.Tensor>): string[];
   dispose(): void;
@@ -127,13 +138,37 @@ class FunctionalEmbeddingNet implements EmbeddingNet {
     return this.parameterNames(group).map((name) => this.store.get(name));
   }
 
+  get stages(): number {
+    return this.backbone.stages;
+  }
+
+  firstStageOf(group: ParameterGroup): number {
+    const names = new Set(this.parameterNames(group));
+    const stages = this.store.infos.filter((p) => names.has(p.name)).map((p) => (p.kind === 'head' ? this.backbone.stages + 1 : p.stage));
+    return stages.length > 0 ? Math.min(...stages) : this.backbone.stages + 1;
+  }
+
+  trunkFeatures(images: tf.Tensor4D, untilStage: number): tf.Tensor4D {
+    const ctx = this.context({});
+    return tf.tidy(() => (untilStage < 1 ? images.clone() : this.backbone.forwardStages(ctx, images, 1, untilStage)));
+  }
+
   embed(images: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    return this.embedFromStage(images, 1, options);
+  }
+
+  private context(options: ForwardOptions): ForwardContext {
     const training = options.training ?? false;
     const overrides = options.overrides;
     const read: ParameterReader = (name) => overrides?.get(name) ?? this.store.get(name);
-    const ctx: ForwardContext = { read, training, updateStatistics: training && (options.updateStatistics ?? true), store: this.store };
+    return { read, training, updateStatistics: training && (options.updateStatistics ?? true), store: this.store };
+  }
+
+  embedFromStage(input: tf.Tensor4D, fromStage: number, options: ForwardOptions = {}): tf.Tensor2D {
+    const ctx = this.context(options);
+    const read = ctx.read;
     return tf.tidy(() => {
-      const features = this.backbone.forward(ctx, images);
+      const features = this.backbone.forwardStages(ctx, input, fromStage, this.backbone.stages);
       let pooled: tf.Tensor2D = tf.mean(features, [1, 2]);
       if (this.hasHead) pooled = tf.add(tf.matMul(pooled, read('head/kernel') as tf.Tensor2D), read('head/bias'));
       return l2Normalise(pooled);

@@ -30,8 +30,11 @@ export function buildResNet12(store: ParameterStore, inChannels: number, widths:
     stages: widths.length,
     featureChannels: channels,
     forward(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
+      return this.forwardStages(ctx, x, 1, widths.length);
+    },
+    forwardStages(ctx: ForwardContext, x: tf.Tensor4D, from: number, to: number): tf.Tensor4D {
       let h = x;
-      for (let stage = 1; stage <= widths.length; stage++) {
+      for (let stage = Math.max(1, from); stage <= Math.min(to, widths.length); stage++) {
         const p = `stage${stage}`;
         let y = tf.leakyRelu(normalise(ctx, `${p}/bn1`, conv(ctx, `${p}/conv1`, h)), LEAK);
         y = tf.leakyRelu(normalise(ctx, `${p}/bn2`, conv(ctx, `${p}/conv2`, y)), LEAK);

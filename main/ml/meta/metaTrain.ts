@@ -1,0 +1,286 @@
+/**
+ * Stage 2 of the method: episodic MAML (DESIGN §1 step 2) from a stage-1 initialisation.
+ * Episodes (N-way K-shot support + Q queries per class) come from the training classes of the given
+ * ImageFolder sets; whole classes are held out for meta-validation with the same split as stage 1
+ * (splitByClass, same seed), so stage 2 never validates on classes stage 1 trained on.
+ *
+ * Efficiency: only the adaptable group changes, in the inner loop and in the outer update, so the
+ * stages before the group's first stage are frozen in stage 2 as well (decision: for
+ * 'last-stage-head' stages 1..last-1 keep their stage-1 weights; for 'rectifiers' the first stage
+ * holds rectifiers, so nothing is cached and every step runs the whole CNN). Their output is computed
+ * once per image (TrunkFeatureCache) and every inner/outer step runs on cached features only.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { AdaptationConfig } from '../adaptation/fewShotAdapt';
+import { featureLoss } from '../adaptation/adaptationLoss';
+import { scanImageFolder, type ImageFolder } from '../data/imageFolder';
+import { joinImageFolders } from '../data/labelledImages';
+import { sampleEpisodes, type Episode, type LabelledItem } from '../episodes/episodeSampler';
+import { preprocessedInputs } from '../evaluation/inputSource';
+import type { EmbeddingNet, ParameterGroup } from '../models/embeddingNet';
+import type { ModelManifest } from '../package/manifest';
+import { loadModelPackage, readModelManifest, saveModelPackage, type ManifestInput } from '../package/modelPackage';
+import { loadCheckpoint, saveCheckpoint } from '../training/trainerCheckpoint';
+import { splitByClass, type ValidationMetrics } from '../training/validationPool';
+import { metaStep, type MamlOrder } from './maml';
+import { metaValidate } from './metaValidation';
+import { TrunkFeatureCache } from './trunkFeatureCache';
+
+export interface MetaTrainOptions {
+  /** The stage-1 (or previous stage-2) model package to start from. */
+  init: string;
+  datasets: string[];
+  out: string;
+  checkpointDir?: string;
+  name?: string;
+  group?: ParameterGroup;
+  order?: MamlOrder;
+  /** T */
+  innerSteps?: number;
+  /** alpha */
+  innerLearningRate?: number;
+  /** beta (Adam) */
+  outerLearningRate?: number;
+  way?: number;
+  shot?: number;
+  queries?: number;
+  /** Episodes per outer update. */
+  metaBatch?: number;
+  steps?: number;
+  minutes?: number;
+  seed?: number;
+  /** Must match stage 1's split to keep validation classes unseen (pretrain's default 0.05). */
+  validationFraction?: number;
+  validationEpisodes?: number;
+  validateEverySteps?: number;
+  checkpointEveryMinutes?: number;
+  resume?: boolean;
+  backend?: string;
+  /** Extra provenance (the alternation's record). */
+  extraOptions?: Record<string, unknown>;
+  signal?: AbortSignal;
+  onProgress?: (progress: MetaTrainProgress) => void;
+}
+
+export interface MetaTrainProgress {
+  phase: 'train' | 'validate' | 'checkpoint' | 'done';
+  step: number;
+  totalSteps: number | null;
+  queryLoss: number;
+  episodesPerSecond: number;
+  elapsedSeconds: number;
+  cachedImages: number;
+  validation?: ValidationMetrics;
+}
+
+export type MetaTrainResult =
+  | {
+      ok: true;
+      manifest: ModelManifest;
+      steps: number;
+      stoppedBy: 'steps' | 'time' | 'cancelled';
+      trainingSeconds: number;
+      /** The init on the meta-validation episodes without adaptation (stage 1's own use). */
+      initUnadapted: ValidationMetrics;
+      /** The init after the inner loop's adaptation. */
+      initValidation: ValidationMetrics;
+      finalValidation: ValidationMetrics;
+    }
+  | { ok: false; code: 'bad-options' | 'data-unreadable' | 'too-few-classes' | 'model-unreadable' | 'checkpoint-unreadable' | 'second-order-unsupported'; message: string };
+
+const now = () => performance.now() / 1000;
+
+export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainResult> {
+  if (options.steps === undefined && options.minutes === undefined) return { ok: false, code: 'bad-options', message: 'give a step budget (steps) or a time budget (minutes)' };
+  if (options.datasets.length === 0) return { ok: false, code: 'bad-options', message: 'give at least one data folder' };
+  const group = options.group ?? 'last-stage-head';
+  const order = options.order ?? 1;
+  const innerSteps = options.innerSteps ?? 5;
+  const innerLearningRate = options.innerLearningRate ?? 0.2;
+  const outerLearningRate = options.outerLearningRate ?? 5e-4;
+  const way = options.way ?? 5;
+  const shot = options.shot ?? 5;
+  const queries = options.queries ?? 10;
+  const metaBatch = options.metaBatch ?? 4;
+  const seed = options.seed ?? 1;
+  const checkpointDir = options.checkpointDir ?? `${path.resolve(options.out)}.checkpoint`;
+
+  const initManifest = await readModelManifest(options.init);
+  if (!initManifest.ok) return { ok: false, code: 'model-unreadable', message: `init model ${options.init}: ${initManifest.message}` };
+  const folders: ImageFolder[] = [];
+  for (const dir of options.datasets) {
+    const scanned = await scanImageFolder(dir);
+    if (!scanned.ok) return { ok: false, code: 'data-unreadable', message: scanned.message };
+    folders.push(scanned.folder);
+  }
+  const joined = joinImageFolders(folders, folders.map((f) => path.basename(f.root)));
+  const classSets = folders.flatMap((folder, set) => folder.classes.map(() => set));
+  const split = splitByClass(joined.images, classSets, { fraction: options.validationFraction ?? 0.05, imagesPerClass: 10, seed });
+  const trainPool: LabelledItem<string>[] = split.train.map((image) => ({ itemId: image.path, classKey: String(image.label) }));
+  const validationPool: LabelledItem<string>[] = split.validation.map((image) => ({ itemId: image.path, classKey: String(image.label) }));
+  const validationShot = Math.min(shot, 5);
+  const validationPlan = sampleEpisodes(validationPool, { way, shot: validationShot, queries: 10 - validationShot, episodes: options.validationEpisodes ?? 30, seed: seed + 101 });
+  if (!validationPlan.ok) return { ok: false, code: 'too-few-classes', message: `meta-validation: ${validationPlan.message}` };
+  const probe = sampleEpisodes(trainPool, { way, shot, queries, episodes: 1, seed });
+  if (!probe.ok) return { ok: false, code: 'too-few-classes', message: probe.message };
+
+  let net: EmbeddingNet;
+  let step = 0;
+  let previousSeconds = 0;
+  let lossCurve: ModelManifest['metrics']['loss'] = [];
+  let validationCurve: ModelManifest['metrics']['validation'] = [];
+  let restoreOptimizer: ((o: tf.Optimizer) => Promise<void>) | undefined;
+  let initValidation: ValidationMetrics | undefined;
+  let initUnadapted: ValidationMetrics | undefined;
+  if (options.resume) {
+    const resumed = await loadCheckpoint(checkpointDir);
+    if (!resumed.ok) return { ok: false, code: 'checkpoint-unreadable', message: resumed.message };
+    net = resumed.net;
+    step = resumed.state.step;
+    previousSeconds = resumed.state.trainingSeconds;
+    lossCurve = resumed.manifest.metrics.loss;
+    validationCurve = resumed.manifest.metrics.validation;
+    restoreOptimizer = resumed.restoreOptimizer;
+    const recorded = resumed.manifest.provenance.options?.initValidation as ValidationMetrics | undefined;
+    initValidation = recorded;
+    initUnadapted = resumed.manifest.provenance.options?.initUnadapted as ValidationMetrics | undefined;
+  } else {
+    const loaded = await loadModelPackage(options.init);
+    if (!loaded.ok) return { ok: false, code: 'model-unreadable', message: `init model ${options.init}: ${loaded.message}` };
+    net = loaded.net;
+  }
+
+  const spec = initManifest.manifest.preprocess;
+  const inputs = preprocessedInputs<string>(spec, (file) => file, { cacheImages: 0 });
+  const fromStage = net.firstStageOf(group);
+  const cache = new TrunkFeatureCache(net, fromStage, inputs);
+  const variables = new Map(net.parameterNames(group).map((name) => [name, net.variables.get(name) as tf.Variable]));
+  const optimizer = tf.train.adam(outerLearningRate);
+  if (restoreOptimizer) await restoreOptimizer(optimizer);
+  const adaptation: AdaptationConfig = { group, steps: innerSteps, learningRate: innerLearningRate, earlyStop: true };
+  // Validation adapts exactly like the inner loop (no early stop), so the curve measures what MAML optimises.
+  const validationConfig: AdaptationConfig = { ...adaptation, earlyStop: false };
+
+  const started = now();
+  const elapsed = () => now() - started;
+  const budgetSeconds = options.minutes !== undefined ? options.minutes * 60 : Infinity;
+  const validateEvery = options.validateEverySteps ?? 50;
+  const checkpointSeconds = (options.checkpointEveryMinutes ?? 5) * 60;
+  let lastCheckpoint = elapsed();
+  let lastLoss = NaN;
+  let episodesDone = 0;
+  let stoppedBy: 'steps' | 'time' | 'cancelled' = 'steps';
+  const initStage1 = initManifest.manifest.metrics;
+
+  const manifestInput = (complete: boolean): ManifestInput => ({
+    name: options.name ?? path.basename(path.resolve(options.out)),
+    preprocess: spec,
+    provenance: {
+      stage: 'meta',
+      datasets: folders.map((f) => ({ path: f.root, classes: f.classes.length, images: f.classes.reduce((n, c) => n + c.images.length, 0) })),
+      parent: { id: null, name: initManifest.manifest.name },
+      created: new Date().toISOString(),
+      backend: options.backend ?? tf.getBackend(),
+      trainingSeconds: previousSeconds + elapsed(),
+      steps: step,
+      complete,
+      options: {
+        init: path.resolve(options.init),
+        group,
+        order,
+        innerSteps,
+        innerLearningRate,
+        outerLearningRate,
+        way,
+        shot,
+        queries,
+        metaBatch,
+        seed,
+        frozenStages: fromStage - 1,
+        validationClasses: split.validationClasses,
+        validationEpisodes: validationPlan.episodes.length,
+        // The model's configured adaptation ("ours" and the wizard use it).
+        adaptation,
+        initValidation,
+        initUnadapted,
+        // Stage 1's curves travel with the model (the method's two curves).
+        stage1: { name: initManifest.manifest.name, steps: initManifest.manifest.provenance.steps, loss: initStage1.loss, validation: initStage1.validation },
+        ...options.extraOptions,
+      },
+    },
+    metrics: { loss: lossCurve, validation: validationCurve, final: complete ? (validationCurve.at(-1) ?? null) && { recallAt1: validationCurve.at(-1)!.recallAt1, mapAtR: validationCurve.at(-1)!.mapAtR } : null },
+  });
+  const report = (phase: MetaTrainProgress['phase'], validation?: ValidationMetrics) =>
+    options.onProgress?.({ phase, step, totalSteps: options.steps ?? null, queryLoss: lastLoss, episodesPerSecond: episodesDone / Math.max(elapsed(), 1e-9), elapsedSeconds: previousSeconds + elapsed(), cachedImages: cache.size, validation });
+  const validate = async () => {
+    report('validate');
+    const metrics = await metaValidate(net, cache, validationPlan.episodes, validationConfig);
+    validationCurve.push({ step, ...metrics });
+    report('validate', metrics);
+    return metrics;
+  };
+  const checkpoint = async (complete: boolean) => {
+    report('checkpoint');
+    const input = manifestInput(complete);
+    await saveCheckpoint(checkpointDir, net, input, { step, trainingSeconds: previousSeconds + elapsed() }, optimizer);
+    await saveModelPackage(options.out, net, input);
+    lastCheckpoint = elapsed();
+  };
+
+  try {
+    initUnadapted ??= await metaValidate(net, cache, validationPlan.episodes, { ...validationConfig, steps: 0 });
+    if (!initValidation) initValidation = await validate();
+    while (true) {
+      if (options.steps !== undefined && step >= options.steps) break;
+      if (elapsed() >= budgetSeconds) {
+        stoppedBy = 'time';
+        break;
+      }
+      if (options.signal?.aborted) {
+        stoppedBy = 'cancelled';
+        break;
+      }
+      // Seeded by the step, so a resumed run draws the episodes an uninterrupted run would.
+      const plan = sampleEpisodes(trainPool, { way, shot, queries, episodes: metaBatch, seed: seed * 7919 + step + 1 });
+      if (!plan.ok) throw new Error(plan.message);
+      const tensors: tf.Tensor[] = [];
+      try {
+        const tasks = [];
+        for (const episode of plan.episodes as Episode<string>[]) {
+          const labelOf = (item: LabelledItem<string>) => episode.classes.indexOf(item.classKey);
+          const support = await cache.tensor(episode.support.map((s) => s.itemId));
+          const query = await cache.tensor(episode.query.map((q) => q.itemId));
+          tensors.push(support, query);
+          tasks.push({ support: featureLoss(net, fromStage, support, episode.support.map(labelOf)), query: featureLoss(net, fromStage, query, episode.query.map(labelOf)) });
+        }
+        lastLoss = metaStep(variables, tasks, { steps: innerSteps, learningRate: innerLearningRate, order }, optimizer).queryLoss;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (order === 2 && /gradient function not found/i.test(message)) {
+          return { ok: false, code: 'second-order-unsupported', message: `second-order MAML needs the gradient of a gradient kernel this backend lacks (${message}); use --order 1` };
+        }
+        throw error;
+      } finally {
+        for (const t of tensors) t.dispose();
+      }
+      step++;
+      episodesDone += metaBatch;
+      if (step % 5 === 0) lossCurve.push({ step, value: lastLoss });
+      report('train');
+      if (step % validateEvery === 0) await validate();
+      if (elapsed() - lastCheckpoint >= checkpointSeconds) await checkpoint(false);
+    }
+    if (validationCurve.at(-1)?.step !== step) await validate();
+    await checkpoint(stoppedBy !== 'cancelled');
+    const manifest = await readModelManifest(options.out);
+    report('done');
+    if (!manifest.ok) throw new Error(manifest.message);
+    const last = validationCurve.at(-1) as ModelManifest['metrics']['validation'][number];
+    return { ok: true, manifest: manifest.manifest, steps: step, stoppedBy, trainingSeconds: previousSeconds + elapsed(), initUnadapted, initValidation: initValidation as ValidationMetrics, finalValidation: { recallAt1: last.recallAt1, mapAtR: last.mapAtR } };
+  } finally {
+    optimizer.dispose();
+    cache.clear();
+    net.dispose();
+  }
+}
