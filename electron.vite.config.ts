@@ -22,6 +22,8 @@ export default defineConfig({
         input: {
           index: fromRoot('main/electron/main.ts'),
           decodeWorkerMain: fromRoot('main/ingest/pool/decodeWorkerMain.ts'),
+          // The embedder starts its tfjs worker thread from `embedWorkerMain.js` beside the main bundle.
+          embedWorkerMain: fromRoot('main/search/embedWorkerMain.ts'),
         },
         external: nativeModules,
       },

@@ -52,7 +52,7 @@ if (!electronApp.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  const app = await createApp({ mode: 'electron', home: homeFromArgv(process.argv) });
+  const app = await createApp({ mode: 'electron', home: homeFromArgv(process.argv), autoEmbed: true, warmUpEngineAfterMs: 1500 });
   simila = app;
   harden(session.defaultSession);
 

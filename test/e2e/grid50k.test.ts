@@ -108,6 +108,6 @@ describe('library grid with 50,000 items', () => {
 
   it('loads the thumbnails of the visible rows deep in the list', async () => {
     const visible = page.getByTestId('grid-item').last().locator('img');
-    await expect.poll(() => visible.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await expect.poll(() => visible.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 30_000 }).toBe(true);
   });
 });

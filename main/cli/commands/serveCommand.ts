@@ -12,7 +12,7 @@ interface BrowserServer {
 type StartBrowserServer = (options: { app: SimilaApp; port?: number }) => Promise<BrowserServer>;
 
 export async function runServeCommand(options: { home?: string; port?: number; open?: boolean }): Promise<number> {
-  const app = await createApp({ home: options.home, mode: 'browser' });
+  const app = await createApp({ home: options.home, mode: 'browser', autoEmbed: true, warmUpEngineAfterMs: 1500 });
   let server: BrowserServer;
   try {
     // Loaded lazily: the server module (and its renderer assets) is only needed here.
