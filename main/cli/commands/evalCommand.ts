@@ -14,6 +14,9 @@ export const SHIPPED_MODEL_DIR = path.join('assets', 'models', 'stage1-conv4');
 
 export interface EvalCliOptions {
   model?: string;
+  /** Simulated-user relevance feedback instead of episodes (issue 6): rounds after round 0, and queries. */
+  feedbackRounds?: number;
+  queriesCount?: number;
   data: string;
   way: number;
   shot: number;
@@ -25,6 +28,10 @@ export interface EvalCliOptions {
   backend?: string;
   home?: string;
   json?: boolean;
+  /** Stage-1 model for "sft"/"maml" (default: the evaluated model's recorded init, if it exists). */
+  baseModel?: string;
+  /** Whole-network MAML init for "maml". */
+  mamlModel?: string;
 }
 
 export type ModelChoice = { ok: true; dir: string; source: 'option' | 'active' | 'shipped' } | { ok: false; code: 'no-model'; message: string };
@@ -76,11 +83,15 @@ export function addEvalCommand(program: Command, positiveInt: (value: string) =>
     .option('--queries <q>', 'Q: query images per class', positiveInt, 15)
     .option('--episodes <n>', 'episodes', positiveInt, 600)
     .option('--seed <n>', 'seed of the episodes and of the random weights', wholeNumber, 1)
-    .option('--methods <list>', 'comma-separated: random, dml', 'dml')
+    .option('--methods <list>', 'comma-separated: random, dml, sft, maml, ours', 'dml')
+    .option('--base-model <dir>', 'stage-1 model for sft (and maml without --maml-model); default: the model\'s recorded init')
+    .option('--maml-model <dir>', 'whole-network MAML init for the maml method')
     .option('--batch-size <n>', 'images per forward pass', positiveInt, 64)
     .option('--backend <name>', 'force a backend (tfjs-node-gpu, tfjs-node, wasm, cpu)')
     .option('--home <dir>', 'data home folder (default: $SIMILA_HOME or the OS app-data folder)')
     .option('--json', 'print the report as JSON on stdout')
+    .option('--feedback-rounds <r>', 'simulate an analyst judging the top 10 for R rounds of relevance feedback (replaces the episodes)', wholeNumber)
+    .option('--queries-count <n>', 'seeded queries of the feedback simulation', positiveInt, 50)
     .action(async (opts: EvalCliOptions) => {
       process.exitCode = await runEvalCommand(opts);
     });
@@ -113,7 +124,9 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
 
   const scanned = await scanImageFolder(opts.data);
   if (!scanned.ok) return fail(scanned.code, scanned.message);
-  const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log, registerTrainingKernels: false });
+  // Methods that adapt per episode train (gradients), so they need the project's wasm training kernels.
+  const adapts = methodNames.some((name) => name !== 'random' && name !== 'dml');
+  const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log, registerTrainingKernels: adapts });
   const loaded = await loadModelPackage(choice.dir);
   if (!loaded.ok) return fail(loaded.code, `model ${choice.dir}: ${loaded.message}`);
   const { net, manifest } = loaded;
@@ -121,7 +134,35 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   if (!manifest.provenance.complete) log(`[eval] note: ${choice.dir} is a snapshot of a training run still going (provenance.complete is false)`);
 
   const inputs = preprocessedInputs<string>(manifest.preprocess, (file) => file);
-  const made = createMethods(methodNames, { net, inputs, seed: opts.seed, batchSize: opts.batchSize });
+  if (opts.feedbackRounds !== undefined) {
+    const { runFeedbackEvaluation } = await import('./feedbackCommand');
+    return runFeedbackEvaluation(opts, { net, inputs, folder: scanned.folder, backend: backend.name, modelDir: choice.dir, modelName: manifest.name, started, log, fail });
+  }
+  const { adaptationConfigSchema } = await import('../../ml/adaptation/fewShotAdapt');
+  const recorded = adaptationConfigSchema.safeParse(manifest.provenance.options?.adaptation);
+  const recordedInit = manifest.provenance.options?.init;
+  const baseDir = opts.baseModel ?? (typeof recordedInit === 'string' && existsSync(path.join(recordedInit, 'manifest.json')) ? recordedInit : undefined);
+  const notes: Record<string, string> = {};
+  const loadNet = async (dir: string) => {
+    const result = await loadModelPackage(dir);
+    if (!result.ok) throw new Error(`model ${dir}: ${result.message}`);
+    return result;
+  };
+  const made = createMethods(methodNames, {
+    net,
+    inputs,
+    seed: opts.seed,
+    batchSize: opts.batchSize,
+    adaptation: recorded.success ? recorded.data : undefined,
+    loadBaseNet: async () => (baseDir ? (await loadNet(baseDir)).net : undefined),
+    loadMamlNet: async () => {
+      if (!opts.mamlModel) return undefined;
+      const result = await loadNet(opts.mamlModel);
+      const adaptation = adaptationConfigSchema.safeParse(result.manifest.provenance.options?.adaptation);
+      return { net: result.net, adaptation: adaptation.success ? adaptation.data : undefined };
+    },
+    notes,
+  });
   if (!made.ok) {
     net.dispose();
     return fail(made.code, made.message);
@@ -160,6 +201,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
       model_source: choice.source,
       model_complete: manifest.provenance.complete,
       failed_images: inputs.failures.size,
+      method_notes: notes,
       seconds: Math.round(((performance.now() - started) / 1000) * 10) / 10,
     };
     if (inputs.failures.size > 0) {

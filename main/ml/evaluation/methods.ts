@@ -1,10 +1,21 @@
 /**
  * The methods `simila eval --methods` knows, by name. Each factory gets the run's trained network
- * and input source; later issues register "sft", "maml" and "ours" here.
+ * and input source.
+ *  - random / dml: no adaptation (random weights / the model as it is).
+ *  - sft: the stage-1 model (the evaluated model's parent, else the model itself) fine-tuned on each
+ *    episode's support set with the same routine and group as "ours" (fewShotAdapt), so the only
+ *    difference to "ours" is the initialisation.
+ *  - maml: plain MAML of the whole network: a whole-network MAML init fine-tuned on the support set
+ *    (group 'all'); without one, the stage-1 model fine-tuned as a whole with MAML's inner-loop
+ *    settings (steps, learning rate), said in the report's notes.
+ *  - ours: the meta-learnt model with its configured adaptation (manifest provenance.options.adaptation).
  */
+import { adaptingMethod } from '../adaptation/adaptingMethod';
+import { DEFAULT_ADAPTATION, type AdaptationConfig } from '../adaptation/fewShotAdapt';
+import type { Episode } from '../episodes/episodeSampler';
 import { createEmbeddingNet, type EmbeddingNet } from '../models/embeddingNet';
 import type { InputSource } from './inputSource';
-import { frozenNetMethod, type Method } from './method';
+import { frozenNetMethod, type EpisodeEmbedder, type Method } from './method';
 
 export interface MethodContext<Id> {
   /** The trained network under evaluation (owned by the caller; methods must not dispose it). */
@@ -13,7 +24,34 @@ export interface MethodContext<Id> {
   /** The run's seed (random weights are drawn from it). */
   seed: number;
   batchSize?: number;
+  /** The evaluated model's configured adaptation (default DEFAULT_ADAPTATION). */
+  adaptation?: AdaptationConfig;
+  /** Loads the stage-1 model for "sft" (undefined: use `net`). The method disposes what it returns. */
+  loadBaseNet?: () => Promise<EmbeddingNet | undefined>;
+  /** Loads a whole-network MAML init for "maml" with its adaptation (undefined: fine-tune the stage-1 model). */
+  loadMamlNet?: () => Promise<{ net: EmbeddingNet; adaptation?: AdaptationConfig } | undefined>;
+  /** Methods say here what they ran on (the CLI prints it in the report). */
+  notes?: Record<string, string>;
 }
+
+/** A method built on first use (its network is loaded asynchronously), then delegated to. */
+function lazyMethod<Id>(name: string, build: () => Promise<Method<Id>>): Method<Id> {
+  let made: Promise<Method<Id>> | undefined;
+  let built: Method<Id> | undefined;
+  return {
+    name,
+    async prepare(episode: Episode<Id>): Promise<EpisodeEmbedder<Id>> {
+      made ??= build().then((method) => (built = method));
+      return (await made).prepare(episode);
+    },
+    dispose() {
+      built?.dispose?.();
+    },
+  };
+}
+
+const configOf = (context: MethodContext<unknown>): AdaptationConfig => context.adaptation ?? DEFAULT_ADAPTATION;
+const describe = (c: AdaptationConfig) => `group ${c.group}, ${c.steps} steps, lr ${c.learningRate}${c.earlyStop ? ', early stop on a held-out shot' : ''}`;
 
 type MethodFactory = <Id>(context: MethodContext<Id>) => Method<Id>;
 
@@ -22,6 +60,32 @@ const FACTORIES: Record<string, MethodFactory> = {
   random: (context) => frozenNetMethod('random', createEmbeddingNet({ ...context.net.config, seed: context.seed }), context.inputs, { batchSize: context.batchSize, disposeNet: true }),
   // Deep metric learning without adaptation: the trained network as it is.
   dml: (context) => frozenNetMethod('dml', context.net, context.inputs, { batchSize: context.batchSize }),
+  sft: (context) =>
+    lazyMethod('sft', async () => {
+      const config = configOf(context as MethodContext<unknown>);
+      const base = await context.loadBaseNet?.();
+      if (context.notes) context.notes.sft = `${base ? 'stage-1 parent model' : 'the evaluated model (no stage-1 parent found)'} fine-tuned on the support set: ${describe(config)}`;
+      return adaptingMethod('sft', base ?? context.net, context.inputs, config, { batchSize: context.batchSize, disposeNet: base !== undefined });
+    }),
+  maml: (context) =>
+    lazyMethod('maml', async () => {
+      const inner = configOf(context as MethodContext<unknown>);
+      const init = await context.loadMamlNet?.();
+      if (init) {
+        const config: AdaptationConfig = { ...(init.adaptation ?? inner), group: 'all', earlyStop: false };
+        if (context.notes) context.notes.maml = `whole-network MAML init fine-tuned on the support set: ${describe(config)}`;
+        return adaptingMethod('maml', init.net, context.inputs, config, { batchSize: context.batchSize, disposeNet: true });
+      }
+      const base = await context.loadBaseNet?.();
+      const config: AdaptationConfig = { ...inner, group: 'all', earlyStop: false };
+      if (context.notes) context.notes.maml = `no whole-network MAML init given (--maml-model): ${base ? 'the stage-1 parent' : 'the evaluated model'} fine-tuned as a whole network with MAML's inner-loop settings (${describe(config)})`;
+      return adaptingMethod('maml', base ?? context.net, context.inputs, config, { batchSize: context.batchSize, disposeNet: base !== undefined });
+    }),
+  ours: (context) => {
+    const config = configOf(context as MethodContext<unknown>);
+    if (context.notes) context.notes.ours = `the evaluated model with ${context.adaptation ? 'its configured adaptation' : 'the default adaptation (the model records none)'}: ${describe(config)}`;
+    return adaptingMethod('ours', context.net, context.inputs, config, { batchSize: context.batchSize });
+  },
 };
 
 export const KNOWN_METHODS = Object.keys(FACTORIES);

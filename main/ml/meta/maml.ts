@@ -11,9 +11,10 @@
  * is grad L_Q at theta'; the inner loop then runs outside any tape. Second order differentiates
  * through the inner updates: the inner gradients are taken with tf.grads inside the outer tf.grads,
  * whose tape records the backward ops (tfjs supports higher-order gradients when every gradient op
- * has a gradient of its own; see `secondOrderSupport` for the check on the network's ops).
+ * has a gradient of its own; tfjs lacks two that the networks need, added in secondOrderGradients.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerSecondOrderGradients } from './secondOrderGradients';
 
 export type MamlOrder = 1 | 2;
 export type Parameters = ReadonlyMap<string, tf.Tensor>;
@@ -89,6 +90,7 @@ export function metaGradient(theta: Parameters, task: MamlTask, options: MamlOpt
       for (const tensor of fast.values()) tensor.dispose();
     }
   }
+  registerSecondOrderGradients();
   // Second order: the whole inner loop is inside the outer gradient, so its tape holds the inner
   // backward ops and the outer gradient flows through them (the Hessian-vector products of MAML).
   const supportLosses: tf.Scalar[] = [];
