@@ -9,6 +9,7 @@ import { AppError } from './errors';
 import type { DicomViews } from './dicomViews';
 import type { FolderBrowser } from './folderBrowser';
 import type { Services } from './services';
+import { createAdaptationHandlers } from './adaptationHandlers';
 import { createFeedbackHandlers } from './feedbackHandlers';
 import { createSearchHandlers } from './searchHandlers';
 import type { Handlers } from './types';
@@ -31,6 +32,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   return {
     ...createSearchHandlers(services),
     ...createFeedbackHandlers(services),
+    ...createAdaptationHandlers(services),
 
     async 'app.info'(_request, context) {
       return {

@@ -244,6 +244,89 @@ export type FeedbackState = z.infer<typeof FeedbackState>;
 export const FeedbackExport = z.object({ format: z.enum(['csv', 'json']), fileName: z.string(), text: z.string() });
 export type FeedbackExport = z.infer<typeof FeedbackExport>;
 
+// ---------------------------------------------------------------------------------------------
+// Target classes, few-shot adaptation and search profiles (issue 5)
+// ---------------------------------------------------------------------------------------------
+
+/** How a labelled image serves its class: adaptation shot, held-out shot (before/after check), hard negative. */
+export const LabelRole = z.enum(['support', 'holdout', 'negative']);
+export type LabelRole = z.infer<typeof LabelRole>;
+
+export const TargetClass = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  createdAt: z.string(),
+  /** Labelled images per role. */
+  counts: z.object({ support: z.number().int(), holdout: z.number().int(), negative: z.number().int() }),
+});
+export type TargetClass = z.infer<typeof TargetClass>;
+
+export const LabelledImage = z.object({ image: ImageSummary, classId: z.number().int(), role: LabelRole });
+export type LabelledImage = z.infer<typeof LabelledImage>;
+
+const className = z.string().trim().min(1).max(200);
+
+/** Settings of one adaptation run; every field has a good default (the model's recorded configuration). */
+export const AdaptSettings = z
+  .object({
+    /** Adaptable part: 'last-stage-head' and 'rectifiers' re-embed from cached trunk features. */
+    group: z.enum(['all', 'last-stage-head', 'rectifiers']).optional(),
+    steps: z.number().int().min(1).max(200).optional(),
+    learningRate: z.number().positive().max(1).optional(),
+    /** Early stop on a held-out shot per class (with at least 3 shots per class). */
+    earlyStop: z.boolean().optional(),
+  })
+  .strict();
+export type AdaptSettings = z.infer<typeof AdaptSettings>;
+
+export const AdaptEstimate = z.object({
+  supportImages: z.number().int(),
+  holdoutImages: z.number().int(),
+  steps: z.number().int(),
+  /** Estimated wall time of the adaptation (trunk features + steps + before/after check). */
+  seconds: z.number(),
+  /** Human sentences, e.g. a class with fewer than 3 shots. */
+  warnings: z.array(z.string()),
+});
+export type AdaptEstimate = z.infer<typeof AdaptEstimate>;
+
+/** Retrieval quality of held-out shots ranked against their support shots and a sample of the archive. */
+export const HeldOutScore = z.object({ mapAtR: z.number(), precisionAt5: z.number(), recallAt1: z.number(), queries: z.number().int() });
+export type HeldOutScore = z.infer<typeof HeldOutScore>;
+
+export const AdaptCurvePoint = z.object({ step: z.number().int(), loss: z.number(), validation: z.number().nullable() });
+export type AdaptCurvePoint = z.infer<typeof AdaptCurvePoint>;
+
+export const AdaptResult = z.object({
+  jobId: z.number().int(),
+  state: JobState,
+  /** The adapted model version (null until the job is done, or when it failed). */
+  model: ModelSummary.nullable(),
+  classIds: z.array(z.number().int()),
+  /** Before = the parent profile, after = the adapted one; null when there were no held-out shots. */
+  before: HeldOutScore.nullable(),
+  after: HeldOutScore.nullable(),
+  curve: z.array(AdaptCurvePoint),
+  steps: z.number().int(),
+  stoppedEarly: z.boolean(),
+  seconds: z.number(),
+  message: z.string().nullable(),
+});
+export type AdaptResult = z.infer<typeof AdaptResult>;
+
+/** A search profile: a registered model with its lineage, target classes and metrics. */
+export const Profile = ModelSummary.extend({
+  version: z.number().int(),
+  parentName: z.string().nullable(),
+  /** Names of the target classes it was adapted to (empty for a base model). */
+  classes: z.array(z.string()),
+  supportImages: z.number().int(),
+  /** Held-out check of the adaptation, when it had one. */
+  before: HeldOutScore.nullable(),
+  after: HeldOutScore.nullable(),
+});
+export type Profile = z.infer<typeof Profile>;
+
 /** Largest file a renderer may upload for search by example (base64 in the payload). */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 
@@ -372,6 +455,62 @@ export const channels = {
     request: z.object({ queryKey: QueryKey.optional(), format: z.enum(['csv', 'json']) }).strict(),
     response: FeedbackExport,
   },
+  /** Target classes and their labelled images (issue 5). Images by catalogue id or uploaded bytes (never a path). */
+  'classes.list': { request: Empty, response: z.array(TargetClass) },
+  'classes.create': { request: z.object({ name: className }).strict(), response: TargetClass },
+  'classes.rename': { request: z.object({ id: z.number().int(), name: className }).strict(), response: TargetClass },
+  'classes.delete': { request: z.object({ id: z.number().int() }).strict(), response: z.object({ ok: z.boolean() }) },
+  'classes.images': {
+    request: z.object({ id: z.number().int(), role: LabelRole.optional() }).strict(),
+    response: z.array(LabelledImage),
+  },
+  /** Labels catalogue images (an image has one role per class; adding again changes its role). */
+  'classes.addImages': {
+    request: z.object({ id: z.number().int(), imageIds: z.array(ImageId).min(1).max(1000), role: LabelRole.default('support') }).strict(),
+    response: TargetClass,
+  },
+  'classes.removeImages': {
+    request: z.object({ id: z.number().int(), imageIds: z.array(ImageId).min(1).max(1000) }).strict(),
+    response: TargetClass,
+  },
+  /** A dropped file: decoded, stored in the data home's uploads/ folder, catalogued, then labelled. */
+  'classes.addUpload': {
+    request: z
+      .object({
+        id: z.number().int(),
+        name: z.string().min(1).max(255),
+        data: z.string().min(1).max(Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 4),
+        role: LabelRole.default('support'),
+      })
+      .strict(),
+    response: z.object({ image: ImageSummary, class: TargetClass }),
+  },
+
+  /** Few-shot adaptation of the active profile to target classes (a job 'adapt'; 'adapt.progress' events). */
+  'adapt.estimate': {
+    request: z.object({ classIds: z.array(z.number().int()).min(1).max(50), settings: AdaptSettings.optional() }).strict(),
+    response: AdaptEstimate,
+  },
+  'adapt.start': {
+    request: z
+      .object({ classIds: z.array(z.number().int()).min(1).max(50), name: z.string().trim().min(1).max(200).optional(), settings: AdaptSettings.optional() })
+      .strict(),
+    response: z.object({ jobId: z.number().int() }),
+  },
+  /** The run's curve, before/after comparison and the adapted model (as far as the job got). */
+  'adapt.result': { request: z.object({ jobId: z.number().int() }).strict(), response: AdaptResult },
+
+  /** Search profiles: models with lineage; activating queues re-embedding (from cached trunk features when possible). */
+  'profiles.list': { request: Empty, response: z.array(Profile) },
+  'profiles.activate': {
+    request: z.object({ id: z.number().int() }).strict(),
+    response: z.object({ profile: Profile, jobId: z.number().int().nullable() }),
+  },
+  /** Activates the parent of the profile (default: the active one). */
+  'profiles.revert': {
+    request: z.object({ id: z.number().int().optional() }).strict(),
+    response: z.object({ profile: Profile, jobId: z.number().int().nullable() }),
+  },
 } as const;
 
 export type Channels = typeof channels;
@@ -386,6 +525,15 @@ export type ResponseOf<C extends ChannelName> = z.infer<Channels[C]['response']>
 export const events = {
   'job.progress': JobProgress,
   'library.changed': z.object({ added: z.number().int(), folderIds: z.array(z.number().int()) }),
+  /** One adaptation step: support loss and, where measured, the held-out validation score. */
+  'adapt.progress': z.object({
+    jobId: z.number().int(),
+    step: z.number().int(),
+    steps: z.number().int(),
+    phase: z.enum(['features', 'early-stop', 'adapt', 'compare', 'save']),
+    loss: z.number().nullable(),
+    validation: z.number().nullable(),
+  }),
 } as const;
 
 export type Events = typeof events;

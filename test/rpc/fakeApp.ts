@@ -94,6 +94,42 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
       throw codedError('unsupported', 'No model to refine.');
     },
     'feedback.export': async ({ format }) => ({ format, fileName: `feedback.${format}`, text: '' }),
+    'classes.list': async () => [],
+    'classes.create': async () => {
+      throw codedError('unsupported', 'No classes in the fake app.');
+    },
+    'classes.rename': async ({ id }) => {
+      throw codedError('not_found', `No class has id ${id}.`);
+    },
+    'classes.delete': async () => ({ ok: false }),
+    'classes.images': async ({ id }) => {
+      throw codedError('not_found', `No class has id ${id}.`);
+    },
+    'classes.addImages': async ({ id }) => {
+      throw codedError('not_found', `No class has id ${id}.`);
+    },
+    'classes.removeImages': async ({ id }) => {
+      throw codedError('not_found', `No class has id ${id}.`);
+    },
+    'classes.addUpload': async ({ id }) => {
+      throw codedError('not_found', `No class has id ${id}.`);
+    },
+    'adapt.estimate': async () => {
+      throw codedError('unsupported', 'No adaptation in the fake app.');
+    },
+    'adapt.start': async () => {
+      throw codedError('unsupported', 'No adaptation in the fake app.');
+    },
+    'adapt.result': async ({ jobId }) => {
+      throw codedError('not_found', `No adaptation job ${jobId}.`);
+    },
+    'profiles.list': async () => [],
+    'profiles.activate': async ({ id }) => {
+      throw codedError('not_found', `No profile has id ${id}.`);
+    },
+    'profiles.revert': async () => {
+      throw codedError('unsupported', 'No profile to revert.');
+    },
   };
   const app: FakeApp = {
     home: '/tmp/fake-home',

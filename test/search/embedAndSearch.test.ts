@@ -42,7 +42,7 @@ describe('embedding job and search (tiny random model: mechanics)', () => {
     // Cancel as soon as some (not all) vectors are committed.
     await new Promise<void>((resolve) => {
       const off = services.onEvent((event, payload) => {
-        if (event === 'job.progress' && 'jobId' in payload && payload.jobId === first && payload.imported > 0) {
+        if (event === 'job.progress' && 'imported' in payload && payload.jobId === first && payload.imported > 0) {
           services.jobs.cancel(first);
           off();
           resolve();
