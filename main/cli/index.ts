@@ -4,6 +4,7 @@ import { appVersion } from '../app/version';
 import { addBenchCommands } from './commands/benchCommand';
 import { runEmbedCommand } from './commands/embedCommand';
 import { addEvalCommand } from './commands/evalCommand';
+import { addFeedbackCommands } from './commands/feedbackCommand';
 import { runImportCommand } from './commands/importCommand';
 import { runInfoCommand } from './commands/infoCommand';
 import { runListCommand } from './commands/listCommand';
@@ -96,6 +97,7 @@ export function buildProgram(): Command {
   addBenchCommands(program, positiveInt);
   addEvalCommand(program, positiveInt);
   addTrainCommands(program, positiveInt);
+  addFeedbackCommands(program, homeOption);
 
   return program;
 }

@@ -25,5 +25,20 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
+  bench
+    .command('rerank')
+    .description('relevance-feedback re-ranking (Rocchio + fresh k-NN) on an HNSW index of random unit vectors; goal <= 50 ms at 100k')
+    .option('--size <n>', 'archive size', positiveInt, 100_000)
+    .option('--dim <n>', "embedding dimension (the shipped model's is 64)", positiveInt, 64)
+    .option('--reranks <n>', 're-rankings timed', positiveInt, 500)
+    .option('--k <n>', 'results per re-ranking', positiveInt, 50)
+    .option('--json', 'print JSON only')
+    .action(async (opts: { size: number; dim: number; reranks: number; k: number; json?: boolean }) => {
+      const { runRerankBench } = await import('../../../bench/feedback/rerankBench');
+      if (!opts.json) process.stderr.write(`simila: building an HNSW index of ${opts.size} vectors (dim ${opts.dim})...\n`);
+      const result = await runRerankBench({ ...opts, positives: 5, negatives: 5 });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
   return bench;
 }

@@ -1,0 +1,89 @@
+/**
+ * Re-ranking bench (issue 6): an archive of random L2-normalised vectors of the model's dimension in an
+ * HNSW index built here, then many re-rankings with judgements (Rocchio query movement + fresh k-NN with
+ * over-fetch, rejected dropped, relevant pinned). Reports median and p95 per re-ranking next to a plain
+ * k-NN search on the same index (the reference) and the 50 ms goal.
+ */
+import os from 'node:os';
+import { rerank } from '../../main/feedback/rerank';
+import { DEFAULT_ROCCHIO } from '../../main/feedback/rocchio';
+import { HnswIndex } from '../../main/index/hnswIndex';
+import { normaliseRowsInPlace } from '../../main/index/vectorMath';
+
+export interface RerankBenchOptions {
+  size: number;
+  dim: number;
+  reranks: number;
+  k: number;
+  positives: number;
+  negatives: number;
+  seed?: number;
+}
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export async function runRerankBench(options: RerankBenchOptions) {
+  const random = seeded(options.seed ?? 1);
+  const { size, dim } = options;
+  const vectors = new Float32Array(size * dim);
+  for (let i = 0; i < vectors.length; i++) vectors[i] = random() * 2 - 1;
+  normaliseRowsInPlace(vectors, dim);
+  const row = (id: number) => vectors.subarray((id - 1) * dim, id * dim);
+  const buildStart = performance.now();
+  const index = HnswIndex.create(dim, undefined, size);
+  const ids = Array.from({ length: size }, (_, i) => i + 1);
+  index.add(ids, vectors);
+  const buildSeconds = (performance.now() - buildStart) / 1000;
+
+  const rerankMs: number[] = [];
+  const searchMs: number[] = [];
+  for (let r = 0; r < options.reranks; r++) {
+    const pick = () => 1 + Math.floor(random() * size);
+    const queryId = pick();
+    const query = row(queryId);
+    // Judged images come from the query's own neighbourhood, as they would from its result list.
+    const shown = index.search(query, options.positives + options.negatives + 1).map((n) => n.id).filter((id) => id !== queryId);
+    const relevant = new Map(shown.slice(0, options.positives).map((id) => [id, row(id)] as const));
+    const notRelevant = new Map(shown.slice(options.positives, options.positives + options.negatives).map((id) => [id, row(id)] as const));
+    let t = performance.now();
+    index.search(query, options.k + 1);
+    searchMs.push(performance.now() - t);
+    t = performance.now();
+    const result = rerank({ query, relevant, notRelevant, search: (v, want) => index.search(v, want), archiveSize: index.size, k: options.k, exclude: new Set([queryId]) });
+    rerankMs.push(performance.now() - t);
+    if (result.hits.length !== options.k) throw new Error(`rerank returned ${result.hits.length} hits, expected ${options.k}`);
+  }
+  rerankMs.sort((a, b) => a - b);
+  searchMs.sort((a, b) => a - b);
+  const p95 = quantile(rerankMs, 0.95);
+  return {
+    bench: 'rerank',
+    archive: size,
+    dim,
+    k: options.k,
+    positives: options.positives,
+    negatives: options.negatives,
+    reranks: options.reranks,
+    rocchio: DEFAULT_ROCCHIO,
+    hnsw: { ...index.params, build_seconds: round3(buildSeconds) },
+    rerank_median_ms: round3(quantile(rerankMs, 0.5)),
+    rerank_p95_ms: round3(p95),
+    rerank_max_ms: round3(rerankMs[rerankMs.length - 1] ?? NaN),
+    reference_knn_median_ms: round3(quantile(searchMs, 0.5)),
+    reference_knn_p95_ms: round3(quantile(searchMs, 0.95)),
+    goal_ms: 50,
+    meets_goal: p95 <= 50,
+    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', total_mem_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+  };
+}

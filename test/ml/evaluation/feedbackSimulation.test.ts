@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { drawQueries, simulateFeedback } from '../../../main/ml/evaluation/feedbackSimulation';
+
+/**
+ * Clusters that overlap along a shared "nuisance" direction: the query's first neighbours mix classes,
+ * while the class means are well apart, so judgements that move the query toward the relevant ones
+ * must raise the precision of the residual ranking.
+ */
+function clusteredArchive(classes: number, perClass: number, dim: number, seed: number) {
+  let s = seed;
+  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const centres = Array.from({ length: classes }, () => Float32Array.from({ length: dim }, rand));
+  const vectors: Float32Array[] = [];
+  const labels: number[] = [];
+  for (let c = 0; c < classes; c++) {
+    for (let i = 0; i < perClass; i++) {
+      const v = Float32Array.from(centres[c]!, (x) => 0.35 * x + 1.0 * rand());
+      const n = Math.hypot(...v);
+      vectors.push(v.map((x) => x / n));
+      labels.push(c);
+    }
+  }
+  return { vectors, labels };
+}
+
+describe('simulated-user relevance feedback', () => {
+  it('draws the same distinct queries for the same seed', () => {
+    const labels = [0, 0, 1, 1, 2, 3, 3];
+    const a = drawQueries(labels, 4, 5);
+    expect(a).toEqual(drawQueries(labels, 4, 5));
+    expect(new Set(a).size).toBe(4);
+    expect(a).not.toContain(4); // class 2 has no other image: no relevant answer exists
+  });
+
+  it('raises residual precision@10 over rounds on a clustered archive', () => {
+    const { vectors, labels } = clusteredArchive(8, 60, 16, 3);
+    const result = simulateFeedback({ vectors, labels, rounds: 3, queries: 40, seed: 1 });
+    expect(result.rounds).toHaveLength(4);
+    const p = result.rounds.map((r) => r.precision_at_10);
+    expect(p[0]!).toBeLessThan(0.9);
+    expect(p[3]!).toBeGreaterThan(p[0]! + 0.05);
+    // Without feedback the next pages of the same ranking are no better than the first.
+    const none = simulateFeedback({ vectors, labels, rounds: 3, queries: 40, seed: 1, weights: { alpha: 1, beta: 0, gamma: 0 } });
+    expect(p[3]!).toBeGreaterThan(none.rounds[3]!.precision_at_10);
+  });
+});
