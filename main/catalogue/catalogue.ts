@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { migrate } from './migrate';
+import { createClassesRepository } from './repositories/classes';
 import { createEmbeddingsRepository } from './repositories/embeddings';
 import { createFailuresRepository } from './repositories/failures';
 import { createFoldersRepository } from './repositories/folders';
@@ -13,6 +14,7 @@ import { createJudgementsRepository } from './repositories/judgements';
 import { createModelsRepository } from './repositories/models';
 import { createPathsRepository } from './repositories/paths';
 import { createResultListsRepository } from './repositories/resultLists';
+import { createTrunkFeaturesRepository } from './repositories/trunkFeatures';
 
 export interface Catalogue {
   readonly db: Database.Database;
@@ -25,6 +27,8 @@ export interface Catalogue {
   readonly embeddings: ReturnType<typeof createEmbeddingsRepository>;
   readonly judgements: ReturnType<typeof createJudgementsRepository>;
   readonly resultLists: ReturnType<typeof createResultListsRepository>;
+  readonly classes: ReturnType<typeof createClassesRepository>;
+  readonly trunkFeatures: ReturnType<typeof createTrunkFeaturesRepository>;
   /** Runs `fn` in one transaction (rolled back if it throws). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -48,6 +52,8 @@ export function openCatalogue(file: string): Catalogue {
     embeddings: createEmbeddingsRepository(db),
     judgements: createJudgementsRepository(db),
     resultLists: createResultListsRepository(db),
+    classes: createClassesRepository(db),
+    trunkFeatures: createTrunkFeaturesRepository(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => {
       if (db.open) db.close();
