@@ -152,6 +152,7 @@ interface MetaCliOptions {
   seed: number;
   validateEvery: number;
   validationEpisodes: number;
+  validationFraction: number;
   checkpointMinutes: number;
   checkpointDir?: string;
   resume?: boolean;
@@ -193,6 +194,7 @@ function addMetaOptions(command: Command, positiveInt: (value: string) => number
     .option('--seed <n>', 'seed of the split and episodes (use stage 1\'s seed)', wholeNumber, 1)
     .option('--validate-every <steps>', 'meta-validation interval in outer steps', positiveInt, 50)
     .option('--validation-episodes <n>', 'meta-validation episodes (fixed, held-out classes)', positiveInt, 30)
+    .option('--validation-fraction <f>', 'share of each set\'s classes held out (must match stage 1 to keep them unseen)', positiveNumber, 0.05)
     .option('--checkpoint-minutes <m>', 'checkpoint interval', positiveNumber, 5)
     .option('--backend <name>', 'force a backend (tfjs-node-gpu, tfjs-node, wasm, cpu)')
     .option('--json', 'print the result as JSON on stdout');
@@ -307,6 +309,7 @@ export async function runMetaCommand(opts: MetaCliOptions): Promise<number> {
       seed: opts.seed,
       validateEverySteps: opts.validateEvery,
       validationEpisodes: opts.validationEpisodes,
+      validationFraction: opts.validationFraction,
       checkpointEveryMinutes: opts.checkpointMinutes,
       resume: opts.resume,
       backend: backend.name,
@@ -359,6 +362,7 @@ export async function runFullCommand(opts: FullCliOptions): Promise<number> {
         metaBatch: opts.metaBatch,
         validateEverySteps: opts.validateEvery,
         validationEpisodes: opts.validationEpisodes,
+        validationFraction: opts.validationFraction,
         checkpointEveryMinutes: opts.checkpointMinutes,
       },
       seed: opts.seed,

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { metaTrain, type MetaTrainOptions, type MetaTrainProgress } from '../meta/metaTrain';
-import { loadModelPackage, saveModelPackage, type ManifestInput } from '../package/modelPackage';
+import { loadModelPackage, readModelManifest, saveModelPackage, type ManifestInput } from '../package/modelPackage';
 import type { ModelManifest } from '../package/manifest';
 import { pretrain, type PretrainOptions } from './pretrain';
 import { loadCheckpoint, saveCheckpoint } from './trainerCheckpoint';
@@ -119,6 +119,10 @@ export async function alternate(options: AlternationOptions): Promise<Alternatio
       break;
     }
     const resume = existsSync(stage1Checkpoint);
+    // A resumed stage 1 keeps its network's input (pretrain builds its preprocessing from these).
+    const recorded = resume ? await readModelManifest(stage1Checkpoint) : undefined;
+    const inputSize = recorded?.ok ? recorded.manifest.architecture.inputSize : options.inputSize;
+    const channels = recorded?.ok ? recorded.manifest.architecture.channels : options.channels;
     const before = resume ? await loadCheckpoint(stage1Checkpoint) : undefined;
     const doneSteps = before?.ok ? before.state.step : 0;
     if (before?.ok) before.net.dispose();
@@ -129,10 +133,11 @@ export async function alternate(options: AlternationOptions): Promise<Alternatio
       checkpointDir: stage1Checkpoint,
       resume,
       arch: options.arch,
-      inputSize: options.inputSize,
-      channels: options.channels,
+      inputSize,
+      channels,
       steps: doneSteps + options.stage1Steps,
       seed,
+      validationFraction: options.meta?.validationFraction,
       backend: options.backend,
       signal: options.signal,
       ...options.stage1,
