@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch CPU reference for bench/ml/trainThroughput.ts: the same Conv-4 / ResNet-12 networks,
 batch, input size and Multi-Similarity loss, timed the same way (median step after warm-up).
+--mode embed times inference instead (eval mode, no autograd): images -> L2-normalised embeddings.
 
-    python3 bench/ml/pytorch_reference.py --json [--archs conv4,resnet12] [--steps 5] [--warmup 2]
-        [--batch 25] [--size 84] [--resnet-widths 64,128,256,512] [--threads N]
+    python3 bench/ml/pytorch_reference.py --json [--mode train|embed] [--archs conv4,resnet12] [--steps 5]
+        [--warmup 2] [--batch 25] [--size 84] [--channels 3] [--resnet-widths 64,128,256,512] [--threads N]
 
 Prints one JSON line. Debian: apt-get install -y python3-torch.
 """
@@ -89,27 +90,44 @@ def multi_similarity_loss(e, labels, alpha=2.0, beta=50.0, lam=0.5, eps=0.1):
     return (pos_term + neg_term).mean()
 
 
-def measure(arch, args):
+def build(arch, args):
     torch.manual_seed(1)
-    widths = [64] * 4 if arch == 'conv4' else args.resnet_widths
-    backbone = Conv4(3, widths) if arch == 'conv4' else ResNet12(3, widths)
-    model = Embedder(backbone).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    images = torch.rand(args.batch, 3, args.size, args.size)
-    labels = torch.arange(args.batch) % 5
+    widths = args.conv4_widths if arch == 'conv4' else args.resnet_widths
+    backbone = Conv4(args.channels, widths) if arch == 'conv4' else ResNet12(args.channels, widths)
+    return Embedder(backbone)
+
+
+def train_step(model, images, labels, optimizer):
+    optimizer.zero_grad()
+    loss = multi_similarity_loss(model(images), labels)
+    loss.backward()
+    optimizer.step()
+
+
+def measure(arch, args):
+    model = build(arch, args)
+    images = torch.rand(args.batch, args.channels, args.size, args.size)
+    if args.mode == 'embed':
+        model.eval()
+        def step():
+            with torch.inference_mode():
+                model(images)
+    else:
+        model.train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        labels = torch.arange(args.batch) % 5
+        def step():
+            train_step(model, images, labels, optimizer)
     times, cpu_times = [], []
-    for step in range(args.warmup + args.steps):
+    for i in range(args.warmup + args.steps):
         start, cpu_start = time.perf_counter(), time.process_time()
-        optimizer.zero_grad()
-        loss = multi_similarity_loss(model(images), labels)
-        loss.backward()
-        optimizer.step()
-        if step >= args.warmup:
+        step()
+        if i >= args.warmup:
             times.append((time.perf_counter() - start) * 1000)
             cpu_times.append((time.process_time() - cpu_start) * 1000)
     step_ms = statistics.median(times)
     # CPU time covers all of PyTorch's threads, so per CPU second is comparable with single-threaded wasm.
-    return {'arch': arch, 'ok': True, 'images_per_s': round(args.batch * 1000 / step_ms, 2),
+    return {'arch': arch, 'mode': args.mode, 'ok': True, 'images_per_s': round(args.batch * 1000 / step_ms, 2),
             'cpu_images_per_s': round(args.batch * 1000 / statistics.median(cpu_times), 2),
             'step_ms_median': round(step_ms, 2), 'step_ms': [round(t, 2) for t in times]}
 
@@ -117,6 +135,9 @@ def measure(arch, args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--json', action='store_true')
+    parser.add_argument('--mode', choices=['train', 'embed'], default='train')
+    parser.add_argument('--channels', type=int, default=3)
+    parser.add_argument('--conv4-widths', default='64,64,64,64')
     parser.add_argument('--archs', default='conv4,resnet12')
     parser.add_argument('--steps', type=int, default=5)
     parser.add_argument('--warmup', type=int, default=2)
@@ -126,6 +147,7 @@ def main():
     parser.add_argument('--threads', type=int, default=0, help='0 = PyTorch default (all cores)')
     args = parser.parse_args()
     args.resnet_widths = [int(w) for w in args.resnet_widths.split(',')]
+    args.conv4_widths = [int(w) for w in args.conv4_widths.split(',')]
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     results = []
@@ -133,9 +155,9 @@ def main():
         try:
             results.append(measure(arch, args))
         except Exception as error:  # report, do not crash the benchmark
-            results.append({'arch': arch, 'ok': False, 'error': str(error)})
-    report = {'bench': 'pytorch-reference', 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'batch': args.batch,
-              'input_size': args.size, 'results': results,
+            results.append({'arch': arch, 'mode': args.mode, 'ok': False, 'error': str(error)})
+    report = {'bench': 'pytorch-reference', 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'mode': args.mode, 'batch': args.batch,
+              'input_size': args.size, 'channels': args.channels, 'results': results,
               'machine': {'cpu': platform.processor() or platform.machine(), 'cores': os.cpu_count(), 'load_average': [round(x, 2) for x in os.getloadavg()]}}
     print(json.dumps(report) if args.json else json.dumps(report, indent=2))
 

@@ -1,18 +1,20 @@
 /**
- * Training throughput of the metric-learning step (images/s) for Conv-4 and ResNet-12 on the selected
- * backend, with the project's wasm kernels and, for comparison, with the kernels wasm ships (plus the
- * one kernel training cannot do without, Conv2DBackpropFilter).
+ * Throughput (images/s) of the metric-learning training step and of embedding (inference) for Conv-4 and
+ * ResNet-12 on the selected backend; training with the project's wasm kernels and, for comparison, with
+ * the kernels wasm ships (plus the one kernel training cannot do without, Conv2DBackpropFilter).
  *
  *   npx tsx bench/ml/trainThroughput.ts --json [--archs conv4,resnet12] [--steps 5] [--warmup 2]
  *     [--batch 25] [--size 84] [--resnet-widths 64,128,256,512] [--kernels project,shipped] [--pytorch]
  *
  * Each case runs in its own child process: a wasm abort (out of memory) cannot take the others down,
- * and kernel registrations do not leak between cases.
+ * and kernel registrations do not leak between cases. `simila bench ml` (bench/ml/mlBench.ts) builds
+ * on the exported functions.
  */
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../main/ml/backend/selectBackend';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../main/ml/kernels/wasm/registerWasmTrainingKernels';
@@ -20,24 +22,31 @@ import { multiSimilarityLoss } from '../../main/ml/losses/multiSimilarityLoss';
 import { createEmbeddingNet, type Architecture } from '../../main/ml/models/embeddingNet';
 import { metricTrainStep } from '../../main/ml/training/metricTrainStep';
 
-type KernelSet = 'project' | 'shipped';
+export type KernelSet = 'project' | 'shipped';
+/** A training step (forward, Multi-Similarity loss, backward, Adam) or an embedding pass (inference). */
+export type Mode = 'train' | 'embed';
 
-interface Options {
-  json: boolean;
-  archs: Architecture[];
-  kernels: KernelSet[];
-  steps: number;
-  warmup: number;
+/** One measurement: network, batch, input and how many steps to time. */
+export interface CaseSpec {
+  arch: Architecture;
+  mode: Mode;
+  kernels: KernelSet;
   batch: number;
   size: number;
-  resnetWidths: number[];
-  pytorch: boolean;
-  caseSpec?: string;
+  channels: 1 | 3;
+  /** Channels per stage; default the architecture's (conv4 64x4, resnet12 64-128-256-512). */
+  widths?: number[];
+  steps: number;
+  warmup: number;
 }
 
-interface CaseResult {
+export interface CaseResult {
   arch: Architecture;
+  mode: Mode;
   kernels: KernelSet;
+  batch: number;
+  input_size: number;
+  channels: number;
   backend: string;
   ok: boolean;
   images_per_s?: number;
@@ -48,7 +57,143 @@ interface CaseResult {
   error?: string;
 }
 
-function parseArgs(argv: string[]): Options {
+/** What pytorch_reference.py prints (one run: one mode, batch, input size; several architectures). */
+export interface PytorchReport {
+  ok?: boolean;
+  python?: string;
+  torch?: string;
+  threads?: number;
+  mode?: Mode;
+  batch?: number;
+  input_size?: number;
+  channels?: number;
+  results?: { arch: string; mode?: Mode; ok: boolean; images_per_s?: number; cpu_images_per_s?: number; step_ms_median?: number; error?: string }[];
+  error?: string;
+}
+
+export const DEFAULT_WIDTHS: Record<Architecture, number[]> = { conv4: [64, 64, 64, 64], resnet12: [64, 128, 256, 512] };
+
+export function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Ours over theirs, rounded; null unless both were measured (never a stand-in number). */
+export function throughputRatio(ours: number | undefined, theirs: number | undefined): number | null {
+  return ours !== undefined && theirs !== undefined && Number.isFinite(ours) && Number.isFinite(theirs) && ours > 0 && theirs > 0 ? round(ours / theirs) : null;
+}
+
+/** One case, measured in this process. */
+export async function runCase(spec: CaseSpec): Promise<CaseResult> {
+  const selection = await selectBackend({ log: () => {} });
+  if (selection.name === 'wasm' && spec.kernels === 'shipped') {
+    unregisterWasmTrainingKernels();
+    registerWasmTrainingKernels({ Conv2DBackpropInput: false, MaxPoolGrad: false, Tile: false, Sum: false, Mean: false });
+  }
+  const head = { arch: spec.arch, mode: spec.mode, kernels: spec.kernels, batch: spec.batch, input_size: spec.size, channels: spec.channels, backend: selection.name };
+  const classes = 5;
+  const net = createEmbeddingNet({ arch: spec.arch, inputSize: spec.size, channels: spec.channels, widths: spec.widths ?? DEFAULT_WIDTHS[spec.arch] });
+  const optimizer = tf.train.adam(1e-3);
+  const images = tf.randomUniform([spec.batch, spec.size, spec.size, spec.channels], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const labels = Array.from({ length: spec.batch }, (_, i) => i % classes);
+  const loss = multiSimilarityLoss();
+  // Reading the embeddings back waits for the backend, as the embedding job does before writing vectors.
+  const step = spec.mode === 'train' ? () => metricTrainStep(net, loss, optimizer, images, labels) : () => tf.tidy(() => net.embed(images)).dataSync();
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  try {
+    for (let i = 0; i < spec.warmup + spec.steps; i++) {
+      const start = performance.now();
+      const cpuStart = process.cpuUsage();
+      step();
+      const cpu = process.cpuUsage(cpuStart);
+      if (i >= spec.warmup) {
+        times.push(performance.now() - start);
+        cpuTimes.push((cpu.user + cpu.system) / 1000);
+      }
+    }
+    const stepMs = median(times);
+    return {
+      ...head,
+      ok: true,
+      images_per_s: round((spec.batch * 1000) / stepMs),
+      cpu_images_per_s: round((spec.batch * 1000) / median(cpuTimes)),
+      step_ms_median: round(stepMs),
+      step_ms: times.map(round),
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const hint = selection.name === 'wasm' && /Aborted|memory/i.test(message) ? ' (wasm heap exhausted: it cannot grow past 4 GiB; try --resnet-widths 32,64,128,256 or a smaller --batch)' : '';
+    return { ...head, ok: false, error: message + hint };
+  } finally {
+    tf.dispose([images]);
+    net.dispose();
+    optimizer.dispose();
+  }
+}
+
+/** One case in a fresh Node process (loads the TypeScript sources through tsx, whoever started us). */
+export function runCaseInChild(spec: CaseSpec): CaseResult {
+  const self = fileURLToPath(import.meta.url);
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = spawnSync(process.execPath, ['--import', tsx, self, '--case', JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = (child.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{"arch"'));
+  if (line) return JSON.parse(line) as CaseResult;
+  const reason = (child.stderr || '').split('\n').find((l) => /Error|Abort/.test(l)) ?? `exit ${child.status}`;
+  return { arch: spec.arch, mode: spec.mode, kernels: spec.kernels, batch: spec.batch, input_size: spec.size, channels: spec.channels, backend: 'unknown', ok: false, error: `child process failed: ${reason.slice(0, 300)}` };
+}
+
+export interface PytorchRun {
+  mode: Mode;
+  archs: Architecture[];
+  batch: number;
+  size: number;
+  channels: 1 | 3;
+  steps: number;
+  warmup: number;
+  resnetWidths?: number[];
+  conv4Widths?: number[];
+}
+
+export const PYTORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch_reference.py');
+
+/** Runs pytorch_reference.py with `python` (an interpreter that imports torch); never throws. */
+export function runPytorchReference(python: string, run: PytorchRun): PytorchReport {
+  const args = [
+    PYTORCH_SCRIPT, '--json', '--mode', run.mode, '--archs', run.archs.join(','), '--steps', String(run.steps), '--warmup', String(run.warmup),
+    '--batch', String(run.batch), '--size', String(run.size), '--channels', String(run.channels),
+    '--resnet-widths', (run.resnetWidths ?? DEFAULT_WIDTHS.resnet12).join(','), '--conv4-widths', (run.conv4Widths ?? DEFAULT_WIDTHS.conv4).join(','),
+  ];
+  const child = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const line = (child.stdout ?? '').trim().split('\n').pop() ?? '';
+  try {
+    return { ok: true, python, ...(JSON.parse(line) as PytorchReport) };
+  } catch {
+    const why = child.error?.message ?? ((child.stderr || '').trim().split('\n').pop() || `exit ${child.status}`);
+    return { ok: false, python, error: why };
+  }
+}
+
+// ---- stand-alone command line (training throughput, project vs shipped kernels) ----
+
+interface CliOptions {
+  json: boolean;
+  archs: Architecture[];
+  kernels: KernelSet[];
+  steps: number;
+  warmup: number;
+  batch: number;
+  size: number;
+  resnetWidths: number[];
+  pytorch: boolean;
+}
+
+function parseArgs(argv: string[]): CliOptions {
   const value = (flag: string) => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -64,132 +209,42 @@ function parseArgs(argv: string[]): Options {
     size: Number(value('--size') ?? 84),
     resnetWidths: list('--resnet-widths', '64,128,256,512').map(Number),
     pytorch: argv.includes('--pytorch'),
-    caseSpec: value('--case'),
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** One (architecture, kernel set) measurement, in this process. */
-async function runCase(arch: Architecture, kernels: KernelSet, options: Options): Promise<CaseResult> {
-  const selection = await selectBackend({ log: () => {} });
-  if (selection.name === 'wasm' && kernels === 'shipped') {
-    unregisterWasmTrainingKernels();
-    registerWasmTrainingKernels({ Conv2DBackpropInput: false, MaxPoolGrad: false, Tile: false, Sum: false, Mean: false });
+/** The first of /usr/bin/python3 (Debian's python3-torch) and python3 on PATH that imports torch. */
+export function findTorchPython(candidates = ['/usr/bin/python3', 'python3']): string | null {
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (probe.status === 0) return python;
   }
-  const classes = 5;
-  const net = createEmbeddingNet({ arch, inputSize: options.size, channels: 3, widths: arch === 'resnet12' ? options.resnetWidths : undefined });
-  const optimizer = tf.train.adam(1e-3);
-  const images = tf.randomUniform([options.batch, options.size, options.size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const labels = Array.from({ length: options.batch }, (_, i) => i % classes);
-  const loss = multiSimilarityLoss();
-  const times: number[] = [];
-  const cpuTimes: number[] = [];
-  try {
-    for (let step = 0; step < options.warmup + options.steps; step++) {
-      const start = performance.now();
-      const cpuStart = process.cpuUsage();
-      metricTrainStep(net, loss, optimizer, images, labels);
-      const cpu = process.cpuUsage(cpuStart);
-      if (step >= options.warmup) {
-        times.push(performance.now() - start);
-        cpuTimes.push((cpu.user + cpu.system) / 1000);
-      }
-    }
-    const stepMs = median(times);
-    return {
-      arch,
-      kernels,
-      backend: selection.name,
-      ok: true,
-      images_per_s: round((options.batch * 1000) / stepMs),
-      cpu_images_per_s: round((options.batch * 1000) / median(cpuTimes)),
-      step_ms_median: round(stepMs),
-      step_ms: times.map(round),
-    };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const hint = selection.name === 'wasm' && /Aborted|memory/i.test(message) ? ' (wasm heap exhausted: it cannot grow past 4 GiB; try --resnet-widths 32,64,128,256 or a smaller --batch)' : '';
-    return { arch, kernels, backend: selection.name, ok: false, error: message + hint };
-  } finally {
-    tf.dispose([images]);
-    net.dispose();
-    optimizer.dispose();
-  }
+  return null;
 }
 
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-function runChild(arch: Architecture, kernels: KernelSet, argv: string[]): CaseResult {
-  const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, [...process.execArgv, self, ...argv, '--case', `${arch}:${kernels}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const line = child.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{"arch"'));
-  if (line) return JSON.parse(line) as CaseResult;
-  const reason = (child.stderr || '').split('\n').find((l) => /Error|Abort/.test(l)) ?? `exit ${child.status}`;
-  return { arch, kernels, backend: 'unknown', ok: false, error: `child process failed: ${reason.slice(0, 300)}` };
-}
-
-function runPytorch(options: Options): unknown {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch_reference.py');
-  const args = [script, '--json', '--archs', options.archs.join(','), '--steps', String(options.steps), '--warmup', String(options.warmup), '--batch', String(options.batch), '--size', String(options.size), '--resnet-widths', options.resnetWidths.join(',')];
-  // Debian's python3-torch lives under /usr/bin/python3, which a pyenv/venv python3 on PATH may hide.
-  let lastError = 'python3 not found';
-  for (const python of ['python3', '/usr/bin/python3']) {
-    const child = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-    const line = child.stdout?.trim().split('\n').pop();
-    try {
-      return { python, ...(JSON.parse(line ?? '') as object) };
-    } catch {
-      lastError = (child.stderr || `${python} exit ${child.status}`).trim().split('\n').pop() ?? lastError;
-    }
-  }
-  return { ok: false, error: `${lastError} (install with: apt-get install -y python3-torch)` };
-}
-
-/** Our images/s over PyTorch CPU images/s, per architecture, measured in this run (wall or CPU time). */
-function ratios(results: CaseResult[], pytorch: unknown, key: 'images_per_s' | 'cpu_images_per_s'): Record<string, number | null> | undefined {
-  const reference = (pytorch as { results?: ({ arch: string; ok: boolean } & Partial<Record<typeof key, number>>)[] } | undefined)?.results;
-  if (!reference) return undefined;
-  const out: Record<string, number | null> = {};
-  for (const r of reference) {
-    const ours = results.find((x) => x.arch === r.arch && x.kernels === 'project' && x.ok)?.[key];
-    const theirs = r[key];
-    out[r.arch] = ours && r.ok && theirs ? round(ours / theirs) : null;
-  }
-  return out;
-}
-
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+async function cli(argv: string[]): Promise<void> {
   const options = parseArgs(argv);
-  if (options.caseSpec) {
-    const [arch, kernels] = options.caseSpec.split(':') as [Architecture, KernelSet];
-    console.log(JSON.stringify(await runCase(arch, kernels, options)));
-    return;
-  }
   const backend = await selectBackend({ log: options.json ? () => {} : undefined });
   const results: CaseResult[] = [];
   for (const arch of options.archs) {
     for (const kernels of options.kernels) {
       if (kernels === 'shipped' && backend.name !== 'wasm') continue;
-      const result = runChild(arch, kernels, argv);
+      const widths = arch === 'resnet12' ? options.resnetWidths : undefined;
+      const result = runCaseInChild({ arch, mode: 'train', kernels, batch: options.batch, size: options.size, channels: 3, widths, steps: options.steps, warmup: options.warmup });
       results.push(result);
       if (!options.json) console.log(result.ok ? `${arch} (${kernels} kernels): ${result.images_per_s} img/s (${result.cpu_images_per_s} per CPU second)` : `${arch} (${kernels} kernels): failed: ${result.error}`);
     }
   }
-  const rate = (arch: Architecture, kernels: KernelSet) => results.find((r) => r.arch === arch && r.kernels === kernels && r.ok)?.cpu_images_per_s;
-  const kernelGain = Object.fromEntries(options.archs.map((arch) => {
-    const a = rate(arch, 'project');
-    const b = rate(arch, 'shipped');
-    return [arch, a && b ? round(a / b) : null];
-  }));
-  const pytorch = options.pytorch ? runPytorch(options) : undefined;
+  const rate = (arch: Architecture, kernels: KernelSet, key: 'images_per_s' | 'cpu_images_per_s' = 'cpu_images_per_s') => results.find((r) => r.arch === arch && r.kernels === kernels && r.ok)?.[key];
+  const kernelGain = Object.fromEntries(options.archs.map((arch) => [arch, throughputRatio(rate(arch, 'project'), rate(arch, 'shipped'))]));
+  let pytorch: PytorchReport | undefined;
+  if (options.pytorch) {
+    const python = findTorchPython();
+    pytorch = python
+      ? runPytorchReference(python, { mode: 'train', archs: options.archs, batch: options.batch, size: options.size, channels: 3, steps: options.steps, warmup: options.warmup, resnetWidths: options.resnetWidths })
+      : { ok: false, error: 'no python3 imports torch (install with: apt-get install -y python3-torch)' };
+  }
+  const ratios = (key: 'images_per_s' | 'cpu_images_per_s') =>
+    pytorch?.results ? Object.fromEntries(pytorch.results.map((r) => [r.arch, throughputRatio(rate(r.arch as Architecture, 'project', key), r.ok ? r[key] : undefined)])) : undefined;
   const report = {
     bench: 'ml-train-throughput',
     backend: backend.name,
@@ -201,11 +256,16 @@ async function main(): Promise<void> {
     results,
     project_kernel_speedup: kernelGain,
     pytorch,
-    train_vs_pytorch_ratio: ratios(results, pytorch, 'images_per_s'),
-    train_vs_pytorch_cpu_time_ratio: ratios(results, pytorch, 'cpu_images_per_s'),
+    train_vs_pytorch_ratio: ratios('images_per_s'),
+    train_vs_pytorch_cpu_time_ratio: ratios('cpu_images_per_s'),
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, load_average: os.loadavg().map(round), node: process.version, tfjs: tf.version.tfjs },
   };
   console.log(options.json ? JSON.stringify(report) : JSON.stringify(report, null, 2));
 }
 
-await main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const argv = process.argv.slice(2);
+  const caseAt = argv.indexOf('--case');
+  if (caseAt >= 0) console.log(JSON.stringify(await runCase(JSON.parse(argv[caseAt + 1] ?? '{}') as CaseSpec)));
+  else await cli(argv);
+}

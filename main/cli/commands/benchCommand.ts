@@ -3,7 +3,7 @@
  * Each benchmark adds its own sub-command to the group returned by addBenchCommands.
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { packageRoot } from '../../app/packageRoot';
 
 export function addBenchCommands(program: Command, positiveInt: (value: string) => number): Command {
@@ -40,5 +40,25 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
+  bench
+    .command('ml')
+    .description('training and embedding images/s vs PyTorch CPU (same network and batch, this run), and HNSW at the model dimension')
+    .option('--json', 'print JSON only')
+    .option('--quick', 'HNSW at 10k vectors and fewer timed steps')
+    .option('--hnsw-sizes <list>', 'HNSW sizes, comma-separated (default 100000,1000000; --quick 10000)', sizeList)
+    .option('--steps <n>', 'timed steps per case (default 5; --quick 2)', positiveInt)
+    .action(async (opts: { json?: boolean; quick?: boolean; hnswSizes?: number[]; steps?: number }) => {
+      const { runMlBench } = await import('../../../bench/ml/mlBench');
+      if (!opts.json) process.stderr.write('simila: timing training and embedding here and in PyTorch, then HNSW...\n');
+      const result = await runMlBench({ quick: opts.quick, hnswSizes: opts.hnswSizes, steps: opts.steps });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
   return bench;
+}
+
+function sizeList(value: string): number[] {
+  const sizes = value.split(',').map((s) => Number(s.trim()));
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new InvalidArgumentError('expected positive integers separated by commas');
+  return sizes;
 }
