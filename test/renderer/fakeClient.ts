@@ -16,6 +16,8 @@ import type {
 } from '@shared/rpc/contract';
 import { RpcCallError } from '../../renderer/src/rpc/types';
 import type { SimilaClient } from '../../renderer/src/rpc/types';
+import { createFakeFeedback } from './fakeFeedback';
+import type { FakeFeedback } from './fakeFeedback';
 
 export interface FakeClient extends SimilaClient {
   calls: Array<{ channel: ChannelName; request: unknown }>;
@@ -23,6 +25,8 @@ export interface FakeClient extends SimilaClient {
   emit<E extends EventName>(event: E, payload: EventOf<E>): void;
   setCount(count: number): void;
   override<C extends ChannelName>(channel: C, handler: (request: RequestOf<C>) => Promise<ResponseOf<C>>): void;
+  /** The fake relevance-feedback back end behind the feedback.* channels (searches are recorded lists). */
+  feedback: FakeFeedback;
 }
 
 export function summary(index: number): ImageSummary {
@@ -98,6 +102,7 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
   const embedded = () => options.embedded ?? count;
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const calls: FakeClient['calls'] = [];
+  const feedback = createFakeFeedback();
 
   const handlers: { [C in ChannelName]?: (request: RequestOf<C>) => Promise<ResponseOf<C>> } = {
     'app.info': async () => ({ version: '0.1.0', mode: options.mode ?? 'browser', home: '/home', imageCount: count, backend: null }),
@@ -150,14 +155,22 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
     'search.byImage': async ({ id, k, filters }) => {
       const index = (id - 1000) / 7;
       if (!Number.isInteger(index) || index < 0 || index >= count) throw new RpcCallError('not_found', 'That image is not in the catalogue.');
-      return fakeSearch(index, { imageId: id, name: summary(index).name }, k, filters, count, embedded());
+      return feedback.record(fakeSearch(index, { imageId: id, name: summary(index).name }, k, filters, count, embedded()), `image:${id}`, k);
     },
-    'search.byUpload': async ({ name, k, filters }) => fakeSearch(0, { imageId: null, name }, k, filters, count, embedded()),
+    'search.byUpload': async ({ name, k, filters }) =>
+      feedback.record(fakeSearch(0, { imageId: null, name }, k, filters, count, embedded()), `upload:${'0'.repeat(64)}`, k),
+    'feedback.judge': (request) => feedback.judge(request),
+    'feedback.clear': (request) => feedback.clear(request),
+    'feedback.state': async ({ listId }) => feedback.state(listId),
+    'feedback.rerank': (request) => feedback.rerank(request),
+    'feedback.refineModel': (request) => feedback.refineModel(request),
+    'feedback.export': (request) => feedback.exportText(request),
   };
 
   const client: FakeClient = {
     mode: options.mode ?? 'browser',
     calls,
+    feedback,
     callsTo: (channel) => calls.filter((c) => c.channel === channel).map((c) => c.request),
     async call(channel, request) {
       calls.push({ channel, request });

@@ -16,3 +16,10 @@ export interface GridModel {
   anchor: Ref<number>;
   focusIndex: Ref<number>;
 }
+
+/** A badge on a tile (e.g. the judgement of a search hit): `kind` picks its colour, `label` is read out. */
+export interface TileMark {
+  kind: string;
+  symbol: string;
+  label: string;
+}

@@ -4,13 +4,14 @@
  * typed as a record over the ids of a scope, so a shortcut without a handler does not compile.
  */
 
-export type ShortcutScope = 'global' | 'grid' | 'viewer' | 'dicom' | 'import' | 'folders' | 'menu' | 'help';
+export type ShortcutScope = 'global' | 'grid' | 'results' | 'viewer' | 'dicom' | 'import' | 'folders' | 'menu' | 'help';
 
 /**
  * A scope that refines another: keys it does not bind fall through to its parent. The DICOM viewer is
- * the image viewer with windowing keys on top (its 1-5 presets shadow the viewer's '1' for 1:1).
+ * the image viewer with windowing keys on top (its 1-5 presets shadow the viewer's '1' for 1:1). The
+ * search results are the grid with judgement keys on top; the viewer's layer hides them, so its 1/0 zoom.
  */
-export const scopeParents: Partial<Record<ShortcutScope, ShortcutScope>> = { dicom: 'viewer' };
+export const scopeParents: Partial<Record<ShortcutScope, ShortcutScope>> = { dicom: 'viewer', results: 'grid' };
 
 export interface ShortcutDef {
   readonly id: string;
@@ -60,6 +61,12 @@ export const shortcuts = [
   { id: 'grid.selectAll', scope: 'grid', keys: ['Mod+A'], description: 'Select all images (in the current folder filter)' },
   { id: 'grid.clear', scope: 'grid', keys: ['Escape'], description: 'Clear the selection' },
   { id: 'grid.findSimilar', scope: 'grid', keys: ['S'], description: 'Find images similar to the focused image' },
+
+  { id: 'results.relevant', scope: 'results', keys: ['1'], description: 'Mark the focused result (or the selection) relevant; the focus moves on' },
+  { id: 'results.notRelevant', scope: 'results', keys: ['2'], description: 'Mark it not relevant: it stays out of this query and profile' },
+  { id: 'results.unsure', scope: 'results', keys: ['0'], description: 'Mark it unsure (not counted in precision)' },
+  { id: 'results.clear', scope: 'results', keys: ['Delete'], description: 'Forget the judgement of the focused result (or the selection)' },
+  { id: 'results.rerank', scope: 'results', keys: ['R'], description: 'Re-rank now with the judgements (a new round)' },
 
   { id: 'viewer.close', scope: 'viewer', keys: ['Escape'], description: 'Close the viewer' },
   { id: 'viewer.previous', scope: 'viewer', keys: ['ArrowLeft'], description: 'Previous image' },
@@ -121,6 +128,7 @@ export type ShortcutIdOf<S extends ShortcutScope> = Extract<Shortcut, { scope: S
 export const scopeTitles: Record<ShortcutScope, string> = {
   global: 'Everywhere',
   grid: 'Library grid',
+  results: 'Search results (on top of the grid keys)',
   viewer: 'Image viewer',
   dicom: 'DICOM viewer (on top of the image viewer keys)',
   import: 'Import view',

@@ -47,6 +47,8 @@ export interface SearchStore extends GridModel {
   byImage(id: number, name?: string): Promise<void>;
   byFile(file: File): Promise<void>;
   rerun(): Promise<void>;
+  /** Shows an answer got elsewhere (a feedback re-rank of the same query) in place of the current one. */
+  showResponse(answer: SearchResponse): void;
   setK(k: number): void;
   setFilters(patch: Partial<SearchFilterState>): void;
   startEmbedding(): Promise<void>;
@@ -212,6 +214,14 @@ export function createSearchStore(client: SimilaClient, options: SearchStoreOpti
       await run();
     },
     rerun: run,
+    showResponse(answer) {
+      ticket++; // a search still in flight must not overwrite this answer
+      loading.value = false;
+      error.value = null;
+      code.value = null;
+      response.value = answer;
+      showHits(answer.hits);
+    },
     setK(next) {
       if (next === k.value) return;
       k.value = next;
