@@ -1,7 +1,11 @@
 /**
- * Handlers of the target-class, adaptation and profile channels (issue 5). Interim: every channel
- * answers `unsupported` until the adaptation service is wired.
+ * Handlers of the target-class, adaptation and profile channels (issue 5). Uploaded files arrive as
+ * base64 bytes (never a path); adaptation errors become contract errors with their sentence.
  */
+import { MAX_UPLOAD_BYTES } from '../../shared/rpc/contract';
+import { AdaptationError } from '../adaptation/adaptableModel';
+import { createAdaptationService } from '../adaptation/adaptationService';
+import { EngineError } from '../search/searchEngine';
 import { AppError } from './errors';
 import type { Services } from './services';
 import type { Handlers } from './types';
@@ -22,25 +26,51 @@ export type AdaptationChannels =
   | 'profiles.activate'
   | 'profiles.revert';
 
-const unsupported = async (): Promise<never> => {
-  throw new AppError('unsupported', 'Few-shot adaptation is not available in this build yet.');
-};
+async function asAppError<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof AdaptationError || error instanceof EngineError) throw new AppError(error.code, error.message);
+    throw error;
+  }
+}
 
-export function createAdaptationHandlers(_services: Services): Pick<Handlers, AdaptationChannels> {
+function decodeUpload(data: string): Buffer {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new AppError('bad_request', 'The uploaded file is not valid base64.');
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.length === 0) throw new AppError('bad_request', 'The uploaded file is empty.');
+  if (bytes.length > MAX_UPLOAD_BYTES) throw new AppError('bad_request', `The uploaded file is larger than ${MAX_UPLOAD_BYTES / (1024 * 1024)} MiB.`);
+  return bytes;
+}
+
+export function createAdaptationHandlers(services: Services): Pick<Handlers, AdaptationChannels> {
+  const adaptation = createAdaptationService({
+    catalogue: services.catalogue,
+    engine: services.engine,
+    jobs: services.jobs,
+    registry: services.registry,
+    homeDir: services.layout.root,
+    thumbnailsDir: services.layout.thumbnails,
+    curves: services.adaptCurves,
+    startEmbedding: (modelId) => services.startEmbedding(modelId),
+  });
   return {
-    'classes.list': unsupported,
-    'classes.create': unsupported,
-    'classes.rename': unsupported,
-    'classes.delete': unsupported,
-    'classes.images': unsupported,
-    'classes.addImages': unsupported,
-    'classes.removeImages': unsupported,
-    'classes.addUpload': unsupported,
-    'adapt.estimate': unsupported,
-    'adapt.start': unsupported,
-    'adapt.result': unsupported,
-    'profiles.list': unsupported,
-    'profiles.activate': unsupported,
-    'profiles.revert': unsupported,
+    'classes.list': () => asAppError(() => adaptation.listClasses()),
+    'classes.create': ({ name }) => asAppError(() => adaptation.createClass(name)),
+    'classes.rename': ({ id, name }) => asAppError(() => adaptation.renameClass(id, name)),
+    'classes.delete': ({ id }) => asAppError(() => adaptation.deleteClass(id)),
+    'classes.images': ({ id, role }) => asAppError(() => adaptation.classImages(id, role)),
+    'classes.addImages': ({ id, imageIds, role }) => asAppError(() => adaptation.addImages(id, imageIds, role ?? 'support')),
+    'classes.removeImages': ({ id, imageIds }) => asAppError(() => adaptation.removeImages(id, imageIds)),
+    'classes.addUpload': ({ id, name, data, role }) => {
+      const bytes = decodeUpload(data);
+      return asAppError(() => adaptation.addUpload(id, name, bytes, role ?? 'support'));
+    },
+    'adapt.estimate': ({ classIds, settings }) => asAppError(() => adaptation.estimate(classIds, settings)),
+    'adapt.start': ({ classIds, name, settings }) => asAppError(async () => ({ jobId: await adaptation.start(classIds, name, settings) })),
+    'adapt.result': ({ jobId }) => asAppError(() => adaptation.result(jobId)),
+    'profiles.list': () => asAppError(() => adaptation.listProfiles()),
+    'profiles.activate': ({ id }) => asAppError(() => adaptation.activate(id)),
+    'profiles.revert': ({ id }) => asAppError(() => adaptation.revert(id)),
   };
 }

@@ -4,6 +4,8 @@
  * shells; the CLI uses it directly (it waits for jobs and prints their summaries).
  */
 import type { EventName, EventOf } from '../../shared/rpc/contract';
+import { ADAPT_JOB_KIND, createAdaptRunner, type AdaptCurvePoint } from '../adaptation/adaptJob';
+import { createReembedRunner, REEMBED_JOB_KIND } from '../adaptation/reembedJob';
 import { openCatalogue, type Catalogue } from '../catalogue/catalogue';
 import { createInProcessReader, type ContentReader } from '../ingest/contentReader';
 import { createDecodePool } from '../ingest/pool/decodePool';
@@ -51,6 +53,8 @@ export interface Services {
   /** Active model, embedding worker and HNSW indexes; search by example over them. */
   engine: SearchEngine;
   search: SearchService;
+  /** Live loss/validation curves of running 'adapt' jobs by job id. */
+  adaptCurves: Map<number, AdaptCurvePoint[]>;
   /**
    * Queues an embedding job for the model (the active one by default), or returns the one already
    * queued or running for it; null when no trained model is installed.
@@ -96,11 +100,21 @@ export function openServices(options: ServicesOptions = {}): Services {
     const params: EmbedJobParams = { modelId: model.id };
     return jobs.enqueue(EMBED_JOB_KIND, `Embedding with ${model.name}`, params);
   };
+  const adaptCurves = new Map<number, AdaptCurvePoint[]>();
   const jobs = createJobQueue({
     catalogue,
     throttleMs: options.progressThrottleMs,
     runners: {
       [EMBED_JOB_KIND]: createEmbedRunner({ catalogue, engine, batchSize: options.embedBatchSize }),
+      [ADAPT_JOB_KIND]: createAdaptRunner({
+        catalogue,
+        engine,
+        modelsDir: layout.models,
+        preferBackends: options.preferBackends,
+        emit,
+        onCurve: (jobId, curve) => adaptCurves.set(jobId, [...curve]),
+      }),
+      [REEMBED_JOB_KIND]: createReembedRunner({ catalogue, engine, modelsDir: layout.models, preferBackends: options.preferBackends }),
       [IMPORT_JOB_KIND]: createImportRunner({
         catalogue,
         registry,
@@ -129,6 +143,7 @@ export function openServices(options: ServicesOptions = {}): Services {
     jobs,
     engine,
     search,
+    adaptCurves,
     startEmbedding,
     emit,
     onEvent(listener) {

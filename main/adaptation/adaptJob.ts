@@ -1,0 +1,255 @@
+/**
+ * The 'adapt' job kind (DESIGN §1 step 4): from the parent profile's initialisation, a few gradient
+ * steps of the metric loss on the chosen classes' support shots (MAML's inner loop on cached trunk
+ * features), one step at a time so the wizard charts the loss and the held-out validation live and
+ * cancel stops between steps. With held-out shots the best step on them is kept (early stop) and the
+ * before/after comparison is measured on them. The result is a child model package under
+ * <home>/models, registered with its parent and with its support set recorded in the manifest.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { EventName, EventOf } from '../../shared/rpc/contract';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { JobRunner } from '../jobs/jobQueue';
+import { featureLoss } from '../ml/adaptation/adaptationLoss';
+import type { AdaptationConfig } from '../ml/adaptation/fewShotAdapt';
+import { innerLoop } from '../ml/meta/maml';
+import { saveModelPackage } from '../ml/package/modelPackage';
+import { registerModelPackage } from '../ml/package/registerModel';
+import type { SearchEngine } from '../search/searchEngine';
+import { AdaptationError, loadAdaptableModel, type AdaptableModel } from './adaptableModel';
+import { heldOutScore, type GalleryLabel, type HeldOutScore } from './heldOutScore';
+import { trunkFeaturesOf, trunkShape } from './trunkFeatureStore';
+
+export const ADAPT_JOB_KIND = 'adapt';
+
+export interface AdaptJobParams {
+  parentId: number;
+  classIds: number[];
+  name: string;
+  settings: Partial<AdaptationConfig>;
+}
+
+export interface AdaptCurvePoint {
+  step: number;
+  loss: number;
+  validation: number | null;
+}
+
+export interface AdaptJobSummary {
+  modelId: number | null;
+  parentId: number;
+  classIds: number[];
+  before: HeldOutScore | null;
+  after: HeldOutScore | null;
+  curve: AdaptCurvePoint[];
+  steps: number;
+  stoppedEarly: boolean;
+  seconds: number;
+  /** Seconds per (support image x step), for estimates of later runs. */
+  secondsPerImageStep: number;
+  supportImages: number;
+  cancelled: boolean;
+}
+
+export interface AdaptRunnerOptions {
+  catalogue: Catalogue;
+  engine: SearchEngine;
+  modelsDir: string;
+  preferBackends?: string[];
+  emit<E extends EventName>(event: E, payload: EventOf<E>): void;
+  /** Live curve of a running job (adapt.result reads it before the job ends). */
+  onCurve?(jobId: number, curve: AdaptCurvePoint[]): void;
+  /** Archive images sampled as distractors for the held-out check (default 100). */
+  archiveSample?: number;
+}
+
+interface LabelledSet {
+  support: { id: number; label: number }[];
+  holdout: { id: number; label: number }[];
+  distractors: number[];
+  classNames: string[];
+}
+
+/** Support shots per class index (negatives form a class of their own; a background class when only one would exist). */
+function gatherLabels(catalogue: Catalogue, classIds: readonly number[], sampleSize: number): LabelledSet {
+  const support: LabelledSet['support'] = [];
+  const holdout: LabelledSet['holdout'] = [];
+  const negatives = new Set<number>();
+  const labelled = new Set<number>();
+  const classNames: string[] = [];
+  classIds.forEach((classId, label) => {
+    const cls = catalogue.classes.get(classId);
+    if (!cls) throw new AdaptationError('not_found', `There is no class ${classId}.`);
+    classNames.push(cls.name);
+    for (const l of catalogue.classes.labels(classId)) {
+      labelled.add(l.imageId);
+      if (l.role === 'support') support.push({ id: l.imageId, label });
+      else if (l.role === 'holdout') holdout.push({ id: l.imageId, label });
+      else negatives.add(l.imageId);
+    }
+  });
+  const archive = catalogue.images
+    .page(0, Math.max(400, sampleSize * 4))
+    .map((item) => item.id)
+    .filter((id) => !labelled.has(id));
+  const step = Math.max(1, Math.floor(archive.length / Math.max(1, sampleSize)));
+  const distractors = archive.filter((_, i) => i % step === 0).slice(0, sampleSize);
+  const extraLabel = classIds.length;
+  if (negatives.size >= 2) for (const id of negatives) support.push({ id, label: extraLabel });
+  else if (classIds.length === 1) {
+    // One class alone has no negatives to push away from: a few archive images stand in as "other".
+    const shots = Math.max(2, support.length);
+    for (const id of distractors.slice(0, shots)) support.push({ id, label: extraLabel });
+  }
+  return { support, holdout, distractors: [...new Set([...distractors, ...negatives])], classNames };
+}
+
+function embedRows(model: AdaptableModel, shape: [number, number, number], features: Float32Array, count: number, weights?: ReadonlyMap<string, tf.Tensor>): Float32Array {
+  if (count === 0) return new Float32Array(0);
+  const out = tf.tidy(() => model.net.embedFromStage(tf.tensor4d(features, [count, ...shape]), model.fromStage, weights ? { overrides: weights } : {}));
+  const values = new Float32Array(out.dataSync());
+  out.dispose();
+  return values;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
+  const { catalogue, engine } = options;
+  return async ({ jobId, params, signal, report }) => {
+    const p = params as AdaptJobParams;
+    const parent = catalogue.models.get(p.parentId);
+    if (!parent) throw new Error(`The model to adapt (${p.parentId}) is no longer in the catalogue.`);
+    const started = performance.now();
+    const model = await loadAdaptableModel(options.modelsDir, parent, p.settings, options.preferBackends);
+    const emitProgress = (step: number, steps: number, phase: EventOf<'adapt.progress'>['phase'], loss: number | null, validation: number | null) =>
+      options.emit('adapt.progress', { jobId, step, steps, phase, loss, validation });
+    const curve: AdaptCurvePoint[] = [];
+    const owned: tf.Tensor[] = [];
+    try {
+      const { config } = model;
+      const set = gatherLabels(catalogue, p.classIds, options.archiveSample ?? 100);
+      if (set.support.filter((s) => s.label < p.classIds.length).length === 0) throw new Error('The chosen classes have no support images.');
+      const shape = trunkShape(model.net, model.fromStage);
+      const rowLength = shape[0] * shape[1] * shape[2];
+      const total = config.steps;
+      report({ total, done: 0, imported: 0, skipped: 0, failed: 0 }, 'computing trunk features');
+      emitProgress(0, total, 'features', null, null);
+      const source = { catalogue, net: model.net, spec: model.manifest.preprocess, fromStage: model.fromStage, key: model.key, prepareImage: engine.prepareImage.bind(engine) };
+      const supportFeatures = await trunkFeaturesOf(source, set.support.map((s) => s.id));
+      const holdoutFeatures = await trunkFeaturesOf(source, set.holdout.map((s) => s.id));
+      const distractorFeatures = await trunkFeaturesOf(source, set.distractors);
+      const labelOf = new Map(set.support.map((s) => [s.id, s.label]));
+      const holdLabelOf = new Map(set.holdout.map((s) => [s.id, s.label]));
+      const supportLabels = supportFeatures.ids.map((id) => labelOf.get(id)!);
+      const holdLabels = holdoutFeatures.ids.map((id) => holdLabelOf.get(id)!);
+      // Gallery of the check: support shots of the target classes (relevant) + distractors.
+      const galleryLabels: GalleryLabel[] = [...supportLabels.map((l) => (l < p.classIds.length ? l : null)), ...distractorFeatures.ids.map(() => null)];
+      const galleryFeatures = new Float32Array((supportFeatures.ids.length + distractorFeatures.ids.length) * rowLength);
+      galleryFeatures.set(supportFeatures.features, 0);
+      galleryFeatures.set(distractorFeatures.features, supportFeatures.features.length);
+      const galleryCount = galleryLabels.length;
+      const dim = model.net.embeddingDim;
+      const score = (weights?: ReadonlyMap<string, tf.Tensor>): HeldOutScore | null =>
+        holdLabels.length === 0
+          ? null
+          : heldOutScore(embedRows(model, shape, holdoutFeatures.features, holdLabels.length, weights), holdLabels, embedRows(model, shape, galleryFeatures, galleryCount, weights), galleryLabels, dim);
+      const before = score();
+
+      const supportX = tf.tensor4d(supportFeatures.features, [supportLabels.length, ...shape]);
+      owned.push(supportX);
+      const loss = featureLoss(model.net, model.fromStage, supportX, supportLabels);
+      const names = model.net.parameterNames(config.group);
+      let current = new Map(names.map((name) => [name, tf.clone(model.net.variables.get(name) as tf.Tensor)]));
+      let best = { step: 0, weights: current, validation: before?.mapAtR ?? null };
+      let stoppedEarly = false;
+      let cancelled = false;
+      for (let step = 1; step <= total; step++) {
+        if (signal.aborted) {
+          cancelled = true;
+          break;
+        }
+        const { fast, losses } = innerLoop(current, loss, { steps: 1, learningRate: config.learningRate });
+        if (current !== best.weights) for (const t of current.values()) t.dispose();
+        current = fast;
+        const validation = score(current)?.mapAtR ?? null;
+        curve.push({ step, loss: losses[0] ?? Number.NaN, validation });
+        options.onCurve?.(jobId, curve);
+        emitProgress(step, total, 'adapt', losses[0] ?? null, validation);
+        report({ total, done: step, imported: 0, skipped: 0, failed: 0 }, `step ${step} of ${total}`);
+        const improved = validation === null || best.validation === null || validation > best.validation;
+        if (improved) {
+          if (best.weights !== current) for (const t of best.weights.values()) t.dispose();
+          best = { step, weights: current, validation };
+        } else if (config.earlyStop && step - best.step >= 2) {
+          stoppedEarly = true; // two steps without a better held-out score: keep the best one
+          break;
+        }
+        await yieldToEventLoop();
+      }
+      if (current !== best.weights) for (const t of current.values()) t.dispose();
+      owned.push(...best.weights.values());
+      const trainingSeconds = (performance.now() - started) / 1000;
+      const secondsPerImageStep = trainingSeconds / Math.max(1, curve.length * supportLabels.length);
+      const summaryBase = { parentId: parent.id, classIds: p.classIds, before, curve, steps: best.step, stoppedEarly, secondsPerImageStep, supportImages: supportLabels.length };
+      if (cancelled) {
+        const summary: AdaptJobSummary = { ...summaryBase, modelId: null, after: null, seconds: trainingSeconds, cancelled: true };
+        return { summary: { ...summary }, counts: { total, done: curve.length, imported: 0, skipped: 0, failed: 0 }, message: 'stopped', cancelled: true };
+      }
+      emitProgress(best.step, total, 'compare', null, null);
+      const after = score(best.weights);
+      emitProgress(best.step, total, 'save', null, null);
+      model.net.setWeights(best.weights);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const dirName = `${p.name.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'adapted'}-${stamp}`;
+      const packageDir = path.join(options.modelsDir, dirName);
+      const manifest = await saveModelPackage(packageDir, model.net, {
+        name: p.name,
+        preprocess: model.manifest.preprocess,
+        provenance: {
+          stage: 'adapted',
+          datasets: [],
+          parent: { id: parent.id, name: parent.name },
+          created: new Date().toISOString(),
+          backend: tf.getBackend(),
+          trainingSeconds,
+          steps: best.step,
+          complete: true,
+          options: {
+            adaptation: config,
+            fromStage: model.fromStage,
+            trunkKey: model.key,
+            classes: p.classIds.map((id, i) => ({
+              id,
+              name: set.classNames[i],
+              support: set.support.filter((s) => s.label === i).map((s) => s.id),
+              holdout: set.holdout.filter((s) => s.label === i).map((s) => s.id),
+            })),
+            negatives: set.support.filter((s) => s.label >= p.classIds.length).map((s) => s.id),
+            before,
+            after,
+            stoppedEarly,
+          },
+        },
+        metrics: {
+          loss: curve.map((c) => ({ step: c.step, value: c.loss })),
+          validation: [],
+          final: after ? { recallAt1: after.recallAt1, mapAtR: after.mapAtR } : null,
+        },
+      });
+      const registered = registerModelPackage(catalogue.models, options.modelsDir, packageDir, manifest);
+      if (!registered.ok) throw new Error(registered.message);
+      const seconds = (performance.now() - started) / 1000;
+      const summary: AdaptJobSummary = { ...summaryBase, modelId: registered.model.id, after, seconds, cancelled: false };
+      return {
+        summary: { ...summary },
+        counts: { total, done: total, imported: 1, skipped: 0, failed: supportFeatures.failures.length + holdoutFeatures.failures.length },
+        message: `adapted ${p.name} in ${best.step} steps${stoppedEarly ? ' (early stop)' : ''}`,
+      };
+    } finally {
+      for (const t of owned) t.dispose();
+      model.dispose();
+    }
+  };
+}

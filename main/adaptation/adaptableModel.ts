@@ -1,0 +1,63 @@
+/**
+ * A registered model loaded for adaptation or re-embedding in this process: its network, manifest,
+ * adaptation configuration (recorded in the manifest, else the defaults) and the trunk it shares.
+ */
+import path from 'node:path';
+import { adaptationConfigSchema, DEFAULT_ADAPTATION, type AdaptationConfig } from '../ml/adaptation/fewShotAdapt';
+import { selectBackend } from '../ml/backend/selectBackend';
+import type { EmbeddingNet } from '../ml/models/embeddingNet';
+import type { ModelManifest } from '../ml/package/manifest';
+import { loadModelPackage } from '../ml/package/modelPackage';
+import type { ModelRecord } from '../catalogue/repositories/models';
+import { trunkKey } from './trunkKey';
+
+export interface AdaptableModel {
+  record: ModelRecord;
+  net: EmbeddingNet;
+  manifest: ModelManifest;
+  config: AdaptationConfig;
+  fromStage: number;
+  key: string;
+  dispose(): void;
+}
+
+export class AdaptationError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'bad_request' | 'unsupported' | 'internal',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdaptationError';
+  }
+}
+
+let backend: Promise<string> | null = null;
+
+/** Selects the tfjs backend of this process once (training kernels included). */
+export function ensureBackend(prefer?: string[]): Promise<string> {
+  backend ??= selectBackend({ prefer, log: (line) => process.stderr.write(`${line}\n`) }).then((s) => s.name);
+  return backend;
+}
+
+/** The adaptation a model records (provenance.options.adaptation), else the defaults. */
+export function adaptationConfigOf(manifest: ModelManifest): AdaptationConfig {
+  const parsed = adaptationConfigSchema.safeParse((manifest.provenance.options as { adaptation?: unknown } | undefined)?.adaptation);
+  return parsed.success ? parsed.data : DEFAULT_ADAPTATION;
+}
+
+export async function loadAdaptableModel(modelsDir: string, record: ModelRecord, override?: Partial<AdaptationConfig>, prefer?: string[]): Promise<AdaptableModel> {
+  await ensureBackend(prefer);
+  const loaded = await loadModelPackage(path.resolve(modelsDir, record.dir));
+  if (!loaded.ok) throw new AdaptationError('internal', `Model ${record.name} could not be loaded: ${loaded.message}`);
+  const config = { ...adaptationConfigOf(loaded.manifest), ...override };
+  const fromStage = loaded.net.firstStageOf(config.group);
+  return {
+    record,
+    net: loaded.net,
+    manifest: loaded.manifest,
+    config,
+    fromStage,
+    key: trunkKey(loaded.net, loaded.manifest, fromStage),
+    dispose: () => loaded.net.dispose(),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The 'reembed' job kind: embeds the archive under a model from cached trunk features. Only the stages
+ * after the frozen trunk run (for a head / last-stage / rectifier adaptation); images without a cached
+ * row get one first (decode + trunk), so the next adaptation of the same trunk is a head-only pass too.
+ * Vectors go to SQLite and the model's HNSW index in batches, so a stopped job goes on where it was.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { JobCounts, JobRunner } from '../jobs/jobQueue';
+import type { SearchEngine } from '../search/searchEngine';
+import { loadAdaptableModel, type AdaptableModel } from './adaptableModel';
+import { computeTrunkFeatures, trunkShape } from './trunkFeatureStore';
+
+export const REEMBED_JOB_KIND = 'reembed';
+
+export interface ReembedJobParams {
+  modelId: number;
+}
+
+export interface ReembedRunnerOptions {
+  catalogue: Catalogue;
+  engine: SearchEngine;
+  modelsDir: string;
+  preferBackends?: string[];
+  /** Rows per head pass (default 1024). */
+  batchSize?: number;
+}
+
+/** Head pass over flat trunk rows: the stages from `fromStage` on, pooling, head, L2 norm. */
+export function embedFromTrunk(model: AdaptableModel, shape: [number, number, number], features: Float32Array, count: number): Float32Array {
+  const out = tf.tidy(() => model.net.embedFromStage(tf.tensor4d(features, [count, ...shape]), model.fromStage));
+  const vectors = out.dataSync() as Float32Array;
+  out.dispose();
+  return new Float32Array(vectors);
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
+  const { catalogue, engine } = options;
+  const batchSize = Math.max(1, options.batchSize ?? 1024);
+  return async ({ jobId, params, signal, report }) => {
+    const modelId = (params as Partial<ReembedJobParams> | null)?.modelId;
+    const record = typeof modelId === 'number' ? catalogue.models.get(modelId) : undefined;
+    if (!record) throw new Error(`Model ${String(modelId)} is no longer in the catalogue.`);
+    const model = await loadAdaptableModel(options.modelsDir, record, undefined, options.preferBackends);
+    const started = performance.now();
+    try {
+      const shape = trunkShape(model.net, model.fromStage);
+      const rowLength = shape[0] * shape[1] * shape[2];
+      const index = await engine.index(record);
+      const done0 = catalogue.embeddings.count(record.id);
+      const counts: JobCounts = { total: done0 + catalogue.embeddings.countMissing(record.id), done: done0, imported: 0, skipped: done0, failed: 0 };
+      report(counts, `re-embedding with ${record.name} from cached trunk features`);
+      const cached0 = catalogue.trunkFeatures.count(model.key);
+      let fromCache = 0;
+      let cancelled = false;
+      let after = 0;
+      for (;;) {
+        if (signal.aborted) {
+          cancelled = true;
+          break;
+        }
+        const ids = catalogue.embeddings.idsMissing(record.id, batchSize, after);
+        if (ids.length === 0) break;
+        after = ids[ids.length - 1]!;
+        const rows = new Map<number, Float32Array>();
+        const uncached: number[] = [];
+        for (const id of ids) {
+          const row = catalogue.trunkFeatures.get(model.key, id);
+          if (row && row.length === rowLength) rows.set(id, row);
+          else uncached.push(id);
+        }
+        fromCache += rows.size;
+        for (let start = 0; start < uncached.length; start += 64) {
+          const computed = await computeTrunkFeatures({ catalogue, net: model.net, spec: model.manifest.preprocess, fromStage: model.fromStage, key: model.key, prepareImage: (id, spec) => engine.prepareImage(id, spec) }, uncached.slice(start, start + 64));
+          computed.ids.forEach((id, i) => rows.set(id, computed.features.subarray(i * rowLength, (i + 1) * rowLength)));
+          for (const failure of computed.failures) {
+            const where = catalogue.paths.listForImage(failure.id)[0]?.path ?? `image ${failure.id}`;
+            catalogue.failures.record(jobId, where, failure.code, failure.message);
+          }
+          counts.failed += computed.failures.length;
+        }
+        const okIds = ids.filter((id) => rows.has(id));
+        if (okIds.length > 0) {
+          const flat = new Float32Array(okIds.length * rowLength);
+          okIds.forEach((id, i) => flat.set(rows.get(id)!, i * rowLength));
+          const vectors = embedFromTrunk(model, shape, flat, okIds.length);
+          const dim = model.net.embeddingDim;
+          const put = catalogue.embeddings.putMany(record.id, okIds.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })));
+          if (!put.ok) throw new Error(put.message);
+          index.add(okIds, vectors);
+          counts.imported += okIds.length;
+        }
+        counts.done += ids.length;
+        report(counts);
+        await yieldToEventLoop(); // the UI's requests get their turn between batches
+      }
+      await engine.saveIndex(record);
+      const seconds = (performance.now() - started) / 1000;
+      return {
+        summary: { model: record.name, modelId: record.id, embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, cancelled },
+        counts,
+        message: `${counts.imported} embedded (${fromCache} from cached trunk features), ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`,
+        cancelled,
+      };
+    } finally {
+      model.dispose();
+    }
+  };
+}

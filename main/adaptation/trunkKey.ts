@@ -1,0 +1,22 @@
+/**
+ * The identity of a network's frozen trunk: a digest of the weights of the stages before `fromStage`
+ * (convolutions, batch norm, statistics and rectifiers) and the preprocessing that feeds them. A
+ * parent and every child adapted after the trunk share the digest, so they share cached trunk features.
+ */
+import { createHash } from 'node:crypto';
+import type { EmbeddingNet } from '../ml/models/embeddingNet';
+import type { ModelManifest } from '../ml/package/manifest';
+
+export function trunkKey(net: EmbeddingNet, manifest: ModelManifest, fromStage: number): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ arch: manifest.architecture, preprocess: manifest.preprocess, fromStage }));
+  const frozen = net.parameters.filter((p) => p.kind !== 'head' && p.stage >= 1 && p.stage < fromStage).sort((a, b) => a.name.localeCompare(b.name));
+  for (const info of frozen) {
+    const variable = net.variables.get(info.name);
+    if (!variable) continue;
+    const values = variable.dataSync() as Float32Array;
+    hash.update(`${info.name}:${variable.shape.join('x')}:`);
+    hash.update(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return `${fromStage}-${hash.digest('hex').slice(0, 32)}`;
+}

@@ -1,0 +1,159 @@
+/**
+ * Adaptation end to end through the handlers: classes and labels, an 'adapt' job on a small mednist
+ * fixture (5-way, 4 support + 2 held-out shots, few steps) with the shipped model as parent, a child
+ * model registered with its support set, activation with re-embedding from cached trunk features
+ * (equal to a full embedding), revert to the parent, and images added by uploaded bytes.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventOf } from '../../shared/rpc/contract';
+import { createApp } from '../../main/app/createApp';
+import type { SimilaApp } from '../../main/app/types';
+import { openCatalogue } from '../../main/catalogue/catalogue';
+import { loadModelPackage } from '../../main/ml/package/modelPackage';
+import { normalisePixels, toInputPixels } from '../../main/ml/data/preprocess';
+import { copyClasses, importFolder, mednist, openTestServices, repoRoot, tempDir } from '../search/searchFixture';
+
+const ctx = { mode: 'browser' as const };
+const CLASSES = ['AbdomenCT', 'BreastMRI', 'CXR', 'Hand', 'HeadCT'];
+const PER_CLASS = 6;
+
+describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
+  let work: ReturnType<typeof tempDir>;
+  let app: SimilaApp;
+  let home: string;
+  let archive: string;
+  const progress: EventOf<'adapt.progress'>[] = [];
+
+  beforeAll(async () => {
+    work = tempDir('adaptation');
+    archive = copyClasses(work.dir, CLASSES, PER_CLASS);
+    home = path.join(work.dir, 'home');
+    const setup = openTestServices(home, { shipped: repoRoot });
+    await setup.engine.ready();
+    await importFolder(setup, archive);
+    await setup.close();
+    app = await createApp({ home, mode: 'browser', env: {}, decodeInProcess: true, shippedModelsRoot: repoRoot, preferBackends: ['wasm'], progressThrottleMs: 0, resumeJobs: false });
+    app.onEvent((event, payload) => {
+      if (event === 'adapt.progress') progress.push(payload as EventOf<'adapt.progress'>);
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close();
+    work?.cleanup();
+  });
+
+  const idsOf = async (folder: string): Promise<number[]> => {
+    const folders = await app.handlers['library.folders']({}, ctx);
+    const id = folders.find((f) => f.path === path.join(archive, folder))!.id;
+    return (await app.handlers['library.page']({ offset: 0, limit: 100, folderId: id }, ctx)).items.map((i) => i.id);
+  };
+  const waitForJob = async (jobId: number) => {
+    for (;;) {
+      const job = (await app.handlers['jobs.list']({}, ctx)).find((j) => j.jobId === jobId);
+      if (job && ['done', 'failed', 'cancelled'].includes(job.state)) return job;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  it('keeps classes and labels, refusing bad input as values', async () => {
+    const made = await app.handlers['classes.create']({ name: 'Scratch' }, ctx);
+    await expect(app.handlers['classes.create']({ name: 'scratch' }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
+    const [a, b] = await idsOf('Hand');
+    expect(await app.handlers['classes.addImages']({ id: made.id, imageIds: [a!, b!], role: 'support' }, ctx)).toMatchObject({ counts: { support: 2 } });
+    expect(await app.handlers['classes.addImages']({ id: made.id, imageIds: [b!], role: 'holdout' }, ctx)).toMatchObject({ counts: { support: 1, holdout: 1 } });
+    const images = await app.handlers['classes.images']({ id: made.id }, ctx);
+    expect(images.map((i) => [i.image.id, i.role]).sort()).toEqual([[a, 'support'], [b, 'holdout']].sort());
+    await expect(app.handlers['classes.addImages']({ id: made.id, imageIds: [99_999], role: 'support' }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(app.handlers['classes.images']({ id: 424242 }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+    expect(await app.handlers['classes.removeImages']({ id: made.id, imageIds: [a!] }, ctx)).toMatchObject({ counts: { support: 0, holdout: 1 } });
+    expect(await app.handlers['classes.rename']({ id: made.id, name: 'Renamed' }, ctx)).toMatchObject({ name: 'Renamed' });
+    expect(await app.handlers['classes.delete']({ id: made.id }, ctx)).toEqual({ ok: true });
+    expect((await app.handlers['classes.list']({}, ctx)).map((c) => c.name)).not.toContain('Renamed');
+  });
+
+  it('adds a dropped file by its bytes into uploads/ and refuses bytes that are no image', async () => {
+    const cls = await app.handlers['classes.create']({ name: 'Uploaded' }, ctx);
+    const file = readdirSync(path.join(mednist, 'ChestCT')).filter((f) => f.endsWith('.jpeg')).sort()[50]!;
+    const bytes = readFileSync(path.join(mednist, 'ChestCT', file));
+    const added = await app.handlers['classes.addUpload']({ id: cls.id, name: 'drop.jpeg', data: bytes.toString('base64'), role: 'support' }, ctx);
+    expect(added.class.counts.support).toBe(1);
+    expect(readdirSync(path.join(home, 'uploads'))).toHaveLength(1);
+    expect((await app.handlers['library.image']({ id: added.image.id }, ctx)).paths[0]).toContain(path.join(home, 'uploads'));
+    // The same bytes again: the same catalogue item, no second file.
+    const again = await app.handlers['classes.addUpload']({ id: cls.id, name: 'again.jpeg', data: bytes.toString('base64'), role: 'support' }, ctx);
+    expect(again.image.id).toBe(added.image.id);
+    await expect(app.handlers['classes.addUpload']({ id: cls.id, name: 'x.jpeg', data: Buffer.from('not an image').toString('base64'), role: 'support' }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
+    await app.handlers['classes.delete']({ id: cls.id }, ctx);
+  }, 60_000);
+
+  it('adapts 5-way to a registered child with its support set, re-embeds it from cached trunk features, and reverts', async () => {
+    const classIds: number[] = [];
+    const supportByClass: number[][] = [];
+    for (const name of CLASSES) {
+      const cls = await app.handlers['classes.create']({ name: `target ${name}` }, ctx);
+      const ids = await idsOf(name);
+      await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(0, 4), role: 'support' }, ctx);
+      await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(4), role: 'holdout' }, ctx);
+      classIds.push(cls.id);
+      supportByClass.push(ids.slice(0, 4));
+    }
+    const parent = (await app.handlers['profiles.list']({}, ctx)).find((p) => p.active)!;
+    const estimate = await app.handlers['adapt.estimate']({ classIds, settings: { steps: 4 } }, ctx);
+    expect(estimate).toMatchObject({ supportImages: 20, holdoutImages: 10, steps: 4 });
+    expect(estimate.seconds).toBeGreaterThan(0);
+
+    const { jobId } = await app.handlers['adapt.start']({ classIds, name: 'mednist-5way', settings: { steps: 4, earlyStop: false, learningRate: 0.05 } }, ctx);
+    expect((await waitForJob(jobId)).state).toBe('done');
+    const result = await app.handlers['adapt.result']({ jobId }, ctx);
+    expect(result.state).toBe('done');
+    expect(result.model).toMatchObject({ name: 'mednist-5way', stage: 'adapted', parentId: parent.id });
+    expect(result.curve.map((c) => c.step)).toEqual([1, 2, 3, 4]);
+    expect(result.curve.every((c) => Number.isFinite(c.loss) && c.validation !== null)).toBe(true);
+    expect(result.before?.queries).toBe(10);
+    expect(result.after?.queries).toBe(10);
+    // Live events carried the same curve.
+    expect(progress.filter((p) => p.jobId === jobId && p.phase === 'adapt').map((p) => p.loss)).toEqual(result.curve.map((c) => c.loss));
+
+    const child = (await app.handlers['profiles.list']({}, ctx)).find((p) => p.id === result.model!.id)!;
+    expect(child).toMatchObject({ parentName: parent.name, classes: CLASSES.map((n) => `target ${n}`), supportImages: 20 });
+    const catalogue = openCatalogue(path.join(home, 'catalogue.sqlite'));
+    const record = catalogue.models.get(child.id)!;
+    const classesRecorded = (record.manifest as { provenance: { options: { classes: { support: number[] }[] } } }).provenance.options.classes;
+    expect(classesRecorded.map((c) => c.support)).toEqual(supportByClass);
+
+    const activated = await app.handlers['profiles.activate']({ id: child.id }, ctx);
+    expect(activated.profile.active).toBe(true);
+    expect(activated.jobId).not.toBeNull();
+    const reembed = await waitForJob(activated.jobId!);
+    expect(reembed).toMatchObject({ kind: 'reembed', state: 'done' });
+    const total = (await app.handlers['app.info']({}, ctx)).imageCount;
+    expect(catalogue.embeddings.count(child.id)).toBe(total);
+
+    // Same vectors as a full embedding (decode -> whole network) of the child package.
+    const loaded = await loadModelPackage(path.join(home, 'models', record.dir));
+    if (!loaded.ok) throw new Error(loaded.message);
+    const spec = loaded.manifest.preprocess;
+    const ids = (await idsOf('CXR')).slice(0, 3);
+    let worst = 0;
+    for (const id of ids) {
+      const file = catalogue.paths.listForImage(id)[0]!.path;
+      const input = normalisePixels(await toInputPixels(file, spec), spec);
+      const full = tf.tidy(() => loaded.net.embed(tf.tensor4d(input, [1, spec.inputSize, spec.inputSize, spec.channels])).dataSync());
+      const stored = catalogue.embeddings.get(child.id, id)!;
+      full.forEach((v, d) => (worst = Math.max(worst, Math.abs(v - stored[d]!))));
+    }
+    loaded.net.dispose();
+    expect(worst).toBeLessThan(1e-4);
+
+    const search = await app.handlers['search.byImage']({ id: ids[0]!, k: 3 }, ctx);
+    expect(search.model.id).toBe(child.id);
+
+    const reverted = await app.handlers['profiles.revert']({}, ctx);
+    expect(reverted.profile).toMatchObject({ id: parent.id, active: true });
+    await expect(app.handlers['profiles.revert']({ id: parent.id }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
+    catalogue.close();
+  }, 240_000);
+});
