@@ -109,6 +109,13 @@ describe('feedback panel', () => {
     expect([...request!.imageIds].sort()).toEqual(ids.slice(0, 3).sort());
     for (const id of ids.slice(0, 3)) expect(tileOf(id)!.dataset.mark).toBe('not_relevant');
 
+    // A plain click selects only the hit it focuses: the key marks that one and the walk goes on.
+    tileOf(ids[5]!)!.click();
+    await settle(5);
+    await press('0');
+    expect((client.callsTo('feedback.judge') as JudgeRequest[]).at(-1)).toEqual({ listId: request!.listId, imageIds: [ids[5]], judgement: 'unsure' });
+    expect(document.querySelector<HTMLElement>('[data-testid="search-results"] .tile.focused')!.dataset.id).toBe(String(ids[6]));
+
     // Select all, then the panel's "Relevant" button: every shown result at once.
     await press('a', { ctrlKey: true });
     q('feedback-mark-relevant')!.click();
