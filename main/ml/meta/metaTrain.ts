@@ -14,6 +14,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { AdaptationConfig } from '../adaptation/fewShotAdapt';
 import { featureLoss } from '../adaptation/adaptationLoss';
+import { multiSimilarityLoss } from '../losses/multiSimilarityLoss';
 import { scanImageFolder, type ImageFolder } from '../data/imageFolder';
 import { joinImageFolders } from '../data/labelledImages';
 import { sampleEpisodes, type Episode, type LabelledItem } from '../episodes/episodeSampler';
@@ -131,6 +132,7 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
   let lossCurve: ModelManifest['metrics']['loss'] = [];
   let validationCurve: ModelManifest['metrics']['validation'] = [];
   let restoreOptimizer: ((o: tf.Optimizer) => Promise<void>) | undefined;
+  let bestStep: number | undefined;
   let initValidation: ValidationMetrics | undefined;
   let initUnadapted: ValidationMetrics | undefined;
   if (options.resume) {
@@ -158,6 +160,7 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
   const variables = new Map(net.parameterNames(group).map((name) => [name, net.variables.get(name) as tf.Variable]));
   const optimizer = tf.train.adam(outerLearningRate);
   if (restoreOptimizer) await restoreOptimizer(optimizer);
+  const queryLoss = multiSimilarityLoss();
   const adaptation: AdaptationConfig = { group, steps: innerSteps, learningRate: innerLearningRate, earlyStop: true };
   // Validation adapts exactly like the inner loop (no early stop), so the curve measures what MAML optimises.
   const validationConfig: AdaptationConfig = { ...adaptation, earlyStop: false };
@@ -169,10 +172,15 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
   const checkpointSeconds = (options.checkpointEveryMinutes ?? 5) * 60;
   let lastCheckpoint = elapsed();
   let lastLoss = NaN;
+  let pendingLoss = 0;
   let episodesDone = 0;
   let stoppedBy: 'steps' | 'time' | 'cancelled' = 'steps';
   const initStage1 = initManifest.manifest.metrics;
 
+  const finalPoint = () => {
+    const point = validationCurve.find((p) => p.step === bestStep) ?? validationCurve.at(-1);
+    return point ? { recallAt1: point.recallAt1, mapAtR: point.mapAtR } : null;
+  };
   const manifestInput = (complete: boolean): ManifestInput => ({
     name: options.name ?? path.basename(path.resolve(options.out)),
     preprocess: spec,
@@ -198,6 +206,8 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
         metaBatch,
         seed,
         frozenStages: fromStage - 1,
+        // The step whose weights the package holds (best meta-validation MAP@R); set when the run ends.
+        selectedStep: bestStep ?? null,
         validationClasses: split.validationClasses,
         validationEpisodes: validationPlan.episodes.length,
         // The model's configured adaptation ("ours" and the wizard use it).
@@ -209,14 +219,23 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
         ...options.extraOptions,
       },
     },
-    metrics: { loss: lossCurve, validation: validationCurve, final: complete ? (validationCurve.at(-1) ?? null) && { recallAt1: validationCurve.at(-1)!.recallAt1, mapAtR: validationCurve.at(-1)!.mapAtR } : null },
+    metrics: { loss: lossCurve, validation: validationCurve, final: complete ? finalPoint() : null },
   });
   const report = (phase: MetaTrainProgress['phase'], validation?: ValidationMetrics) =>
     options.onProgress?.({ phase, step, totalSteps: options.steps ?? null, queryLoss: lastLoss, episodesPerSecond: episodesDone / Math.max(elapsed(), 1e-9), elapsedSeconds: previousSeconds + elapsed(), cachedImages: cache.size, validation });
+  // The best initialisation by meta-validation is what the run returns (early stopping on held-out
+  // classes): a noisy outer update can never leave stage 2 worse than its best point.
+  let best: { step: number; mapAtR: number; weights: Map<string, tf.Tensor> } | undefined;
+  const keepIfBest = (metrics: ValidationMetrics) => {
+    if (best && metrics.mapAtR <= best.mapAtR) return;
+    for (const t of best?.weights.values() ?? []) t.dispose();
+    best = { step, mapAtR: metrics.mapAtR, weights: new Map([...variables].map(([name, v]) => [name, tf.clone(v)])) };
+  };
   const validate = async () => {
     report('validate');
     const metrics = await metaValidate(net, cache, validationPlan.episodes, validationConfig);
     validationCurve.push({ step, ...metrics });
+    keepIfBest(metrics);
     report('validate', metrics);
     return metrics;
   };
@@ -252,7 +271,9 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
           const support = await cache.tensor(episode.support.map((s) => s.itemId));
           const query = await cache.tensor(episode.query.map((q) => q.itemId));
           tensors.push(support, query);
-          tasks.push({ support: featureLoss(net, fromStage, support, episode.support.map(labelOf)), query: featureLoss(net, fromStage, query, episode.query.map(labelOf)) });
+          // The outer loss is stage 1's loss (Multi-Similarity with its miner), so stage 2 optimises what
+          // stage 1 did, measured after adaptation; the inner loop uses every pair (few shots, few pairs).
+          tasks.push({ support: featureLoss(net, fromStage, support, episode.support.map(labelOf)), query: featureLoss(net, fromStage, query, episode.query.map(labelOf), queryLoss) });
         }
         lastLoss = metaStep(variables, tasks, { steps: innerSteps, learningRate: innerLearningRate, order }, optimizer).queryLoss;
       } catch (error) {
@@ -266,19 +287,29 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
       }
       step++;
       episodesDone += metaBatch;
-      if (step % 5 === 0) lossCurve.push({ step, value: lastLoss });
+      pendingLoss += lastLoss;
+      if (step % 5 === 0) {
+        lossCurve.push({ step, value: pendingLoss / 5 });
+        pendingLoss = 0;
+      }
       report('train');
       if (step % validateEvery === 0) await validate();
       if (elapsed() - lastCheckpoint >= checkpointSeconds) await checkpoint(false);
     }
     if (validationCurve.at(-1)?.step !== step) await validate();
-    await checkpoint(stoppedBy !== 'cancelled');
+    // Resume continues from the last state; the package holds the best one (a resumed run's earlier
+    // best is only known from the curve, so after a resume the best of this run is used).
+    await saveCheckpoint(checkpointDir, net, manifestInput(false), { step, trainingSeconds: previousSeconds + elapsed() }, optimizer);
+    if (best && best.step !== step) for (const [name, value] of best.weights) (variables.get(name) as tf.Variable).assign(value);
+    bestStep = best?.step ?? step;
+    await saveModelPackage(options.out, net, manifestInput(stoppedBy !== 'cancelled'));
     const manifest = await readModelManifest(options.out);
     report('done');
     if (!manifest.ok) throw new Error(manifest.message);
-    const last = validationCurve.at(-1) as ModelManifest['metrics']['validation'][number];
+    const last = validationCurve.find((point) => point.step === bestStep) ?? (validationCurve.at(-1) as ModelManifest['metrics']['validation'][number]);
     return { ok: true, manifest: manifest.manifest, steps: step, stoppedBy, trainingSeconds: previousSeconds + elapsed(), initUnadapted, initValidation: initValidation as ValidationMetrics, finalValidation: { recallAt1: last.recallAt1, mapAtR: last.mapAtR } };
   } finally {
+    for (const t of best?.weights.values() ?? []) t.dispose();
     optimizer.dispose();
     cache.clear();
     net.dispose();
