@@ -8,9 +8,9 @@ import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { packageRoot } from '../../app/packageRoot';
 import { homeLayout, resolveHome } from '../../home/dataHome';
+import { findShippedModel } from '../../search/shippedModel';
 
 /** The shipped default model package (stage 1 until the meta-learnt default exists). */
-export const SHIPPED_MODEL_DIR = path.join('assets', 'models', 'stage1-conv4');
 
 export interface EvalCliOptions {
   model?: string;
@@ -51,8 +51,9 @@ export async function chooseEvalModel(options: { model?: string; home?: string; 
       catalogue.close();
     }
   }
-  const shipped = options.shippedDir ?? path.join(packageRoot(), SHIPPED_MODEL_DIR);
-  if (existsSync(path.join(shipped, 'manifest.json'))) return { ok: true, dir: shipped, source: 'shipped' };
+  // The same shipped package the app installs: assets/models/default, else the stage-1 model.
+  const shipped = options.shippedDir ?? findShippedModel(packageRoot());
+  if (shipped && existsSync(path.join(shipped, 'manifest.json'))) return { ok: true, dir: shipped, source: 'shipped' };
   return {
     ok: false,
     code: 'no-model',
