@@ -165,6 +165,7 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
       let best = { step: 0, weights: current, validation: before?.mapAtR ?? null };
       let stoppedEarly = false;
       let cancelled = false;
+      const loopStarted = performance.now();
       for (let step = 1; step <= total; step++) {
         if (signal.aborted) {
           cancelled = true;
@@ -191,7 +192,8 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
       if (current !== best.weights) for (const t of current.values()) t.dispose();
       owned.push(...best.weights.values());
       const trainingSeconds = (performance.now() - started) / 1000;
-      const secondsPerImageStep = trainingSeconds / Math.max(1, curve.length * supportLabels.length);
+      // Step time alone (features and checks excluded): what estimates of later runs scale by support size.
+      const secondsPerImageStep = (performance.now() - loopStarted) / 1000 / Math.max(1, curve.length * supportLabels.length);
       const summaryBase = { parentId: parent.id, classIds: p.classIds, before, curve, steps: best.step, stoppedEarly, secondsPerImageStep, supportImages: supportLabels.length };
       if (cancelled) {
         const summary: AdaptJobSummary = { ...summaryBase, modelId: null, after: null, seconds: trainingSeconds, cancelled: true };

@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import { adaptationConfigSchema, DEFAULT_ADAPTATION, type AdaptationConfig } from '../ml/adaptation/fewShotAdapt';
-import { selectBackend } from '../ml/backend/selectBackend';
 import type { EmbeddingNet } from '../ml/models/embeddingNet';
 import type { ModelManifest } from '../ml/package/manifest';
 import { loadModelPackage } from '../ml/package/modelPackage';
@@ -33,9 +32,16 @@ export class AdaptationError extends Error {
 
 let backend: Promise<string> | null = null;
 
-/** Selects the tfjs backend of this process once (training kernels included). */
+/**
+ * Selects the tfjs backend of this process once (training kernels included). Imported on first use:
+ * loading the wasm backend module registers it as tfjs's preferred backend before it is initialised,
+ * which would break tensor code elsewhere in a process that never adapts.
+ */
 export function ensureBackend(prefer?: string[]): Promise<string> {
-  backend ??= selectBackend({ prefer, log: (line) => process.stderr.write(`${line}\n`) }).then((s) => s.name);
+  backend ??= import('../ml/backend/selectBackend')
+    .then(({ selectBackend }) => selectBackend({ prefer, log: (line) => process.stderr.write(`${line}\n`) }))
+    .then((s) => s.name);
+  backend.catch(() => (backend = null)); // a failed start is tried again next time
   return backend;
 }
 

@@ -54,6 +54,8 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
       report(counts, `re-embedding with ${record.name} from cached trunk features`);
       const cached0 = catalogue.trunkFeatures.count(model.key);
       let fromCache = 0;
+      // Seconds per phase, reported with the summary (the benchmark says where the time goes).
+      const phases = { read: 0, trunk: 0, head: 0, write: 0, index: 0 };
       let cancelled = false;
       let after = 0;
       for (;;) {
@@ -64,13 +66,21 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
         const ids = catalogue.embeddings.idsMissing(record.id, batchSize, after);
         if (ids.length === 0) break;
         after = ids[ids.length - 1]!;
+        let mark = performance.now();
+        const cached = catalogue.trunkFeatures.range(model.key, ids[0]!, after);
         const rows = new Map<number, Float32Array>();
         const uncached: number[] = [];
         for (const id of ids) {
-          const row = catalogue.trunkFeatures.get(model.key, id);
+          const row = cached.get(id);
           if (row && row.length === rowLength) rows.set(id, row);
           else uncached.push(id);
         }
+        const lap = (phase: keyof typeof phases) => {
+          const now = performance.now();
+          phases[phase] += (now - mark) / 1000;
+          mark = now;
+        };
+        lap('read');
         fromCache += rows.size;
         for (let start = 0; start < uncached.length; start += 64) {
           const computed = await computeTrunkFeatures({ catalogue, net: model.net, spec: model.manifest.preprocess, fromStage: model.fromStage, key: model.key, prepareImage: (id, spec) => engine.prepareImage(id, spec) }, uncached.slice(start, start + 64));
@@ -81,25 +91,31 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
           }
           counts.failed += computed.failures.length;
         }
+        lap('trunk');
         const okIds = ids.filter((id) => rows.has(id));
         if (okIds.length > 0) {
           const flat = new Float32Array(okIds.length * rowLength);
           okIds.forEach((id, i) => flat.set(rows.get(id)!, i * rowLength));
           const vectors = embedFromTrunk(model, shape, flat, okIds.length);
+          lap('head');
           const dim = model.net.embeddingDim;
           const put = catalogue.embeddings.putMany(record.id, okIds.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })));
           if (!put.ok) throw new Error(put.message);
+          lap('write');
           index.add(okIds, vectors);
+          lap('index');
           counts.imported += okIds.length;
         }
         counts.done += ids.length;
         report(counts);
         await yieldToEventLoop(); // the UI's requests get their turn between batches
       }
+      const saveStarted = performance.now();
       await engine.saveIndex(record);
+      const saveSeconds = (performance.now() - saveStarted) / 1000;
       const seconds = (performance.now() - started) / 1000;
       return {
-        summary: { model: record.name, modelId: record.id, embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, cancelled },
+        summary: { model: record.name, modelId: record.id, embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, phases: { ...phases, saveIndex: saveSeconds }, cancelled },
         counts,
         message: `${counts.imported} embedded (${fromCache} from cached trunk features), ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`,
         cancelled,

@@ -26,6 +26,9 @@ export function createTrunkFeaturesRepository(db: Database.Database) {
        AND NOT EXISTS (SELECT 1 FROM trunk_features t WHERE t.trunk_key = ? AND t.image_id = i.id)
      ORDER BY i.id LIMIT ?`,
   );
+  const range = db.prepare<[string, number, number], { image_id: number; features: Buffer }>(
+    'SELECT image_id, features FROM trunk_features WHERE trunk_key = ? AND image_id BETWEEN ? AND ?',
+  );
   const removeKey = db.prepare('DELETE FROM trunk_features WHERE trunk_key = ?');
   const putMany = db.transaction((key: string, ids: readonly number[], features: Float32Array, rowLength: number) => {
     ids.forEach((id, i) => put.run(key, id, encodeVector(features.subarray(i * rowLength, (i + 1) * rowLength))));
@@ -55,6 +58,16 @@ export function createTrunkFeaturesRepository(db: Database.Database) {
       const features = new Float32Array(rows.length * rowLength);
       rows.forEach((row, i) => decodeVectorInto(row.features, features, i * rowLength));
       return { ids: rows.map((r) => r.image_id), features };
+    },
+    /** Cached rows of image ids first..last (one range scan; re-embedding reads a batch at a time). */
+    range(key: string, first: number, last: number): Map<number, Float32Array> {
+      const out = new Map<number, Float32Array>();
+      for (const row of range.all(key, first, last)) {
+        const values = new Float32Array(row.features.byteLength >>> 2);
+        decodeVectorInto(row.features, values, 0);
+        out.set(row.image_id, values);
+      }
+      return out;
     },
     /** Visible images (with a path) that have no cached row under `key`, after id `after`. */
     idsMissing(key: string, limit = 1000, after = 0): number[] {
