@@ -156,4 +156,38 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     await expect(app.handlers['profiles.revert']({ id: parent.id }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
     catalogue.close();
   }, 240_000);
+  it('adapts one class alone (archive images stand in as the other class), and a cancelled run registers nothing', async () => {
+    const cls = await app.handlers['classes.create']({ name: 'lonely' }, ctx);
+    const ids = await idsOf('Hand');
+    await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(0, 2), role: 'support' }, ctx);
+    const estimate = await app.handlers['adapt.estimate']({ classIds: [cls.id] }, ctx);
+    expect(estimate.warnings.join(' ')).toMatch(/2 support images.*at least 3/);
+    expect(estimate.warnings.join(' ')).toMatch(/no held-out image/);
+    const models = (await app.handlers['profiles.list']({}, ctx)).length;
+    const { jobId } = await app.handlers['adapt.start']({ classIds: [cls.id], settings: { steps: 3 } }, ctx);
+    expect((await waitForJob(jobId)).state).toBe('done');
+    const result = await app.handlers['adapt.result']({ jobId }, ctx);
+    expect(result.model?.stage).toBe('adapted');
+    expect(result.before).toBeNull(); // no held-out shots: no check, a fixed small budget
+    expect(result.curve.map((c) => c.validation)).toEqual([null, null, null]);
+    expect(result.curve.some((c) => c.loss > 0)).toBe(true);
+    expect((await app.handlers['profiles.list']({}, ctx)).length).toBe(models + 1);
+
+    const second = await app.handlers['adapt.start']({ classIds: [cls.id], settings: { steps: 200 } }, ctx);
+    const off = app.onEvent((event, payload) => {
+      if (event === 'adapt.progress' && (payload as EventOf<'adapt.progress'>).jobId === second.jobId && (payload as EventOf<'adapt.progress'>).step === 1) {
+        void app.handlers['jobs.cancel']({ jobId: second.jobId }, ctx);
+      }
+    });
+    expect((await waitForJob(second.jobId)).state).toBe('cancelled');
+    off();
+    const cancelled = await app.handlers['adapt.result']({ jobId: second.jobId }, ctx);
+    expect(cancelled.model).toBeNull();
+    expect(cancelled.curve.length).toBeLessThan(200);
+    expect((await app.handlers['profiles.list']({}, ctx)).length).toBe(models + 1);
+    await expect(app.handlers['adapt.result']({ jobId: 987654 }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+    const empty = await app.handlers['classes.create']({ name: 'empty' }, ctx);
+    await expect(app.handlers['adapt.start']({ classIds: [empty.id] }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
+    await expect(app.handlers['adapt.start']({ classIds: [999_999] }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+  }, 120_000);
 });
