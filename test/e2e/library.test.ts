@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, startServer, type RunningServer } from './support/simila';
+import { importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
 
 const IMAGES_PER_FOLDER = 12;
 
@@ -62,16 +62,8 @@ describe('library end to end (browser mode, real server, Chromium)', () => {
   });
 
   it('imports a folder chosen in the folder browser', async () => {
-    await page.getByTestId('import-open').click();
-    const dialog = page.getByTestId('folder-browser');
-    await dialog.waitFor();
     // Roots include the server's working directory; walk into archive/ and import it.
-    await dialog.getByTestId('folder-entry').filter({ hasText: path.basename(workDir) }).first().click();
-    await dialog.getByTestId('folder-entry').filter({ hasText: /^\s*archive\s*$/ }).click();
-    await dialog.getByTestId('folder-import').click();
-
-    const progress = page.getByTestId('job-progress');
-    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+    await importThroughFolderBrowser(page, workDir);
     await expect.poll(() => page.getByTestId('grid-count').textContent()).toMatch(new RegExp(`\\b${2 * IMAGES_PER_FOLDER}\\b`));
     // The two bad files are listed with their reasons.
     await expect.poll(() => page.getByTestId('import-failures').textContent()).toMatch(/broken\.jpg/);

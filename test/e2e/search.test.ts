@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataRoot, launchChromium, startServer, type RunningServer } from './support/simila';
+import { dataRoot, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'CXR', 'Hand'] as const;
 const PER_CLASS = 8;
@@ -101,13 +101,7 @@ describe('search by example end to end (browser mode, real server, Chromium)', (
 
   it('imports the labelled fixture', async () => {
     await page.goto(server.url);
-    await page.getByTestId('import-open').click();
-    const dialog = page.getByTestId('folder-browser');
-    await dialog.waitFor();
-    await dialog.getByTestId('folder-entry').filter({ hasText: path.basename(workDir) }).first().click();
-    await dialog.getByTestId('folder-entry').filter({ hasText: /^\s*archive\s*$/ }).click();
-    await dialog.getByTestId('folder-import').click();
-    await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
+    await importThroughFolderBrowser(page, workDir);
     const total = CLASSES.length * PER_CLASS;
     await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${total}\\b`));
   });

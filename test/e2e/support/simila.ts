@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const dataRoot = process.env.SIMILA_DATA ?? path.resolve(repoRoot, '../shared/data');
@@ -80,4 +81,19 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-dev-shm-usage',
     ],
   });
+}
+
+/**
+ * Imports `<workDir>/<folder>` the way a user does: the sidebar's import button, the folder browser's
+ * "Working folder" root (the server runs with `cwd: workDir`), the folder, "Import this folder"; then
+ * waits until the import job is done.
+ */
+export async function importThroughFolderBrowser(page: Page, workDir: string, folder = 'archive'): Promise<void> {
+  await page.getByTestId('import-open').click();
+  const dialog = page.getByTestId('folder-browser');
+  await dialog.waitFor();
+  await dialog.getByTestId('folder-entry').filter({ hasText: path.basename(workDir) }).first().click();
+  await dialog.getByTestId('folder-entry').filter({ hasText: new RegExp(`^\\s*${folder}\\s*$`) }).click();
+  await dialog.getByTestId('folder-import').click();
+  await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
 }
