@@ -22,7 +22,7 @@ export interface ReembedRunnerOptions {
   engine: SearchEngine;
   modelsDir: string;
   preferBackends?: string[];
-  /** Rows per head pass (default 1024). */
+  /** Rows per head pass (default: about 2 MB of trunk features, so one pass holds the event loop briefly). */
   batchSize?: number;
 }
 
@@ -38,7 +38,6 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
   const { catalogue, engine } = options;
-  const batchSize = Math.max(1, options.batchSize ?? 1024);
   return async ({ jobId, params, signal, report }) => {
     const modelId = (params as Partial<ReembedJobParams> | null)?.modelId;
     const record = typeof modelId === 'number' ? catalogue.models.get(modelId) : undefined;
@@ -48,6 +47,7 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
     try {
       const shape = trunkShape(model.net, model.fromStage);
       const rowLength = shape[0] * shape[1] * shape[2];
+      const batchSize = Math.max(1, options.batchSize ?? Math.min(2048, Math.max(32, Math.floor(2 ** 19 / rowLength))));
       const index = await engine.index(record);
       const done0 = catalogue.embeddings.count(record.id);
       const counts: JobCounts = { total: done0 + catalogue.embeddings.countMissing(record.id), done: done0, imported: 0, skipped: done0, failed: 0 };
