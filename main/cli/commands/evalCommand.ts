@@ -16,6 +16,8 @@ export interface EvalCliOptions {
   model?: string;
   /** Simulated-user relevance feedback instead of episodes (issue 6): rounds after round 0, and queries. */
   feedbackRounds?: number;
+  /** How the simulated analyst's judgements re-rank (rocchio, nearest-relevant, classifier, refine). */
+  feedbackMethod?: string;
   queriesCount?: number;
   data: string;
   way: number;
@@ -92,6 +94,7 @@ export function addEvalCommand(program: Command, positiveInt: (value: string) =>
     .option('--home <dir>', 'data home folder (default: $SIMILA_HOME or the OS app-data folder)')
     .option('--json', 'print the report as JSON on stdout')
     .option('--feedback-rounds <r>', 'simulate an analyst judging the top 10 for R rounds of relevance feedback (replaces the episodes)', wholeNumber)
+    .option('--feedback-method <name>', 'how judgements re-rank: rocchio, nearest-relevant, classifier, refine (default: the best measured)')
     .option('--queries-count <n>', 'seeded queries of the feedback simulation', positiveInt, 50)
     .action(async (opts: EvalCliOptions) => {
       process.exitCode = await runEvalCommand(opts);
@@ -126,7 +129,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   const scanned = await scanImageFolder(opts.data);
   if (!scanned.ok) return fail(scanned.code, scanned.message);
   // Methods that adapt per episode train (gradients), so they need the project's wasm training kernels.
-  const adapts = methodNames.some((name) => name !== 'random' && name !== 'dml');
+  const adapts = opts.feedbackRounds !== undefined ? opts.feedbackMethod === 'refine' : methodNames.some((name) => name !== 'random' && name !== 'dml');
   const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log, registerTrainingKernels: adapts });
   const loaded = await loadModelPackage(choice.dir);
   if (!loaded.ok) return fail(loaded.code, `model ${choice.dir}: ${loaded.message}`);

@@ -72,11 +72,16 @@ export interface FeedbackEvaluationContext {
 
 /** The body of `simila eval --feedback-rounds R`. */
 export async function runFeedbackEvaluation(
-  opts: { feedbackRounds?: number; queriesCount?: number; seed: number; batchSize: number; data: string; json?: boolean },
+  opts: { feedbackRounds?: number; feedbackMethod?: string; queriesCount?: number; seed: number; batchSize: number; data: string; json?: boolean },
   context: FeedbackEvaluationContext,
 ): Promise<number> {
-  const { evaluateFeedback } = await import('../../ml/evaluation/feedbackEvaluation');
+  const [{ evaluateFeedback, DEFAULT_FEEDBACK_METHOD }, { FEEDBACK_METHODS }] = await Promise.all([import('../../ml/evaluation/feedbackEvaluation'), import('../../feedback/feedbackScorers')]);
   const rounds = opts.feedbackRounds ?? 0;
+  const method = FEEDBACK_METHODS.find((m) => m === (opts.feedbackMethod ?? DEFAULT_FEEDBACK_METHOD));
+  if (!method) {
+    context.net.dispose();
+    return context.fail('bad-options', `--feedback-method must be one of ${FEEDBACK_METHODS.join(', ')}`);
+  }
   try {
     const report = await evaluateFeedback({
       folder: context.folder,
@@ -85,6 +90,7 @@ export async function runFeedbackEvaluation(
       rounds,
       queries: opts.queriesCount ?? 50,
       seed: opts.seed,
+      method,
       batchSize: opts.batchSize,
       onEmbedded: (done, total) => context.log(`[eval] embedded ${done}/${total} archive images`),
     });
@@ -98,14 +104,16 @@ export async function runFeedbackEvaluation(
       archive_images: report.archive_images,
       archive_classes: report.archive_classes,
       judge_per_round: report.judge_per_round,
-      rocchio: report.weights,
+      feedback_method: report.method,
+      ...(report.method === 'rocchio' || report.method === 'classifier' ? { rocchio: report.weights } : {}),
+      ...(report.refine_seconds ? { refine_seconds_per_round: report.refine_seconds } : {}),
       feedback: report.rounds.map((r) => ({ round: r.round, precision_at_10: Math.round(r.precision_at_10 * 10000) / 10000, queries: r.queries })),
       failed_images: context.inputs.failures.size,
       seconds: Math.round(((performance.now() - context.started) / 1000) * 10) / 10,
     };
     if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
     else {
-      process.stdout.write(`relevance feedback, ${out.feedback[0]?.queries ?? 0} seeded queries (seed ${out.seed}), judge top ${out.judge_per_round}, residual precision@10\n`);
+      process.stdout.write(`relevance feedback, ${out.feedback[0]?.queries ?? 0} seeded queries (seed ${out.seed}), judge top ${out.judge_per_round}, method ${out.feedback_method}, residual precision@10\n`);
       for (const r of out.feedback) process.stdout.write(`round ${r.round}: ${r.precision_at_10.toFixed(4)}\n`);
     }
     return 0;

@@ -1,11 +1,13 @@
 /**
  * Simulated-user relevance feedback (issue 6): for seeded queries drawn from a labelled archive, an
  * analyst who knows the true labels judges the top `judgePerRound` results of each round; the next round
- * re-ranks with Rocchio from all judgements so far. Precision@10 is measured on the residual ranking:
+ * re-ranks with a feedback scorer (Rocchio, multi-point, classifier, or a refined model) from all
+ * judgements so far. Precision@10 is measured on the residual ranking:
  * the query and every image judged in an earlier round are left out, so merely pinning judged images
- * cannot raise the figure. Ranking is exact (Euclidean distance over the archive's embeddings).
+ * cannot raise the figure. Ranking is exact (every archive row is scored).
  */
-import { moveQuery, DEFAULT_ROCCHIO, type RocchioWeights } from '../../feedback/rocchio';
+import { DEFAULT_ROCCHIO, type RocchioWeights } from '../../feedback/rocchio';
+import { rocchioScorer, scoresAround, type FeedbackMethod, type FeedbackScorer } from '../../feedback/feedbackScorers';
 
 export interface FeedbackSimulationInput {
   /** One embedding per archive image (same dimension). */
@@ -19,6 +21,9 @@ export interface FeedbackSimulationInput {
   /** Cut-off of the reported residual precision (10 in the issue). */
   cutoff?: number;
   weights?: RocchioWeights;
+  /** How rounds after the first rank with the judgements (default: Rocchio with `weights`). */
+  scorer?: FeedbackScorer;
+  onQuery?: (done: number, total: number) => void;
 }
 
 export interface FeedbackRoundFigure {
@@ -29,6 +34,7 @@ export interface FeedbackRoundFigure {
 
 export interface FeedbackSimulationResult {
   rounds: FeedbackRoundFigure[];
+  method: FeedbackMethod;
   weights: RocchioWeights;
   judge_per_round: number;
   query_ids: number[];
@@ -59,49 +65,44 @@ export function drawQueries(labels: readonly (string | number)[], count: number,
   return eligible.slice(0, Math.min(count, eligible.length));
 }
 
-/** Indices of the archive nearest to `query`, nearest first, skipping `skip`, at most `take`. */
-function nearest(vectors: readonly Float32Array[], query: Float32Array, skip: ReadonlySet<number>, take: number): number[] {
-  const scored: { i: number; d: number }[] = [];
-  for (let i = 0; i < vectors.length; i++) {
-    if (skip.has(i)) continue;
-    const v = vectors[i]!;
-    let d = 0;
-    for (let j = 0; j < query.length; j++) {
-      const x = v[j]! - query[j]!;
-      d += x * x;
-    }
-    scored.push({ i, d });
-  }
-  scored.sort((a, b) => a.d - b.d || a.i - b.i);
-  return scored.slice(0, take).map((s) => s.i);
+/** The `take` best-scoring rows, skipping `skip`; ties go to the lower index. */
+function topScored(scores: Float32Array, skip: ReadonlySet<number>, take: number): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (!skip.has(i)) rows.push(i);
+  rows.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return rows.slice(0, take);
 }
 
-export function simulateFeedback(input: FeedbackSimulationInput): FeedbackSimulationResult {
+export async function simulateFeedback(input: FeedbackSimulationInput): Promise<FeedbackSimulationResult> {
   const { vectors, labels } = input;
   if (vectors.length !== labels.length) throw new RangeError(`simulateFeedback: ${vectors.length} vectors but ${labels.length} labels.`);
   const weights = input.weights ?? DEFAULT_ROCCHIO;
+  const scorer = input.scorer ?? rocchioScorer(vectors, weights);
   const judgePerRound = input.judgePerRound ?? 10;
   const cutoff = input.cutoff ?? 10;
   const queries = drawQueries(labels, input.queries, input.seed);
   const sums = new Array<number>(input.rounds + 1).fill(0);
-  for (const q of queries) {
+  for (const [n, q] of queries.entries()) {
     const judged = new Set<number>([q]);
-    const relevant: Float32Array[] = [];
-    const notRelevant: Float32Array[] = [];
+    const relevant: number[] = [];
+    const notRelevant: number[] = [];
     for (let round = 0; round <= input.rounds; round++) {
-      const point = round === 0 ? vectors[q]! : moveQuery(vectors[q]!, relevant, notRelevant, weights);
-      const ranking = nearest(vectors, point, judged, Math.max(cutoff, judgePerRound));
+      // Round 0 is the plain search every method starts from.
+      const scores = round === 0 ? scoresAround(vectors, vectors[q]!) : await scorer.score({ query: q, relevant, notRelevant });
+      const ranking = topScored(scores, judged, Math.max(cutoff, judgePerRound));
       const hits = ranking.slice(0, cutoff).filter((i) => labels[i] === labels[q]).length;
       sums[round]! += hits / cutoff;
       // The analyst judges the top of this round by the true labels.
       for (const i of ranking.slice(0, judgePerRound)) {
         judged.add(i);
-        (labels[i] === labels[q] ? relevant : notRelevant).push(vectors[i]!);
+        (labels[i] === labels[q] ? relevant : notRelevant).push(i);
       }
     }
+    input.onQuery?.(n + 1, queries.length);
   }
   return {
     rounds: sums.map((sum, round) => ({ round, precision_at_10: queries.length ? sum / queries.length : 0, queries: queries.length })),
+    method: scorer.method,
     weights,
     judge_per_round: judgePerRound,
     query_ids: queries,

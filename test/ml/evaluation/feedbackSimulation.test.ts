@@ -32,15 +32,15 @@ describe('simulated-user relevance feedback', () => {
     expect(a).not.toContain(4); // class 2 has no other image: no relevant answer exists
   });
 
-  it('raises residual precision@10 over rounds on a clustered archive', () => {
+  it('raises residual precision@10 over rounds on a clustered archive', async () => {
     const { vectors, labels } = clusteredArchive(8, 60, 16, 3);
-    const result = simulateFeedback({ vectors, labels, rounds: 3, queries: 40, seed: 1 });
+    const result = await simulateFeedback({ vectors, labels, rounds: 3, queries: 40, seed: 1 });
     expect(result.rounds).toHaveLength(4);
     const p = result.rounds.map((r) => r.precision_at_10);
     expect(p[0]!).toBeLessThan(0.9);
     expect(p[3]!).toBeGreaterThan(p[0]! + 0.05);
     // Without feedback the next pages of the same ranking are no better than the first.
-    const none = simulateFeedback({ vectors, labels, rounds: 3, queries: 40, seed: 1, weights: { alpha: 1, beta: 0, gamma: 0 } });
+    const none = await simulateFeedback({ vectors, labels, rounds: 3, queries: 40, seed: 1, weights: { alpha: 1, beta: 0, gamma: 0 } });
     expect(p[3]!).toBeGreaterThan(none.rounds[3]!.precision_at_10);
   });
 });
