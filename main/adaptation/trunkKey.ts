@@ -6,6 +6,22 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddingNet } from '../ml/models/embeddingNet';
 import type { ModelManifest } from '../ml/package/manifest';
+import { adaptationConfigOf } from './adaptableModel';
+
+/** Largest trunk row (floats per image) the archive embedding caches: 8 KB per image, 0.8 GB per 100k. */
+export const MAX_CACHED_TRUNK_FLOATS = 2048;
+
+export interface TrunkSpec {
+  key: string;
+  /** The first stage after the trunk (the model's adaptable group starts there). */
+  fromStage: number;
+}
+
+/** The trunk of a model's configured adaptation (what its children will re-embed from). */
+export function trunkSpecOf(net: EmbeddingNet, manifest: ModelManifest): TrunkSpec {
+  const fromStage = net.firstStageOf(adaptationConfigOf(manifest).group);
+  return { key: trunkKey(net, manifest, fromStage), fromStage };
+}
 
 export function trunkKey(net: EmbeddingNet, manifest: ModelManifest, fromStage: number): string {
   const hash = createHash('sha256');

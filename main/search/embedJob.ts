@@ -87,7 +87,9 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
       }
       counts.failed += batch.failures.length;
       if (batch.ids.length > 0) {
-        const vectors = await embedder.embedInputs(batch.inputs.subarray(0, batch.ids.length * inputLength), batch.ids.length);
+        const { vectors, trunk } = await embedder.embedInputsWithTrunk(batch.inputs.subarray(0, batch.ids.length * inputLength), batch.ids.length);
+        // Trunk features of the same pass: an adapted child of this model re-embeds from them (issue 5).
+        if (trunk && embedder.trunk) catalogue.trunkFeatures.putMany(embedder.trunk.key, batch.ids, trunk);
         const dim = embedder.embeddingDim;
         const put = catalogue.embeddings.putMany(
           model.id,

@@ -23,6 +23,8 @@ export interface LoadedReply {
   inputSize: number;
   channels: 1 | 3;
   embeddingDim: number;
+  /** Trunk features the worker returns with each batch (for adapted children to re-embed from); null: none. */
+  trunk: { key: string; rowLength: number } | null;
 }
 
 export interface EmbeddedReply {
@@ -30,6 +32,8 @@ export interface EmbeddedReply {
   id: number;
   /** count x embeddingDim, L2-normalised. */
   vectors: Float32Array;
+  /** count x rowLength trunk features when the loaded reply named a trunk. */
+  trunk?: Float32Array;
 }
 
 export interface FailedReply {

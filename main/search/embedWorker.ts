@@ -6,12 +6,14 @@
 import type { MessagePort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../ml/backend/selectBackend';
+import { MAX_CACHED_TRUNK_FLOATS, trunkSpecOf, type TrunkSpec } from '../adaptation/trunkKey';
 import type { EmbeddingNet } from '../ml/models/embeddingNet';
 import { loadModelPackage } from '../ml/package/modelPackage';
 import type { EmbedWorkerReply, EmbedWorkerRequest } from './embedProtocol';
 
 export function serveEmbedWorker(port: MessagePort): void {
   let net: EmbeddingNet | null = null;
+  let trunk: (TrunkSpec & { rowLength: number }) | null = null;
   const post = (reply: EmbedWorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(reply, transfer);
 
   port.on('message', async (request: EmbedWorkerRequest) => {
@@ -23,7 +25,13 @@ export function serveEmbedWorker(port: MessagePort): void {
         if (!loaded.ok) return post({ type: 'failed', id: null, code: loaded.code, message: loaded.message });
         net = loaded.net;
         const { inputSize, channels } = loaded.manifest.preprocess;
-        post({ type: 'loaded', backend: backend.name, inputSize, channels, embeddingDim: loaded.manifest.embeddingDim });
+        // The same pass yields the trunk's output: cached, it lets adapted children re-embed without the CNN.
+        const spec = trunkSpecOf(loaded.net, loaded.manifest);
+        const probe = tf.tidy(() => loaded.net.trunkFeatures(tf.zeros([1, inputSize, inputSize, channels]) as tf.Tensor4D, spec.fromStage - 1));
+        const rowLength = probe.size;
+        probe.dispose();
+        trunk = spec.fromStage > 1 && rowLength <= MAX_CACHED_TRUNK_FLOATS ? { ...spec, rowLength } : null;
+        post({ type: 'loaded', backend: backend.name, inputSize, channels, embeddingDim: loaded.manifest.embeddingDim, trunk: trunk && { key: trunk.key, rowLength } });
       } catch (error) {
         post({ type: 'failed', id: null, code: 'load_failed', message: error instanceof Error ? error.message : String(error) });
       }
@@ -33,10 +41,23 @@ export function serveEmbedWorker(port: MessagePort): void {
     try {
       const { inputSize, channels } = net.config;
       const model = net;
-      const output = tf.tidy(() => model.embed(tf.tensor4d(request.inputs, [request.count, inputSize, inputSize, channels])));
+      const images = tf.tensor4d(request.inputs, [request.count, inputSize, inputSize, channels]);
+      if (!trunk) {
+        const output = tf.tidy(() => model.embed(images));
+        images.dispose();
+        const vectors = new Float32Array(await output.data());
+        output.dispose();
+        return post({ type: 'embedded', id: request.id, vectors }, [vectors.buffer as ArrayBuffer]);
+      }
+      const fromStage = trunk.fromStage;
+      const features = model.trunkFeatures(images, fromStage - 1);
+      images.dispose();
+      const output = tf.tidy(() => model.embedFromStage(features, fromStage));
       const vectors = new Float32Array(await output.data());
+      const trunkRows = new Float32Array(await features.data());
       output.dispose();
-      post({ type: 'embedded', id: request.id, vectors }, [vectors.buffer as ArrayBuffer]);
+      features.dispose();
+      post({ type: 'embedded', id: request.id, vectors, trunk: trunkRows }, [vectors.buffer as ArrayBuffer, trunkRows.buffer as ArrayBuffer]);
     } catch (error) {
       post({ type: 'failed', id: request.id, code: 'embed_failed', message: error instanceof Error ? error.message : String(error) });
     }

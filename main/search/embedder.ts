@@ -24,6 +24,10 @@ export interface Embedder {
   readonly embeddingDim: number;
   /** `count` preprocessed images (HWC, normalised) -> count x embeddingDim L2-normalised vectors. */
   embedInputs(inputs: Float32Array, count: number): Promise<Float32Array>;
+  /** The trunk whose features `embedInputsWithTrunk` returns (null: the model caches none). */
+  readonly trunk: { key: string; rowLength: number } | null;
+  /** embedInputs plus the trunk features of the same pass (null when `trunk` is null). */
+  embedInputsWithTrunk(inputs: Float32Array, count: number): Promise<{ vectors: Float32Array; trunk: Float32Array | null }>;
   close(): Promise<void>;
 }
 
@@ -61,7 +65,7 @@ function tsxEsmApiFile(): string {
 
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
   const worker = startWorker();
-  const pending = new Map<number, { resolve: (v: Float32Array) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (v: { vectors: Float32Array; trunk: Float32Array | null }) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let dead: EmbedderError | null = null;
 
@@ -79,7 +83,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
       const waiter = pending.get(reply.id);
       if (!waiter) return;
       pending.delete(reply.id);
-      if (reply.type === 'embedded') waiter.resolve(reply.vectors);
+      if (reply.type === 'embedded') waiter.resolve({ vectors: reply.vectors, trunk: reply.trunk ?? null });
       else waiter.reject(new EmbedderError(reply.code, reply.message));
     });
     const lost = (why: string) => {
@@ -102,25 +106,31 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   }
   const inputLength = info.inputSize * info.inputSize * info.channels;
 
+  const embedWithTrunk = (inputs: Float32Array, count: number): Promise<{ vectors: Float32Array; trunk: Float32Array | null }> => {
+    if (dead) return Promise.reject(dead);
+    if (count < 1) return Promise.resolve({ vectors: new Float32Array(0), trunk: null });
+    if (inputs.length !== count * inputLength) {
+      return Promise.reject(new EmbedderError('bad_input', `${count} inputs need ${count * inputLength} floats, got ${inputs.length}.`));
+    }
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      // A copy is transferred: the caller keeps its buffer.
+      const copy = inputs.slice();
+      send({ type: 'embed', id, inputs: copy, count }, [copy.buffer as ArrayBuffer]);
+    });
+  };
+
   return {
     backend: info.backend,
     inputSize: info.inputSize,
     channels: info.channels,
     embeddingDim: info.embeddingDim,
-    embedInputs(inputs, count) {
-      if (dead) return Promise.reject(dead);
-      if (count < 1) return Promise.resolve(new Float32Array(0));
-      if (inputs.length !== count * inputLength) {
-        return Promise.reject(new EmbedderError('bad_input', `${count} inputs need ${count * inputLength} floats, got ${inputs.length}.`));
-      }
-      const id = nextId++;
-      return new Promise<Float32Array>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        // A copy is transferred: the caller keeps its buffer.
-        const copy = inputs.slice();
-        send({ type: 'embed', id, inputs: copy, count }, [copy.buffer as ArrayBuffer]);
-      });
+    trunk: info.trunk ?? null,
+    async embedInputs(inputs, count) {
+      return (await embedWithTrunk(inputs, count)).vectors;
     },
+    embedInputsWithTrunk: embedWithTrunk,
     async close() {
       failAll(new EmbedderError('closed', 'The embedder was closed.'));
       worker.removeAllListeners('exit');

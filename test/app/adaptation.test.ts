@@ -101,6 +101,19 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
       supportByClass.push(ids.slice(0, 4));
     }
     const parent = (await app.handlers['profiles.list']({}, ctx)).find((p) => p.active)!;
+    // The archive embedding of the parent caches its trunk features in the same pass.
+    const embedding = await app.handlers['embeddings.start']({}, ctx);
+    expect((await waitForJob(embedding.jobId)).state).toBe('done');
+    const trunkRows = () => {
+      const reader = openCatalogue(path.join(home, 'catalogue.sqlite'));
+      try {
+        return reader.db.prepare('SELECT COUNT(DISTINCT trunk_key) AS keys, COUNT(*) AS n FROM trunk_features').get();
+      } finally {
+        reader.close();
+      }
+    };
+    const imageCount = (await app.handlers['app.info']({}, ctx)).imageCount;
+    expect(trunkRows()).toEqual({ keys: 1, n: imageCount });
     const estimate = await app.handlers['adapt.estimate']({ classIds, settings: { steps: 4 } }, ctx);
     expect(estimate).toMatchObject({ supportImages: 20, holdoutImages: 10, steps: 4 });
     expect(estimate.seconds).toBeGreaterThan(0);
@@ -129,6 +142,9 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     expect(activated.jobId).not.toBeNull();
     const reembed = await waitForJob(activated.jobId!);
     expect(reembed).toMatchObject({ kind: 'reembed', state: 'done' });
+    // The child shares the parent's trunk: one key, every row reused (none computed again), no second copy.
+    expect(trunkRows()).toEqual({ keys: 1, n: imageCount });
+    expect((catalogue.jobs.get(activated.jobId!)!.progress as { summary: { fromCache: number } }).summary.fromCache).toBe(imageCount);
     const total = (await app.handlers['app.info']({}, ctx)).imageCount;
     expect(catalogue.embeddings.count(child.id)).toBe(total);
 
