@@ -54,6 +54,25 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
+  bench
+    .command('adapt')
+    .description('5-way 5-shot adaptation of the shipped model (median over seeded episodes; goal <= 10 s) and re-embedding 100k items from cached trunk features (goal <= 30 s)')
+    .option('--data <dir>', 'ImageFolder data set for the episodes (default: $SIMILA_DATA/mednist or ../shared/data/mednist)')
+    .option('--ways <n>', 'classes per episode', positiveInt, 5)
+    .option('--shots <n>', 'support images per class', positiveInt, 5)
+    .option('--holdout <n>', 'held-out images per class', positiveInt, 2)
+    .option('--episodes <n>', 'episodes (the median is reported)', positiveInt, 5)
+    .option('--seed <n>', 'episode seed', positiveInt, 1)
+    .option('--size <n>', 'archive items re-embedded from cached trunk features', positiveInt, 100_000)
+    .option('--json', 'print JSON only')
+    .action(async (opts: { data?: string; ways: number; shots: number; holdout: number; episodes: number; seed: number; size: number; json?: boolean }) => {
+      const { runAdaptBench } = await import('../../../bench/adapt/adaptBench');
+      const dataDir = opts.data ?? path.join(process.env.SIMILA_DATA ?? path.resolve(packageRoot(), '../shared/data'), 'mednist');
+      if (!opts.json) process.stderr.write(`simila: ${opts.episodes} adaptation episodes on ${dataDir}, then re-embedding ${opts.size} items...\n`);
+      const result = await runAdaptBench({ dataDir, packageRoot: packageRoot(), ways: opts.ways, shots: opts.shots, holdout: opts.holdout, episodes: opts.episodes, seed: opts.seed, archiveSize: opts.size });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
   return bench;
 }
 
