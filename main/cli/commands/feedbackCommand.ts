@@ -107,14 +107,21 @@ export async function runFeedbackEvaluation(
       feedback_method: report.method,
       ...(report.method === 'rocchio' || report.method === 'classifier' ? { rocchio: report.weights } : {}),
       ...(report.refine_seconds ? { refine_seconds_per_round: report.refine_seconds } : {}),
-      feedback: report.rounds.map((r) => ({ round: r.round, precision_at_10: Math.round(r.precision_at_10 * 10000) / 10000, queries: r.queries })),
+      relevant_per_query: report.relevant_per_query,
+      feedback: report.rounds.map((r) => ({
+        round: r.round,
+        precision_at_10: Math.round(r.precision_at_10 * 10000) / 10000,
+        no_feedback_precision_at_10: Math.round(r.no_feedback_precision_at_10 * 10000) / 10000,
+        relevant_found: Math.round(r.relevant_found * 100) / 100,
+        queries: r.queries,
+      })),
       failed_images: context.inputs.failures.size,
       seconds: Math.round(((performance.now() - context.started) / 1000) * 10) / 10,
     };
     if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
     else {
       process.stdout.write(`relevance feedback, ${out.feedback[0]?.queries ?? 0} seeded queries (seed ${out.seed}), judge top ${out.judge_per_round}, method ${out.feedback_method}, residual precision@10\n`);
-      for (const r of out.feedback) process.stdout.write(`round ${r.round}: ${r.precision_at_10.toFixed(4)}\n`);
+      for (const r of out.feedback) process.stdout.write(`round ${r.round}: ${r.precision_at_10.toFixed(4)} (no feedback ${r.no_feedback_precision_at_10.toFixed(4)}), relevant seen ${r.relevant_found.toFixed(2)} of ${out.relevant_per_query}\n`);
     }
     return 0;
   } catch (error) {

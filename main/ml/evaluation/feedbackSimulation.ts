@@ -29,6 +29,10 @@ export interface FeedbackSimulationInput {
 export interface FeedbackRoundFigure {
   round: number;
   precision_at_10: number;
+  /** The same residual measure without feedback: the next page of the plain query ranking. */
+  no_feedback_precision_at_10: number;
+  /** Mean relevant images the analyst has seen up to and including this round (of relevant_per_query). */
+  relevant_found: number;
   queries: number;
 }
 
@@ -37,6 +41,8 @@ export interface FeedbackSimulationResult {
   method: FeedbackMethod;
   weights: RocchioWeights;
   judge_per_round: number;
+  /** Mean relevant images per query in the archive: the pool the residual rounds draw down. */
+  relevant_per_query: number;
   query_ids: number[];
 }
 
@@ -81,8 +87,18 @@ export async function simulateFeedback(input: FeedbackSimulationInput): Promise<
   const judgePerRound = input.judgePerRound ?? 10;
   const cutoff = input.cutoff ?? 10;
   const queries = drawQueries(labels, input.queries, input.seed);
+  const mean = (sum: number) => (queries.length ? sum / queries.length : 0);
   const sums = new Array<number>(input.rounds + 1).fill(0);
+  const plainSums = new Array<number>(input.rounds + 1).fill(0);
+  const foundSums = new Array<number>(input.rounds + 1).fill(0);
+  let relevantTotal = 0;
   for (const [n, q] of queries.entries()) {
+    relevantTotal += labels.filter((label, i) => i !== q && label === labels[q]).length;
+    // Without feedback, round r is simply the r-th page of the query's own ranking.
+    const plain = topScored(scoresAround(vectors, vectors[q]!), new Set([q]), cutoff * (input.rounds + 1));
+    for (let round = 0; round <= input.rounds; round++) {
+      plainSums[round]! += plain.slice(round * cutoff, (round + 1) * cutoff).filter((i) => labels[i] === labels[q]).length / cutoff;
+    }
     const judged = new Set<number>([q]);
     const relevant: number[] = [];
     const notRelevant: number[] = [];
@@ -97,14 +113,22 @@ export async function simulateFeedback(input: FeedbackSimulationInput): Promise<
         judged.add(i);
         (labels[i] === labels[q] ? relevant : notRelevant).push(i);
       }
+      foundSums[round]! += relevant.length;
     }
     input.onQuery?.(n + 1, queries.length);
   }
   return {
-    rounds: sums.map((sum, round) => ({ round, precision_at_10: queries.length ? sum / queries.length : 0, queries: queries.length })),
+    rounds: sums.map((sum, round) => ({
+      round,
+      precision_at_10: mean(sum),
+      no_feedback_precision_at_10: mean(plainSums[round]!),
+      relevant_found: mean(foundSums[round]!),
+      queries: queries.length,
+    })),
     method: scorer.method,
     weights,
     judge_per_round: judgePerRound,
+    relevant_per_query: mean(relevantTotal),
     query_ids: queries,
   };
 }

@@ -42,5 +42,11 @@ describe('simulated-user relevance feedback', () => {
     // Without feedback the next pages of the same ranking are no better than the first.
     const none = await simulateFeedback({ vectors, labels, rounds: 3, queries: 40, seed: 1, weights: { alpha: 1, beta: 0, gamma: 0 } });
     expect(p[3]!).toBeGreaterThan(none.rounds[3]!.precision_at_10);
+    // The recorded no-feedback pages are that same plain ranking, and round 0 is shared by both.
+    expect(result.rounds.map((r) => r.no_feedback_precision_at_10)).toEqual(none.rounds.map((r) => r.precision_at_10));
+    expect(result.rounds[0]!.no_feedback_precision_at_10).toBe(p[0]);
+    expect(result.relevant_per_query).toBe(59);
+    const found = result.rounds.map((r) => r.relevant_found);
+    expect(found[3]!).toBeCloseTo(p.reduce((s, x) => s + 10 * x, 0), 6);
   });
 });
