@@ -1,14 +1,16 @@
 /**
  * Relevance feedback over recorded result lists: judgements per (query key, profile), their precision
  * per round, re-ranking with them (Rocchio + fresh k-NN, rejected left out), and export. Every list the
- * analyst sees is recorded first (audit trail) and named by its id afterwards.
+ * analyst sees is recorded first (audit trail) and named by its id afterwards. "Refine model" turns a
+ * query's judgements into a target class and an adaptation job (see refineModel below).
  */
 import path from 'node:path';
-import type { FeedbackExport, FeedbackState, Judgement, SearchFilters, SearchResponse } from '../../shared/rpc/contract';
+import type { AdaptSettings, FeedbackExport, FeedbackState, Judgement, SearchFilters, SearchResponse } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { ResultListRecord } from '../catalogue/repositories/resultLists';
 import type { HnswIndex } from '../index/hnswIndex';
 import type { ModelRecord } from '../catalogue/repositories/models';
+import type { FinishedJob } from '../jobs/jobQueue';
 import { modelSummary } from '../search/searchService';
 import { allowedIds } from '../search/searchFilters';
 import { exportFeedback } from './feedbackExport';
@@ -46,13 +48,53 @@ export interface FeedbackService {
   exportText(format: 'csv' | 'json', queryKey?: string): FeedbackExport;
   /** The list (for refine jobs and tests); throws not_found. */
   list(listId: number): ResultListRecord;
+  /**
+   * Starts an adaptation of the active profile from the list's judgements (unsupported without
+   * `refine` deps); `finished` settles once the job ended and, when it produced a model, that model
+   * is active and re-embedding (never rejects).
+   */
+  refineModel(listId: number, settings?: AdaptSettings): Promise<RefineStarted>;
 }
+
+/** What "Refine model" needs of the adaptation service and the job queue. */
+export interface RefineDeps {
+  activeModel(): Promise<ModelRecord | null>;
+  createClass(name: string): { id: number };
+  findClass(name: string): { id: number } | undefined;
+  start(classIds: readonly number[], name: string, settings?: AdaptSettings): Promise<number>;
+  waitFor(jobId: number): Promise<FinishedJob>;
+  /** Activates the profile and queues its re-embedding; returns that job's id (null when nothing is missing). */
+  activate(modelId: number): Promise<{ jobId: number | null }>;
+}
+
+export interface RefineOutcome {
+  state: FinishedJob['state'];
+  /** The adapted child profile (null when the job failed or was cancelled). */
+  modelId: number | null;
+  /** Whether it became the active profile (not when another profile was activated meanwhile). */
+  activated: boolean;
+  reembedJobId: number | null;
+  error: string | null;
+}
+
+export interface RefineStarted {
+  jobId: number;
+  classId: number;
+  support: number[];
+  negatives: number[];
+  finished: Promise<RefineOutcome>;
+}
+
+/** The target class that holds one query's feedback (reused by later refinements of that query). */
+export const refineClassName = (queryKey: string): string => `feedback ${queryKey}`;
 
 export interface FeedbackServiceDeps {
   catalogue: Catalogue;
   /** The HNSW index of a model (the search engine's). */
   index(model: ModelRecord): Promise<HnswIndex>;
   weights?: RocchioWeights;
+  /** Adaptation for "Refine model"; without it the channel answers unsupported. */
+  refine?: RefineDeps;
 }
 
 export const imageQueryKey = (imageId: number): string => `image:${imageId}`;
@@ -194,6 +236,53 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         listId: newId,
         queryKey: list.queryKey,
       };
+    },
+    async refineModel(listId, settings) {
+      const list = requireList(listId);
+      const refine = deps.refine;
+      if (!refine) throw new FeedbackError('unsupported', 'Refining the model needs the few-shot adaptation engine, which this back end does not have; re-rank instead.');
+      const parent = await refine.activeModel();
+      if (!parent) throw new FeedbackError('unsupported', 'No trained model is installed, so there is nothing to refine yet.');
+      const exists = (id: number) => catalogue.images.get(id) !== undefined;
+      const judged = catalogue.judgements.list(list.queryKey, list.modelId).filter((j) => exists(j.imageId));
+      const negatives = judged.filter((j) => j.judgement === 'not_relevant').map((j) => j.imageId);
+      const rejected = new Set(negatives);
+      // The query is the first positive when it is a catalogue item (an upload is, once imported).
+      const uploadHash = list.queryKey.startsWith('upload:') ? list.queryKey.slice('upload:'.length) : null;
+      const queryImageId = list.queryImageId ?? (uploadHash ? (catalogue.images.findByHash(uploadHash)?.id ?? null) : null);
+      const support = [...new Set([...(queryImageId !== null && exists(queryImageId) ? [queryImageId] : []), ...judged.filter((j) => j.judgement === 'relevant').map((j) => j.imageId)])].filter((id) => !rejected.has(id));
+      if (support.length === 0) throw new FeedbackError('bad_request', 'Mark at least one result as relevant before refining the model.');
+
+      // One class per query: its labels are replaced by the current judgements, so a cleared mark no longer counts.
+      const name = refineClassName(list.queryKey);
+      const classId = (refine.findClass(name) ?? refine.createClass(name)).id;
+      const stale = catalogue.classes.labels(classId).map((l) => l.imageId);
+      catalogue.transaction(() => {
+        catalogue.classes.unlabel(classId, stale);
+        catalogue.classes.label(classId, support, 'support');
+        if (negatives.length > 0) catalogue.classes.label(classId, negatives, 'negative');
+      });
+      const jobId = await refine.start([classId], `${parent.name} refined for ${list.queryName}`, settings);
+
+      const finished = (async (): Promise<RefineOutcome> => {
+        const job = await refine.waitFor(jobId);
+        const modelId = job.state === 'done' && typeof job.summary?.modelId === 'number' ? job.summary.modelId : null;
+        if (modelId === null) return { state: job.state, modelId: null, activated: false, reembedJobId: null, error: job.error };
+        // The marks follow the query to the refined profile: its first search leaves the rejected out too.
+        for (const judgement of ['relevant', 'not_relevant'] as const) {
+          const ids = judged.filter((j) => j.judgement === judgement).map((j) => j.imageId);
+          if (ids.length > 0) catalogue.judgements.set(list.queryKey, modelId, ids, judgement);
+        }
+        // Another profile chosen while the job ran stays: the analyst's choice wins over this refinement.
+        if ((await refine.activeModel())?.id !== parent.id) return { state: job.state, modelId, activated: false, reembedJobId: null, error: null };
+        const { jobId: reembedJobId } = await refine.activate(modelId);
+        return { state: job.state, modelId, activated: true, reembedJobId, error: null };
+      })().catch((error: unknown): RefineOutcome => {
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`[simila] refining the model for ${list.queryKey} did not finish: ${message}`);
+        return { state: 'failed', modelId: null, activated: false, reembedJobId: null, error: message };
+      });
+      return { jobId, classId, support, negatives, finished };
     },
     exportText(format, queryKey) {
       return exportFeedback(catalogue.judgements.listAll(queryKey), catalogue.resultLists.listAll(queryKey), format, queryKey);
