@@ -126,7 +126,7 @@ export async function runAdaptBench(options: AdaptBenchOptions) {
       estimate_seconds: estimateSeconds,
       target_seconds: ADAPT_TARGETS.adaptationSeconds,
       meets_target: cold.median_seconds <= ADAPT_TARGETS.adaptationSeconds,
-      runs: runs.map((r) => ({ episode: r.episode, phase: r.phase, classes: r.classes, seconds: round(r.seconds), steps: r.steps, stopped_early: r.stoppedEarly, map_at_r_before: r.before, map_at_r_after: r.after })),
+      runs: runs.map((r) => ({ episode: r.episode, phase: r.phase, classes: r.classes, seconds: round(r.seconds), steps: r.steps, stopped_early: r.stoppedEarly, map_at_r_before: r.before === null ? null : round(r.before), map_at_r_after: r.after === null ? null : round(r.after) })),
     },
     reembed: {
       items: reembed.items,
