@@ -18,6 +18,8 @@ import { RpcCallError } from '../../renderer/src/rpc/types';
 import type { SimilaClient } from '../../renderer/src/rpc/types';
 import { createFakeFeedback } from './fakeFeedback';
 import type { FakeFeedback } from './fakeFeedback';
+import { createFakeAdaptation } from './fakeAdaptation';
+import type { FakeAdaptation } from './fakeAdaptation';
 
 export interface FakeClient extends SimilaClient {
   calls: Array<{ channel: ChannelName; request: unknown }>;
@@ -27,6 +29,8 @@ export interface FakeClient extends SimilaClient {
   override<C extends ChannelName>(channel: C, handler: (request: RequestOf<C>) => Promise<ResponseOf<C>>): void;
   /** The fake relevance-feedback back end behind the feedback.* channels (searches are recorded lists). */
   feedback: FakeFeedback;
+  /** The fake classes / adaptation / profiles back end (the test emits adapt.progress and finishes runs). */
+  adaptation: FakeAdaptation;
 }
 
 export function summary(index: number): ImageSummary {
@@ -103,6 +107,7 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const calls: FakeClient['calls'] = [];
   const feedback = createFakeFeedback();
+  const adaptation = createFakeAdaptation((id) => summary((id - 1000) / 7));
 
   const handlers: { [C in ChannelName]?: (request: RequestOf<C>) => Promise<ResponseOf<C>> } = {
     'app.info': async () => ({ version: '0.1.0', mode: options.mode ?? 'browser', home: '/home', imageCount: count, backend: null }),
@@ -165,12 +170,14 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
     'feedback.rerank': (request) => feedback.rerank(request),
     'feedback.refineModel': (request) => feedback.refineModel(request),
     'feedback.export': (request) => feedback.exportText(request),
+    ...adaptation.handlers,
   };
 
   const client: FakeClient = {
     mode: options.mode ?? 'browser',
     calls,
     feedback,
+    adaptation,
     callsTo: (channel) => calls.filter((c) => c.channel === channel).map((c) => c.request),
     async call(channel, request) {
       calls.push({ channel, request });

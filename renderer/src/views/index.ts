@@ -6,6 +6,7 @@ import type { Component } from 'vue';
 import LibraryView from './LibraryView.vue';
 import ImportView from './ImportView.vue';
 import SearchView from './SearchView.vue';
+import AdaptView from './AdaptView.vue';
 
 export interface ViewDef {
   id: string;
@@ -17,4 +18,5 @@ export const views: readonly ViewDef[] = [
   { id: 'library', label: 'Library', component: LibraryView },
   { id: 'import', label: 'Import', component: ImportView },
   { id: 'search', label: 'Search', component: SearchView },
+  { id: 'adapt', label: 'Teach a class', component: AdaptView },
 ];
