@@ -1,0 +1,141 @@
+/**
+ * The adaptation wizard as a user meets it, in Chromium against the real server and the shipped model:
+ * import a labelled MedNIST fixture (4 classes x 12, made in a temp folder at test time), let it embed,
+ * search by one ChestCT image and count ChestCT among the top 10; then "Teach a class": create the class,
+ * pick five other ChestCT images in the library grid as its shots, train (the live chart must draw),
+ * activate the profile, wait for the re-embedding, and search again with the same query. The adapted
+ * profile must rank at least as many ChestCT images in the top 10 as the base model did.
+ */
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataRoot, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
+
+const CLASSES = ['AbdomenCT', 'ChestCT', 'CXR', 'Hand'] as const;
+const TARGET = 'ChestCT';
+const PER_CLASS = 12;
+const TOP = 10;
+const QUERY = `${TARGET}-00`;
+/** Support shots: five other images of the target class. */
+const SHOTS = [1, 2, 3, 4, 5].map((i) => `${TARGET}-${String(i).padStart(2, '0')}`);
+
+async function makeFixture(root: string): Promise<void> {
+  for (const name of CLASSES) {
+    const source = path.join(dataRoot, 'mednist', name);
+    const files = (await readdir(source)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+    if (files.length < PER_CLASS) throw new Error(`${source} holds fewer than ${PER_CLASS} images`);
+    const target = path.join(root, 'archive', name);
+    await mkdir(target, { recursive: true });
+    for (let i = 0; i < PER_CLASS; i++) {
+      await copyFile(path.join(source, files[i]!), path.join(target, `${name}-${String(i).padStart(2, '0')}${path.extname(files[i]!)}`));
+    }
+  }
+}
+
+const libraryTile = (page: Page, stem: string) => page.getByTestId('library-grid').locator(`[data-testid="grid-item"][aria-label^="${stem}."]`);
+
+async function openView(page: Page, label: string): Promise<void> {
+  await page.getByRole('button', { name: label, exact: true }).click();
+}
+
+/** Searches by the query image from the library (S) and counts the target class among the top 10 others. */
+async function targetAmongTop(page: Page): Promise<{ count: number; model: string }> {
+  await openView(page, 'Library');
+  await libraryTile(page, QUERY).click();
+  await page.keyboard.press('s');
+  await expect.poll(() => page.getByTestId('search-query').textContent(), { timeout: 60_000 }).toContain(QUERY);
+  await expect.poll(() => page.getByTestId('search-loading').count(), { timeout: 60_000 }).toBe(0);
+  await expect.poll(() => page.getByTestId('search-results').getByTestId('grid-item').count(), { timeout: 60_000 }).toBeGreaterThan(TOP);
+  const names = await page
+    .getByTestId('search-results')
+    .getByTestId('grid-item')
+    .evaluateAll((elements) =>
+      elements
+        .map((el) => ({ index: Number(el.getAttribute('data-index')), name: el.getAttribute('aria-label') ?? '' }))
+        .sort((a, b) => a.index - b.index)
+        .map((e) => e.name),
+    );
+  const others = names.filter((name) => !name.startsWith(`${QUERY}.`)).slice(0, TOP);
+  return { count: others.filter((name) => name.startsWith(`${TARGET}-`)).length, model: (await page.getByTestId('search-model').textContent()) ?? '' };
+}
+
+describe('adaptation wizard end to end (browser mode, real server, Chromium)', () => {
+  let workDir: string;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let before: { count: number; model: string };
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(os.tmpdir(), 'simila-e2e-adapt-'));
+    await makeFixture(workDir);
+    server = await startServer(path.join(workDir, 'home'), { cwd: workDir });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => console.error('page error:', error.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('imports and embeds the labelled fixture, then measures the base model', async () => {
+    await page.goto(server.url);
+    await importThroughFolderBrowser(page, workDir);
+    await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${CLASSES.length * PER_CLASS}\\b`));
+    // Small tiles, so every image of the fixture is on screen (the grid is virtualised).
+    await page.getByLabel('Thumbnail size').evaluate((el) => {
+      (el as HTMLInputElement).value = '80';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await openView(page, 'Search');
+    await expect.poll(() => page.getByTestId('search-model').textContent(), { timeout: 120_000 }).toMatch(/Searches use \S+ \(\w+\)/);
+    const start = page.getByTestId('embed-start');
+    if (await start.isVisible()) await start.click();
+    await expect.poll(() => page.getByTestId('search-coverage').count(), { timeout: 240_000, interval: 500 }).toBe(0);
+    before = await targetAmongTop(page);
+  });
+
+  it('creates a class and picks five shots from the library grid', async () => {
+    await openView(page, 'Teach a class');
+    await page.getByTestId('adapt-class-name').fill(TARGET);
+    await page.getByTestId('adapt-class-name').press('Enter');
+    await expect.poll(() => page.getByTestId('adapt-shots').count()).toBe(1);
+    expect(await page.getByTestId('adapt-warning').textContent()).toMatch(/0 of at least 3/);
+
+    await openView(page, 'Library');
+    await libraryTile(page, SHOTS[0]!).click();
+    for (const stem of SHOTS.slice(1)) await libraryTile(page, stem).click({ modifiers: ['ControlOrMeta'] });
+    await openView(page, 'Teach a class');
+    await page.getByTestId('adapt-add-library').click();
+    await expect.poll(() => page.getByTestId('adapt-count-support').getAttribute('data-count')).toBe(String(SHOTS.length));
+    expect(await page.getByTestId('adapt-warning').count()).toBe(0);
+    const names = await page.getByTestId('adapt-shot').evaluateAll((els) => els.map((el) => el.getAttribute('data-name') ?? ''));
+    expect(names.map((n) => n.replace(/\.\w+$/, '')).sort()).toEqual([...SHOTS].sort());
+    await expect.poll(() => page.getByTestId('adapt-estimate').getAttribute('data-seconds')).not.toBeNull();
+  });
+
+  it('trains with a live chart, activates the profile and ranks at least as many of the class on top', async () => {
+    await page.getByTestId('adapt-start').click();
+    await expect.poll(() => page.getByTestId('adapt-chart-point').count(), { timeout: 120_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('adapt-result').getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
+    const points = await page.locator('[data-testid="adapt-chart-point"][data-series="loss"]').count();
+    expect(points).toBeGreaterThan(0);
+
+    await page.getByTestId('adapt-activate').click();
+    await expect.poll(() => page.getByTestId('reembed-progress').getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
+    const active = page.locator('[data-testid="profile"][data-active="true"]');
+    expect(await active.textContent()).toContain(TARGET);
+
+    const after = await targetAmongTop(page);
+    console.log(`${TARGET} among the top ${TOP}: before ${before.count} (${before.model}), after ${after.count} (${after.model}); ${points} loss points`);
+    // The search says which profile ranked: the adapted one now.
+    expect(after.model).not.toBe(before.model);
+    expect(after.model).toMatch(/adapted/);
+    expect(after.count).toBeGreaterThanOrEqual(before.count);
+  });
+});
