@@ -1,10 +1,11 @@
 /**
  * The adaptation wizard as a user meets it, in Chromium against the real server and the shipped model:
- * import a labelled MedNIST fixture (4 classes x 12, made in a temp folder at test time), let it embed,
- * search by one ChestCT image and count ChestCT among the top 10; then "Teach a class": create the class,
- * pick five other ChestCT images in the library grid as its shots, train (the live chart must draw),
+ * import a labelled MedNIST fixture (all 6 classes x 12, made in a temp folder at test time), let it embed,
+ * search by one AbdomenCT image (ChestCT and HeadCT are its look-alikes) and count AbdomenCT among the top 10; then "Teach a class": create the class,
+ * pick five other AbdomenCT images in the library grid as its shots, train (the live chart must draw),
  * activate the profile, wait for the re-embedding, and search again with the same query. The adapted
- * profile must rank at least as many ChestCT images in the top 10 as the base model did.
+ * profile must rank at least as many AbdomenCT images in the top 10 as the base model did (the shipped model
+ * already reaches 10 of 10 on this fixture, so "more" cannot be asked here; both counts are printed).
  */
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,8 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataRoot, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
 
-const CLASSES = ['AbdomenCT', 'ChestCT', 'CXR', 'Hand'] as const;
-const TARGET = 'ChestCT';
+const CLASSES = ['AbdomenCT', 'BreastMRI', 'ChestCT', 'CXR', 'Hand', 'HeadCT'] as const;
+const TARGET = 'AbdomenCT';
 const PER_CLASS = 12;
 const TOP = 10;
 const QUERY = `${TARGET}-00`;
@@ -87,16 +88,18 @@ describe('adaptation wizard end to end (browser mode, real server, Chromium)', (
     await page.goto(server.url);
     await importThroughFolderBrowser(page, workDir);
     await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${CLASSES.length * PER_CLASS}\\b`));
-    // Small tiles, so every image of the fixture is on screen (the grid is virtualised).
-    await page.getByLabel('Thumbnail size').evaluate((el) => {
-      (el as HTMLInputElement).value = '80';
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-    });
     await openView(page, 'Search');
     await expect.poll(() => page.getByTestId('search-model').textContent(), { timeout: 120_000 }).toMatch(/Searches use \S+ \(\w+\)/);
     const start = page.getByTestId('embed-start');
     if (await start.isVisible()) await start.click();
     await expect.poll(() => page.getByTestId('search-coverage').count(), { timeout: 240_000, interval: 500 }).toBe(0);
+    // The library shows the target's folder only, so every tile the test clicks is on screen (the grid is
+    // virtualised); search results are not filtered by it.
+    await openView(page, 'Library');
+    const filter = page.getByTestId('folder-filter');
+    const value = await filter.locator('option').filter({ hasText: TARGET }).first().getAttribute('value');
+    await filter.selectOption(value ?? '');
+    await expect.poll(() => page.getByTestId('grid-count').getAttribute('data-count')).toBe(String(PER_CLASS));
     before = await targetAmongTop(page);
   });
 
