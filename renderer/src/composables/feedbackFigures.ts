@@ -4,6 +4,8 @@
  * without a DOM.
  */
 import type { FeedbackRound, Judgement } from '@shared/rpc/contract';
+import { placeSeries } from './lineChart';
+import type { ChartBox, PlacedPoint, SeriesInput } from './lineChart';
 
 export const judgementLabels: Record<Judgement, string> = {
   relevant: 'relevant',
@@ -22,45 +24,28 @@ export function formatPrecision(value: number | null): string {
   return value === null ? '–' : value.toFixed(2);
 }
 
-export interface ChartPoint {
-  round: number;
-  listId: number;
-  /** Precision@10 of the round, null when none of its top 10 is judged (drawn hollow on the axis). */
-  value: number | null;
-  x: number;
-  y: number;
+export const defaultChart: ChartBox = { width: 220, height: 72, pad: 6 };
+
+/** The rounds as one chart series: x = position in the history, y = precision@10 on 0..1; a round with
+ *  nothing judged in its top 10 is drawn hollow on the axis. */
+export function precisionSeries(rounds: readonly FeedbackRound[], currentListId: number | null = null): SeriesInput {
+  return {
+    id: 'p10',
+    range: [0, 1],
+    unmeasured: 'axis',
+    values: rounds.map((r, i) => ({
+      x: i,
+      y: r.precision.precisionAt10,
+      meta: {
+        title: `${roundKindLabels[r.kind]} (round ${r.round}): P@10 ${formatPrecision(r.precision.precisionAt10)}`,
+        current: r.listId === currentListId,
+        attrs: { 'data-round': r.round },
+      },
+    })),
+  };
 }
 
-export interface ChartGeometry {
-  width: number;
-  height: number;
-  /** Inner margin so points and strokes are not clipped at the edges. */
-  pad: number;
-}
-
-export const defaultChart: ChartGeometry = { width: 220, height: 72, pad: 6 };
-
-export function chartPoints(rounds: readonly FeedbackRound[], geometry: ChartGeometry = defaultChart): ChartPoint[] {
-  const { width, height, pad } = geometry;
-  const spanX = width - 2 * pad;
-  const spanY = height - 2 * pad;
-  const step = rounds.length > 1 ? spanX / (rounds.length - 1) : 0;
-  return rounds.map((round, i) => {
-    const value = round.precision.precisionAt10;
-    return {
-      round: round.round,
-      listId: round.listId,
-      value,
-      x: rounds.length > 1 ? pad + i * step : width / 2,
-      y: pad + (1 - (value ?? 0)) * spanY,
-    };
-  });
-}
-
-/** SVG polyline through the rounds that have a value (a round with nothing judged breaks no line). */
-export function chartLine(points: readonly ChartPoint[]): string {
-  return points
-    .filter((p) => p.value !== null)
-    .map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`)
-    .join(' ');
+export function chartPoints(rounds: readonly FeedbackRound[], geometry: ChartBox = defaultChart): PlacedPoint[] {
+  const series = precisionSeries(rounds);
+  return placeSeries([series], geometry).get(series.id) ?? [];
 }
