@@ -2,12 +2,12 @@
  * Handlers of the target-class, adaptation and profile channels (issue 5). Uploaded files arrive as
  * base64 bytes (never a path); adaptation errors become contract errors with their sentence.
  */
-import { MAX_UPLOAD_BYTES } from '../../shared/rpc/contract';
 import { AdaptationError } from '../adaptation/adaptableModel';
 import { createAdaptationService } from '../adaptation/adaptationService';
 import { EngineError } from '../search/searchEngine';
 import { AppError } from './errors';
 import type { Services } from './services';
+import { decodeUpload } from './uploads';
 import type { Handlers } from './types';
 
 export type AdaptationChannels =
@@ -33,14 +33,6 @@ async function asAppError<T>(run: () => T | Promise<T>): Promise<T> {
     if (error instanceof AdaptationError || error instanceof EngineError) throw new AppError(error.code, error.message);
     throw error;
   }
-}
-
-function decodeUpload(data: string): Buffer {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new AppError('bad_request', 'The uploaded file is not valid base64.');
-  const bytes = Buffer.from(data, 'base64');
-  if (bytes.length === 0) throw new AppError('bad_request', 'The uploaded file is empty.');
-  if (bytes.length > MAX_UPLOAD_BYTES) throw new AppError('bad_request', `The uploaded file is larger than ${MAX_UPLOAD_BYTES / (1024 * 1024)} MiB.`);
-  return bytes;
 }
 
 export function createAdaptationHandlers(services: Services): Pick<Handlers, AdaptationChannels> {

@@ -4,12 +4,12 @@
  * answers `unsupported` with a sentence that says so: never a random network presented as working.
  */
 import { createHash } from 'node:crypto';
-import { MAX_UPLOAD_BYTES } from '../../shared/rpc/contract';
 import { createFeedbackService, imageQueryKey } from '../feedback/feedbackService';
 import { EngineError } from '../search/searchEngine';
 import { modelSummary, SearchError } from '../search/searchService';
 import { AppError } from './errors';
 import type { Services } from './services';
+import { decodeUpload } from './uploads';
 import type { Handlers } from './types';
 
 type SearchChannels = 'models.list' | 'models.activate' | 'embeddings.status' | 'embeddings.start' | 'search.byImage' | 'search.byUpload';
@@ -22,14 +22,6 @@ async function asAppError<T>(run: () => Promise<T>): Promise<T> {
     if (error instanceof SearchError || error instanceof EngineError) throw new AppError(error.code, error.message);
     throw error;
   }
-}
-
-function decodeUpload(data: string): Buffer {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new AppError('bad_request', 'The uploaded file is not valid base64.');
-  const bytes = Buffer.from(data, 'base64');
-  if (bytes.length === 0) throw new AppError('bad_request', 'The uploaded file is empty.');
-  if (bytes.length > MAX_UPLOAD_BYTES) throw new AppError('bad_request', `The uploaded file is larger than ${MAX_UPLOAD_BYTES / (1024 * 1024)} MiB.`);
-  return bytes;
 }
 
 export function createSearchHandlers(services: Services): Pick<Handlers, SearchChannels> {
