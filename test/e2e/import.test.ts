@@ -77,8 +77,8 @@ describe('import and DICOM viewer end to end (browser mode, real server, Chromiu
     await expect.poll(() => page.getByTestId('import-count-failed').locator('dd').textContent()).toMatch(/\b2\b/);
     const failures = page.getByTestId('failure-list');
     // The list refreshes (throttled) as failures arrive: wait for both.
-    await expect.poll(() => failures.textContent()).toMatch(/truncated\.dcm/);
-    await expect.poll(() => failures.textContent()).toMatch(/notes\.dcm/);
+    await expect.poll(() => failures.textContent(), { timeout: 20_000 }).toMatch(/truncated\.dcm/);
+    await expect.poll(() => failures.textContent(), { timeout: 20_000 }).toMatch(/notes\.dcm/);
     // Every row carries a reason code and a sentence.
     const rows = page.getByTestId('failure-row');
     expect(await rows.count()).toBe(2);

@@ -22,15 +22,18 @@ export interface ImportFailuresOptions {
 export function useImportFailures(job: Readonly<Ref<JobProgress | null>>, options: ImportFailuresOptions): ShallowRef<ImportFailure[]> {
   const jobs = useJobs();
   const failures = shallowRef<ImportFailure[]>([]);
+  // Answers can arrive out of order under load: only the newest request may write the list.
+  let latestRequest = 0;
 
   const load = throttle(() => {
     const current = job.value;
     if (!current) return;
     const jobId = current.jobId;
+    const request = ++latestRequest;
     jobs.failures(jobId, options.limit).then(
       (list) => {
-        // An answer for a job no longer on show is dropped.
-        if (job.value?.jobId === jobId) failures.value = list;
+        // An older answer, or one for a job no longer on show, is dropped.
+        if (request === latestRequest && job.value?.jobId === jobId) failures.value = list;
       },
       (e: unknown) => options.onError(errorMessage(e)),
     );
