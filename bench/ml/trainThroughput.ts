@@ -11,6 +11,7 @@
  * on the exported functions.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +21,11 @@ import { selectBackend } from '../../main/ml/backend/selectBackend';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../main/ml/kernels/wasm/registerWasmTrainingKernels';
 import { multiSimilarityLoss } from '../../main/ml/losses/multiSimilarityLoss';
 import { createEmbeddingNet, type Architecture } from '../../main/ml/models/embeddingNet';
+import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
+import { saveModelPackage } from '../../main/ml/package/modelPackage';
 import { metricTrainStep } from '../../main/ml/training/metricTrainStep';
+import type { Embedder } from '../../main/search/embedder';
+import { createEmbedderPool } from '../../main/search/embedderPool';
 
 export type KernelSet = 'project' | 'shipped';
 /** A training step (forward, Multi-Similarity loss, backward, Adam) or an embedding pass (inference). */
@@ -38,6 +43,8 @@ export interface CaseSpec {
   widths?: number[];
   steps: number;
   warmup: number;
+  /** Embedding only: worker threads of the app's embedder (default: the app's default for this machine). */
+  workers?: number;
 }
 
 export interface CaseResult {
@@ -49,6 +56,8 @@ export interface CaseResult {
   channels: number;
   backend: string;
   ok: boolean;
+  /** Embedding: worker threads that ran the network (the app's embedder pool). */
+  workers?: number;
   images_per_s?: number;
   /** From process CPU time: stable on a shared machine, and fair for single-threaded wasm. */
   cpu_images_per_s?: number;
@@ -88,9 +97,63 @@ export function throughputRatio(ours: number | undefined, theirs: number | undef
   return ours !== undefined && theirs !== undefined && Number.isFinite(ours) && Number.isFinite(theirs) && ours > 0 && theirs > 0 ? round(ours / theirs) : null;
 }
 
+/** Times `step` (warm-up steps first): median wall and CPU milliseconds per step. */
+async function timeSteps(spec: CaseSpec, step: () => unknown): Promise<{ times: number[]; cpuTimes: number[] }> {
+  const times: number[] = [];
+  const cpuTimes: number[] = [];
+  for (let i = 0; i < spec.warmup + spec.steps; i++) {
+    const start = performance.now();
+    // process.cpuUsage counts every thread of the process: worker threads included.
+    const cpuStart = process.cpuUsage();
+    await step();
+    const cpu = process.cpuUsage(cpuStart);
+    if (i >= spec.warmup) {
+      times.push(performance.now() - start);
+      cpuTimes.push((cpu.user + cpu.system) / 1000);
+    }
+  }
+  return { times, cpuTimes };
+}
+
+function rates(spec: CaseSpec, { times, cpuTimes }: { times: number[]; cpuTimes: number[] }) {
+  const stepMs = median(times);
+  return { images_per_s: round((spec.batch * 1000) / stepMs), cpu_images_per_s: round((spec.batch * 1000) / median(cpuTimes)), step_ms_median: round(stepMs), step_ms: times.map(round) };
+}
+
+/**
+ * Embedding as the app does it: the network saved as a model package and run by the app's embedder
+ * (main/search/embedderPool.ts: worker threads, each batch split between them), inputs in, vectors out.
+ */
+async function runEmbedderCase(spec: CaseSpec, backend: string): Promise<CaseResult> {
+  const head = { arch: spec.arch, mode: spec.mode, kernels: spec.kernels, batch: spec.batch, input_size: spec.size, channels: spec.channels, backend };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'simila-bench-embed-'));
+  const net = createEmbeddingNet({ arch: spec.arch, inputSize: spec.size, channels: spec.channels, widths: spec.widths ?? DEFAULT_WIDTHS[spec.arch] });
+  let embedder: Embedder | undefined;
+  try {
+    await saveModelPackage(path.join(dir, 'model'), net, {
+      name: 'bench-embed',
+      preprocess: defaultPreprocessSpec(spec.size, spec.channels),
+      provenance: { stage: 'random', datasets: [], parent: null, created: new Date().toISOString(), backend, trainingSeconds: 0, steps: 0, complete: true },
+      metrics: { loss: [], validation: [], final: null },
+    });
+    embedder = await createEmbedderPool({ modelDir: path.join(dir, 'model'), prefer: [backend], workers: spec.workers });
+    const inputs = new Float32Array(spec.batch * spec.size * spec.size * spec.channels);
+    for (let i = 0; i < inputs.length; i++) inputs[i] = Math.sin(i * 0.37);
+    const ready = embedder;
+    return { ...head, ok: true, workers: ready.workers, ...rates(spec, await timeSteps(spec, () => ready.embedInputs(inputs, spec.batch))) };
+  } catch (error) {
+    return { ...head, ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await embedder?.close();
+    net.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** One case, measured in this process. */
 export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const selection = await selectBackend({ log: () => {} });
+  if (spec.mode === 'embed') return runEmbedderCase(spec, selection.name);
   if (selection.name === 'wasm' && spec.kernels === 'shipped') {
     unregisterWasmTrainingKernels();
     registerWasmTrainingKernels({ Conv2DBackpropInput: false, MaxPoolGrad: false, Tile: false, Sum: false, Mean: false });
@@ -102,30 +165,9 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const images = tf.randomUniform([spec.batch, spec.size, spec.size, spec.channels], 0, 1, 'float32', 1) as tf.Tensor4D;
   const labels = Array.from({ length: spec.batch }, (_, i) => i % classes);
   const loss = multiSimilarityLoss();
-  // Reading the embeddings back waits for the backend, as the embedding job does before writing vectors.
-  const step = spec.mode === 'train' ? () => metricTrainStep(net, loss, optimizer, images, labels) : () => tf.tidy(() => net.embed(images)).dataSync();
-  const times: number[] = [];
-  const cpuTimes: number[] = [];
+  const step = () => metricTrainStep(net, loss, optimizer, images, labels);
   try {
-    for (let i = 0; i < spec.warmup + spec.steps; i++) {
-      const start = performance.now();
-      const cpuStart = process.cpuUsage();
-      step();
-      const cpu = process.cpuUsage(cpuStart);
-      if (i >= spec.warmup) {
-        times.push(performance.now() - start);
-        cpuTimes.push((cpu.user + cpu.system) / 1000);
-      }
-    }
-    const stepMs = median(times);
-    return {
-      ...head,
-      ok: true,
-      images_per_s: round((spec.batch * 1000) / stepMs),
-      cpu_images_per_s: round((spec.batch * 1000) / median(cpuTimes)),
-      step_ms_median: round(stepMs),
-      step_ms: times.map(round),
-    };
+    return { ...head, ok: true, ...rates(spec, await timeSteps(spec, step)) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const hint = selection.name === 'wasm' && /Aborted|memory/i.test(message) ? ' (wasm heap exhausted: it cannot grow past 4 GiB; try --resnet-widths 32,64,128,256 or a smaller --batch)' : '';

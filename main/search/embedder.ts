@@ -22,6 +22,8 @@ export interface Embedder {
   readonly inputSize: number;
   readonly channels: 1 | 3;
   readonly embeddingDim: number;
+  /** Worker threads that run the network (a pool has several, see embedderPool.ts). */
+  readonly workers: number;
   /** `count` preprocessed images (HWC, normalised) -> count x embeddingDim L2-normalised vectors. */
   embedInputs(inputs: Float32Array, count: number): Promise<Float32Array>;
   /** The trunk whose features `embedInputsWithTrunk` returns (null: the model caches none). */
@@ -126,6 +128,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
     inputSize: info.inputSize,
     channels: info.channels,
     embeddingDim: info.embeddingDim,
+    workers: 1,
     trunk: info.trunk ?? null,
     async embedInputs(inputs, count) {
       return (await embedWithTrunk(inputs, count)).vectors;

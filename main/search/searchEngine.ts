@@ -12,7 +12,8 @@ import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../index/
 import { normalisePixels, toInputPixels } from '../ml/data/preprocess';
 import type { PreprocessSpec } from '../ml/data/preprocessSpec';
 import { modelManifestSchema, type ModelManifest } from '../ml/package/manifest';
-import { createEmbedder, type Embedder } from './embedder';
+import type { Embedder } from './embedder';
+import { createEmbedderPool } from './embedderPool';
 import { readCataloguedImage, sourceFromBytes } from './imageSource';
 import { findShippedModel, installShippedModel } from './shippedModel';
 
@@ -26,6 +27,8 @@ export interface SearchEngineOptions {
   packageRoot: string | null;
   /** Backend candidates in order (default: the app's order). */
   preferBackends?: string[];
+  /** Embedding worker threads for single-threaded backends (default: one per core, at most 4). */
+  embedWorkers?: number;
   log?: (line: string) => void;
 }
 
@@ -115,7 +118,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       const modelDir = path.resolve(options.modelsDir, model.dir);
       const embedder = (async () => {
         if (previous) await (await previous.embedder.catch(() => null))?.close();
-        const started = await createEmbedder({ modelDir, prefer: options.preferBackends });
+        const started = await createEmbedderPool({ modelDir, prefer: options.preferBackends, workers: options.embedWorkers });
         backend = started.backend;
         return started;
       })();

@@ -54,6 +54,8 @@ describe('simila bench ml (tiny inputs)', () => {
     expect(report.train.results.map((c) => c.arch)).toEqual(['conv4', 'resnet12']);
     expect(report.embed.model.found).toBe(false);
     expect(report.embed.results).toHaveLength(1);
+    // Embedding runs through the app's embedder (worker threads), which says how many it used.
+    expect(report.embed.results[0]!.ours.workers).toBeGreaterThanOrEqual(1);
     for (const [ratios, comparisons] of [[report.train_vs_pytorch_ratio, report.train.results], [report.embed_vs_pytorch_ratio, report.embed.results]] as const) {
       for (const c of comparisons) {
         expect(c.ours.ok, c.ours.error).toBe(true);

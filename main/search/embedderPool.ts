@@ -1,0 +1,90 @@
+/**
+ * Several embedding workers behind the one Embedder interface. The wasm backend runs on a single thread,
+ * so on a machine with several cores one worker leaves the rest idle; the pool splits each batch into
+ * contiguous chunks, embeds them in parallel and joins the results in input order. Native backends
+ * (tfjs-node, tfjs-node-gpu) use all cores or the GPU themselves: the pool then keeps just the first worker.
+ */
+import os from 'node:os';
+import { createEmbedder, type Embedder, type EmbedderOptions } from './embedder';
+
+export interface EmbedderPoolOptions extends EmbedderOptions {
+  /** Workers to run (default: the cores this process may use, at most MAX_DEFAULT_WORKERS). */
+  workers?: number;
+  /** Batches smaller than this go to one worker whole (splitting them costs more than it saves). */
+  minChunk?: number;
+}
+
+/** Beyond a few workers the decode side, not the network, limits an embedding job. */
+const MAX_DEFAULT_WORKERS = 4;
+/** Backends that run on one thread per instance: only these gain from more workers. */
+const SINGLE_THREADED_BACKENDS = new Set(['wasm', 'cpu']);
+
+export function defaultEmbedWorkers(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, os.availableParallelism()));
+}
+
+/** Splits `count` items into at most `parts` contiguous [start, end) ranges of near-equal size. */
+export function splitRanges(count: number, parts: number): [number, number][] {
+  const n = Math.max(1, Math.min(parts, count));
+  const ranges: [number, number][] = [];
+  for (let i = 0; i < n; i++) ranges.push([Math.floor((i * count) / n), Math.floor(((i + 1) * count) / n)]);
+  return ranges.filter(([start, end]) => end > start);
+}
+
+export async function createEmbedderPool(options: EmbedderPoolOptions): Promise<Embedder> {
+  const wanted = Math.max(1, Math.floor(options.workers ?? defaultEmbedWorkers()));
+  const minChunk = Math.max(1, options.minChunk ?? 8);
+  const first = await createEmbedder(options);
+  if (wanted === 1 || !SINGLE_THREADED_BACKENDS.has(first.backend)) return first;
+
+  // The others load in parallel; one that fails to start only makes the pool smaller.
+  const others = await Promise.allSettled(Array.from({ length: wanted - 1 }, () => createEmbedder({ ...options, prefer: [first.backend] })));
+  const members: Embedder[] = [first, ...others.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []))];
+  if (members.length === 1) return first;
+
+  const inputLength = first.inputSize * first.inputSize * first.channels;
+  const dim = first.embeddingDim;
+  const rowLength = first.trunk?.rowLength ?? 0;
+  let turn = 0;
+
+  const embedWithTrunk: Embedder['embedInputsWithTrunk'] = async (inputs, count) => {
+    // Small requests (a search query) go whole to the next member in turn.
+    if (count < 2 * minChunk) return members[turn++ % members.length]!.embedInputsWithTrunk(inputs, count);
+    if (inputs.length !== count * inputLength) {
+      // The member says why, with the same error as a single embedder.
+      return first.embedInputsWithTrunk(inputs, count);
+    }
+    const ranges = splitRanges(count, Math.min(members.length, Math.floor(count / minChunk)));
+    const parts = await Promise.all(ranges.map(([start, end], i) => members[i]!.embedInputsWithTrunk(inputs.subarray(start * inputLength, end * inputLength), end - start)));
+    const vectors = new Float32Array(count * dim);
+    const trunk = rowLength > 0 ? new Float32Array(count * rowLength) : null;
+    parts.forEach((part, i) => {
+      const [start] = ranges[i]!;
+      vectors.set(part.vectors, start * dim);
+      if (trunk && part.trunk) trunk.set(part.trunk, start * rowLength);
+    });
+    return { vectors, trunk: parts.every((part) => part.trunk) ? trunk : null };
+  };
+
+  return {
+    backend: first.backend,
+    inputSize: first.inputSize,
+    channels: first.channels,
+    embeddingDim: dim,
+    trunk: first.trunk,
+    workers: members.length,
+    async embedInputs(inputs, count) {
+      return (await embedWithTrunk(inputs, count)).vectors;
+    },
+    embedInputsWithTrunk: embedWithTrunk,
+    async close() {
+      await Promise.all(members.map((member) => member.close()));
+    },
+  };
+}
+
+/** SIMILA_EMBED_WORKERS, when it is a positive whole number (undefined: the default). */
+export function embedWorkersFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = Number(env.SIMILA_EMBED_WORKERS);
+  return Number.isInteger(value) && value >= 1 ? value : undefined;
+}

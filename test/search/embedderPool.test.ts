@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbedder, type Embedder } from '../../main/search/embedder';
+import { createEmbedderPool, embedWorkersFromEnv, splitRanges } from '../../main/search/embedderPool';
+
+const MODEL_DIR = path.resolve(__dirname, '../../assets/models/default');
+
+describe('splitRanges', () => {
+  it('covers every item once, in order, in near-equal contiguous parts', () => {
+    expect(splitRanges(10, 3)).toEqual([[0, 3], [3, 6], [6, 10]]);
+    expect(splitRanges(2, 4)).toEqual([[0, 1], [1, 2]]);
+    expect(splitRanges(7, 1)).toEqual([[0, 7]]);
+  });
+});
+
+describe('embedWorkersFromEnv', () => {
+  it('takes a positive whole number and ignores anything else', () => {
+    expect(embedWorkersFromEnv({ SIMILA_EMBED_WORKERS: '3' })).toBe(3);
+    expect(embedWorkersFromEnv({ SIMILA_EMBED_WORKERS: '0' })).toBeUndefined();
+    expect(embedWorkersFromEnv({ SIMILA_EMBED_WORKERS: 'many' })).toBeUndefined();
+    expect(embedWorkersFromEnv({})).toBeUndefined();
+  });
+});
+
+describe('embedder pool (shipped model, wasm workers)', () => {
+  let single: Embedder;
+  let pool: Embedder;
+
+  beforeAll(async () => {
+    [single, pool] = await Promise.all([createEmbedder({ modelDir: MODEL_DIR, prefer: ['wasm'] }), createEmbedderPool({ modelDir: MODEL_DIR, prefer: ['wasm'], workers: 3, minChunk: 4 })]);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([single?.close(), pool?.close()]);
+  });
+
+  const inputsFor = (count: number) => {
+    const length = single.inputSize * single.inputSize * single.channels;
+    const inputs = new Float32Array(count * length);
+    // Distinct, deterministic images: each a different ramp.
+    for (let i = 0; i < inputs.length; i++) inputs[i] = Math.sin(i * 0.01 + Math.floor(i / length)) * 0.9;
+    return inputs;
+  };
+
+  it('runs three workers and gives the same vectors and trunk rows as one, in input order', async () => {
+    expect(pool.workers).toBe(3);
+    const count = 25; // split 8 / 8 / 9
+    const inputs = inputsFor(count);
+    const [one, many] = await Promise.all([single.embedInputsWithTrunk(inputs, count), pool.embedInputsWithTrunk(inputs, count)]);
+    expect(many.vectors.length).toBe(count * single.embeddingDim);
+    for (let i = 0; i < one.vectors.length; i++) expect(many.vectors[i]).toBeCloseTo(one.vectors[i]!, 5);
+    expect(one.trunk).not.toBeNull();
+    expect(many.trunk?.length).toBe(one.trunk!.length);
+    for (let i = 0; i < one.trunk!.length; i += 97) expect(many.trunk![i]).toBeCloseTo(one.trunk![i]!, 5);
+  });
+
+  it('embeds a single query whole and rejects a wrong input length with a clear reason', async () => {
+    const inputs = inputsFor(1);
+    const [one, many] = await Promise.all([single.embedInputs(inputs, 1), pool.embedInputs(inputs, 1)]);
+    expect(Array.from(many)).toEqual(Array.from(one));
+    await expect(pool.embedInputs(new Float32Array(10), 20)).rejects.toThrow(/inputs need/);
+  });
+});
