@@ -15,6 +15,7 @@ import type { DecodeLimits } from '../ingest/decoders/types';
 import { createImportRunner, IMPORT_JOB_KIND } from '../ingest/importJob';
 import { prepareHome, type HomeLayout } from '../home/dataHome';
 import { createJobQueue, type JobQueue } from '../jobs/jobQueue';
+import { embedWorkersFromEnv } from '../search/embedderPool';
 import { createEmbedRunner, EMBED_JOB_KIND, isEmbedJobParams, type EmbedJobParams } from '../search/embedJob';
 import { createSearchEngine, type SearchEngine } from '../search/searchEngine';
 import { createSearchService, type SearchService } from '../search/searchService';
@@ -41,6 +42,8 @@ export interface ServicesOptions {
   preferBackends?: string[];
   /** Images per embedding batch (default 64). */
   embedBatchSize?: number;
+  /** Embedding worker threads on a single-threaded backend (default: $SIMILA_EMBED_WORKERS, else one per core, at most 4). */
+  embedWorkers?: number;
 }
 
 export interface Services {
@@ -87,6 +90,7 @@ export function openServices(options: ServicesOptions = {}): Services {
     indexesDir: layout.indexes,
     packageRoot: options.shippedModelsRoot === undefined ? packageRoot() : options.shippedModelsRoot,
     preferBackends: options.preferBackends,
+    embedWorkers: options.embedWorkers ?? embedWorkersFromEnv(options.env),
   });
   const search = createSearchService(catalogue, engine);
   const startEmbedding = async (modelId?: number): Promise<number | null> => {
