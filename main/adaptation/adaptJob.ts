@@ -89,8 +89,10 @@ function gatherLabels(catalogue: Catalogue, classIds: readonly number[], sampleS
       else negatives.add(l.imageId);
     }
   });
+  // Sorted by path so the same archive gives the same sample whatever order its files were imported in.
   const archive = catalogue.images
     .page(0, Math.max(400, sampleSize * 4))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((item) => item.id)
     .filter((id) => !labelled.has(id));
   const step = Math.max(1, Math.floor(archive.length / Math.max(1, sampleSize)));

@@ -1,11 +1,11 @@
 /**
  * The adaptation wizard as a user meets it, in Chromium against the real server and the shipped model:
  * import a labelled MedNIST fixture (all 6 classes x 12, made in a temp folder at test time), let it embed,
- * search by one AbdomenCT image (ChestCT and HeadCT are its look-alikes) and count AbdomenCT among the top 10; then "Teach a class": create the class,
- * pick five other AbdomenCT images in the library grid as its shots, train (the live chart must draw),
+ * search by one Hand image (the shipped model ranks only 6 of the 11 other Hand images in its top 10:
+ * other classes come between) and count Hand among the top 10; then "Teach a class": create the class,
+ * pick five other Hand images in the library grid as its shots, train (the live chart must draw),
  * activate the profile, wait for the re-embedding, and search again with the same query. The adapted
- * profile must rank at least as many AbdomenCT images in the top 10 as the base model did (the shipped model
- * already reaches 10 of 10 on this fixture, so "more" cannot be asked here; both counts are printed).
+ * profile must rank more Hand images in the top 10 than the base model did (both counts are printed).
  */
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataRoot, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'BreastMRI', 'ChestCT', 'CXR', 'Hand', 'HeadCT'] as const;
-const TARGET = 'AbdomenCT';
+const TARGET = 'Hand';
 const PER_CLASS = 12;
 const TOP = 10;
 const QUERY = `${TARGET}-00`;
@@ -122,7 +122,7 @@ describe('adaptation wizard end to end (browser mode, real server, Chromium)', (
     await expect.poll(() => page.getByTestId('adapt-estimate').getAttribute('data-seconds')).not.toBeNull();
   });
 
-  it('trains with a live chart, activates the profile and ranks at least as many of the class on top', async () => {
+  it('trains with a live chart, activates the profile and ranks more of the class on top', async () => {
     await page.getByTestId('adapt-start').click();
     await expect.poll(() => page.getByTestId('adapt-chart-point').count(), { timeout: 120_000 }).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('adapt-result').getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
@@ -139,6 +139,6 @@ describe('adaptation wizard end to end (browser mode, real server, Chromium)', (
     // The search says which profile ranked: the adapted one now.
     expect(after.model).not.toBe(before.model);
     expect(after.model).toMatch(/adapted/);
-    expect(after.count).toBeGreaterThanOrEqual(before.count);
+    expect(after.count).toBeGreaterThan(before.count);
   });
 });
