@@ -79,6 +79,9 @@ describe('simila train meta', () => {
     if (record.stoppedBy === 'rounds') expect(record.rounds[1]).toMatchObject({ round: 2, stage1Steps: 4 });
     expect(manifest.provenance.options.stage1.loss.length).toBeGreaterThan(0);
     expect(manifest.metrics.validation.length).toBeGreaterThan(0);
+    // The stage-1 model it started from is recorded for sft's baseline; init is the last round's stage 1.
+    expect(manifest.provenance.options.stage1Init).toBe(path.resolve(stage1));
+    expect(manifest.provenance.options.init).not.toBe(path.resolve(stage1));
   }, 180_000);
 
   it('refuses bad options with an error value', async () => {

@@ -87,7 +87,7 @@ export function addEvalCommand(program: Command, positiveInt: (value: string) =>
     .option('--episodes <n>', 'episodes', positiveInt, 600)
     .option('--seed <n>', 'seed of the episodes and of the random weights', wholeNumber, 1)
     .option('--methods <list>', 'comma-separated: random, dml, sft, maml, ours', 'dml')
-    .option('--base-model <dir>', 'stage-1 model for sft (and maml without --maml-model); default: the model\'s recorded init')
+    .option('--base-model <dir>', 'stage-1 model for sft (and maml without --maml-model); default: the stage-1 model the evaluated one was trained from (provenance stage1Init, else init)')
     .option('--maml-model <dir>', 'whole-network MAML init for the maml method')
     .option('--batch-size <n>', 'images per forward pass', positiveInt, 64)
     .option('--backend <name>', 'force a backend (tfjs-node-gpu, tfjs-node, wasm, cpu)')
@@ -144,8 +144,8 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   }
   const { adaptationConfigSchema } = await import('../../ml/adaptation/fewShotAdapt');
   const recorded = adaptationConfigSchema.safeParse(manifest.provenance.options?.adaptation);
-  const recordedInit = manifest.provenance.options?.init;
-  const baseDir = opts.baseModel ?? (typeof recordedInit === 'string' && existsSync(path.join(recordedInit, 'manifest.json')) ? recordedInit : undefined);
+  const { resolveStage1Base } = await import('../../ml/package/stage1Base');
+  const baseDir = opts.baseModel ?? resolveStage1Base(choice.dir, manifest.provenance.options);
   const notes: Record<string, string> = {};
   const loadNet = async (dir: string) => {
     const result = await loadModelPackage(dir);

@@ -174,7 +174,10 @@ export async function alternate(options: AlternationOptions): Promise<Alternatio
   const final = await loadModelPackage(options.out);
   if (final.ok) {
     const input = inputOf(final.manifest);
-    input.provenance.options = { ...input.provenance.options, alternation: { rounds, tolerance: options.tolerance, agreed: stoppedBy === 'agreed', stoppedBy } };
+    // stage1Init: the stage-1 model the alternation started from (sft's baseline in `simila eval`); `init`
+    // stays the last round's stage 1, which already carries the earlier rounds' stage-2 updates.
+    const stage1Init = options.init ? path.resolve(options.init) : undefined;
+    input.provenance.options = { ...input.provenance.options, ...(stage1Init ? { stage1Init } : {}), alternation: { rounds, tolerance: options.tolerance, agreed: stoppedBy === 'agreed', stoppedBy } };
     await saveModelPackage(options.out, final.net, input);
     final.net.dispose();
   }
