@@ -1,11 +1,11 @@
 /**
  * The adaptation wizard as a user meets it, in Chromium against the real server and the shipped model:
  * import a labelled MedNIST fixture (all 6 classes x 12, made in a temp folder at test time), let it embed,
- * search by one Hand image (the shipped model ranks only 6 of the 11 other Hand images in its top 10:
- * other classes come between) and count Hand among the top 10; then "Teach a class": create the class,
- * pick five other Hand images in the library grid as its shots, train (the live chart must draw),
+ * search by one HeadCT image (the shipped model ranks only 5 of the 11 other HeadCT images in its top 10:
+ * other classes come between) and count HeadCT among the top 10; then "Teach a class": create the class,
+ * pick five other HeadCT images in the library grid as its shots, train (the live chart must draw),
  * activate the profile, wait for the re-embedding, and search again with the same query. The adapted
- * profile must rank more Hand images in the top 10 than the base model did (both counts are printed).
+ * profile must rank more HeadCT images in the top 10 than the base model did (both counts are printed).
  */
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataRoot, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'BreastMRI', 'ChestCT', 'CXR', 'Hand', 'HeadCT'] as const;
-const TARGET = 'Hand';
+const TARGET = 'HeadCT';
 const PER_CLASS = 12;
 const TOP = 10;
 const QUERY = `${TARGET}-00`;
