@@ -47,6 +47,7 @@ export async function runRerankBench(options: RerankBenchOptions) {
   const buildSeconds = (performance.now() - buildStart) / 1000;
 
   const rerankMs: number[] = [];
+  const methods = new Set<string>();
   const searchMs: number[] = [];
   for (let r = 0; r < options.reranks; r++) {
     const pick = () => 1 + Math.floor(random() * size);
@@ -62,6 +63,7 @@ export async function runRerankBench(options: RerankBenchOptions) {
     t = performance.now();
     const result = rerank({ query, relevant, notRelevant, search: (v, want) => index.search(v, want), archiveSize: index.size, k: options.k, exclude: new Set([queryId]) });
     rerankMs.push(performance.now() - t);
+    methods.add(result.method);
     if (result.hits.length !== options.k) throw new Error(`rerank returned ${result.hits.length} hits, expected ${options.k}`);
   }
   rerankMs.sort((a, b) => a - b);
@@ -75,6 +77,8 @@ export async function runRerankBench(options: RerankBenchOptions) {
     positives: options.positives,
     negatives: options.negatives,
     reranks: options.reranks,
+    /** How the re-rank ranked (with rejected images: the per-query classifier's direction). */
+    methods: [...methods],
     rocchio: DEFAULT_ROCCHIO,
     hnsw: { ...index.params, build_seconds: round3(buildSeconds) },
     rerank_median_ms: round3(quantile(rerankMs, 0.5)),

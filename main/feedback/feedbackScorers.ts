@@ -125,29 +125,55 @@ export function fitLogistic(positives: readonly ArrayLike<number>[], negatives: 
   return { w, b };
 }
 
+export interface ClassifierDirection {
+  /** Rank by v . direction (higher first); null while nothing is rejected (no boundary to fit). */
+  direction: Float32Array | null;
+  /** The query and the relevant images: the multi-point query used while direction is null. */
+  positives: ArrayLike<number>[];
+}
+
 /**
- * A per-query linear classifier mixed with distance: similarity to the Rocchio point plus `mix` times the
- * classifier's signed distance to its boundary. Without rejected images it is plain Rocchio.
+ * The per-query classifier as one search direction: similarity to the Rocchio point plus `mix` times the
+ * logistic regression's signed distance to its boundary is v . (point + mix * w / |w|) plus a constant,
+ * so on L2-normalised embeddings it ranks like a nearest-neighbour search for that (normalised) direction,
+ * which the app's re-rank runs on the HNSW index (rerank.ts).
+ */
+export function classifierDirection(
+  query: ArrayLike<number>,
+  relevant: readonly ArrayLike<number>[],
+  notRelevant: readonly ArrayLike<number>[],
+  options: ClassifierOptions = {},
+): ClassifierDirection {
+  const positives = [query, ...relevant];
+  if (notRelevant.length === 0) return { direction: null, positives };
+  const point = moveQuery(query, relevant, notRelevant, options.weights ?? DEFAULT_ROCCHIO);
+  const { w } = fitLogistic(positives, notRelevant, options.l2 ?? 0.01, options.steps ?? 200);
+  const mix = (options.mix ?? 0.5) / (Math.sqrt(dot(w, w)) || 1);
+  const direction = Float32Array.from(point, (x, d) => x + mix * w[d]!);
+  const norm = Math.hypot(...direction) || 1;
+  for (let d = 0; d < direction.length; d++) direction[d]! /= norm;
+  return { direction, positives };
+}
+
+/**
+ * A per-query linear classifier mixed with distance (classifierDirection). Before anything is rejected
+ * there is no boundary to fit: the nearest of the query and the relevant images ranks (a multi-point
+ * query), which keeps every mode of the class reachable where their mean may not.
  */
 export function classifierScorer(vectors: readonly ArrayLike<number>[], options: ClassifierOptions = {}): FeedbackScorer {
-  const mix = options.mix ?? 0.5;
-  const l2 = options.l2 ?? 0.01;
-  const steps = options.steps ?? 200;
-  const weights = options.weights ?? DEFAULT_ROCCHIO;
   return {
     method: 'classifier',
     score(j) {
-      const positives = [j.query, ...j.relevant].map((i) => vectors[i]!);
-      const negatives = j.notRelevant.map((i) => vectors[i]!);
-      const point = moveQuery(positives[0]!, positives.slice(1), negatives, weights);
+      const { direction, positives } = classifierDirection(vectors[j.query]!, j.relevant.map((i) => vectors[i]!), j.notRelevant.map((i) => vectors[i]!), options);
       const out = new Float32Array(vectors.length);
-      if (negatives.length === 0) {
-        vectors.forEach((v, i) => (out[i] = dot(v, point)));
-        return out;
-      }
-      const { w, b } = fitLogistic(positives, negatives, l2, steps);
-      const norm = Math.sqrt(dot(w, w)) || 1;
-      vectors.forEach((v, i) => (out[i] = dot(v, point) + (mix * (dot(w, v) + b)) / norm));
+      vectors.forEach((v, i) => {
+        if (direction) out[i] = dot(v, direction);
+        else {
+          let best = -Infinity;
+          for (const p of positives) best = Math.max(best, dot(v, p));
+          out[i] = best;
+        }
+      });
       return out;
     },
   };

@@ -223,7 +223,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         k: wantK,
         filters: list.filters,
         judgements: judged.map((j) => ({ imageId: j.imageId, judgement: j.judgement })),
-        params: { method: 'rocchio', ...weights },
+        params: { method: result.method, ...weights },
         hits: hits.map((h) => ({ imageId: h.image.id, distance: h.distance })),
       });
       return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { classifierScorer } from '../../main/feedback/feedbackScorers';
 import { rerank } from '../../main/feedback/rerank';
 import { moveQuery } from '../../main/feedback/rocchio';
 import type { Neighbour } from '../../main/index/types';
@@ -57,5 +58,33 @@ describe('rerank', () => {
     expect(hits).toHaveLength(5);
     expect(hits.map((h) => h.id)).not.toContain(201);
     for (let i = 1; i < hits.length; i++) expect(hits[i]!.distance).toBeGreaterThanOrEqual(hits[i - 1]!.distance);
+  });
+
+  it('with relevant images only, searches around each of them and the query (both modes stay reachable)', () => {
+    const nearA = norm([Math.cos(0.05), Math.sin(0.05), 0]);
+    const relevant = new Map([[209, points.get(209)!]]); // a B image
+    const result = rerank({ query: nearA, relevant, notRelevant: new Map(), search: exactSearch(points), archiveSize: points.size, k: 8, pinRelevant: false, exclude: new Set([209]) });
+    expect(result.method).toBe('nearest-relevant');
+    const ids = result.hits.map((h) => h.id);
+    expect(ids.filter((id) => id < 200).length).toBeGreaterThanOrEqual(3);
+    expect(ids.filter((id) => id >= 200).length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < ids.length; i++) expect(result.hits[i]!.distance).toBeGreaterThanOrEqual(result.hits[i - 1]!.distance);
+  });
+
+  it('ranks the unjudged exactly as the classifier scorer of the evaluation does (the app runs what eval measures)', () => {
+    const ids = [...points.keys()];
+    const vectors = ids.map((id) => points.get(id)!);
+    const judged = { query: ids.indexOf(105), relevant: [ids.indexOf(200), ids.indexOf(203)], notRelevant: [ids.indexOf(100), ids.indexOf(101)] };
+    const scores = classifierScorer([...vectors]).score(judged) as Float32Array;
+    const judgedRows = new Set([judged.query, ...judged.relevant, ...judged.notRelevant]);
+    const expected = [...scores.keys()].filter((i) => !judgedRows.has(i)).sort((a, b) => scores[b]! - scores[a]!).slice(0, 8).map((i) => ids[i]!);
+    const result = rerank({
+      query: points.get(105)!,
+      relevant: new Map([[200, points.get(200)!], [203, points.get(203)!]]),
+      notRelevant: new Map([[100, points.get(100)!], [101, points.get(101)!]]),
+      search: exactSearch(points), archiveSize: points.size, k: 8, pinRelevant: false, exclude: new Set([105, 200, 203]),
+    });
+    expect(result.method).toBe('classifier');
+    expect(result.hits.map((h) => h.id)).toEqual(expected);
   });
 });
