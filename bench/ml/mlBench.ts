@@ -143,7 +143,9 @@ export async function runMlBench(options: MlBenchOptions = {}): Promise<Record<s
   const backend = await selectBackend({ log: () => {} });
   const setup = ensurePytorch(options.installPytorch ?? true);
   log(`[bench ml] backend ${backend.name}; PyTorch: ${setup.note}`);
-  const pytorch = (run: Parameters<typeof runPytorchReference>[1]): PytorchReport | undefined => (setup.python ? runPytorchReference(setup.python, run) : undefined);
+  // PyTorch gets every core, as our embedder's worker pool does (its own default here is one thread).
+  const torchThreads = os.availableParallelism();
+  const pytorch = (run: Parameters<typeof runPytorchReference>[1]): PytorchReport | undefined => (setup.python ? runPytorchReference(setup.python, { threads: torchThreads, ...run }) : undefined);
 
   // (a) training
   const train: Comparison[] = [];

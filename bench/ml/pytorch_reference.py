@@ -144,7 +144,7 @@ def main():
     parser.add_argument('--batch', type=int, default=25)
     parser.add_argument('--size', type=int, default=84)
     parser.add_argument('--resnet-widths', default='64,128,256,512')
-    parser.add_argument('--threads', type=int, default=0, help='0 = PyTorch default (all cores)')
+    parser.add_argument('--threads', type=int, default=0, help='0 = PyTorch default (one thread with Debian python3-torch here)')
     args = parser.parse_args()
     args.resnet_widths = [int(w) for w in args.resnet_widths.split(',')]
     args.conv4_widths = [int(w) for w in args.conv4_widths.split(',')]

@@ -200,6 +200,8 @@ export interface PytorchRun {
   warmup: number;
   resnetWidths?: number[];
   conv4Widths?: number[];
+  /** PyTorch intra-op threads (0 or absent: its default, which is 1 with Debian's build on these machines). */
+  threads?: number;
 }
 
 export const PYTORCH_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pytorch_reference.py');
@@ -210,6 +212,7 @@ export function runPytorchReference(python: string, run: PytorchRun): PytorchRep
     PYTORCH_SCRIPT, '--json', '--mode', run.mode, '--archs', run.archs.join(','), '--steps', String(run.steps), '--warmup', String(run.warmup),
     '--batch', String(run.batch), '--size', String(run.size), '--channels', String(run.channels),
     '--resnet-widths', (run.resnetWidths ?? DEFAULT_WIDTHS.resnet12).join(','), '--conv4-widths', (run.conv4Widths ?? DEFAULT_WIDTHS.conv4).join(','),
+    '--threads', String(run.threads ?? 0),
   ];
   const child = spawnSync(python, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   const line = (child.stdout ?? '').trim().split('\n').pop() ?? '';
