@@ -24,6 +24,8 @@ export interface Embedder {
   readonly embeddingDim: number;
   /** Worker threads that run the network (a pool has several, see embedderPool.ts). */
   readonly workers: number;
+  /** False once a worker has crashed or the embedder was closed: it answers only errors from then on. */
+  readonly alive: boolean;
   /** `count` preprocessed images (HWC, normalised) -> count x embeddingDim L2-normalised vectors. */
   embedInputs(inputs: Float32Array, count: number): Promise<Float32Array>;
   /** The trunk whose features `embedInputsWithTrunk` returns (null: the model caches none). */
@@ -129,6 +131,9 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
     channels: info.channels,
     embeddingDim: info.embeddingDim,
     workers: 1,
+    get alive() {
+      return dead === null;
+    },
     trunk: info.trunk ?? null,
     async embedInputs(inputs, count) {
       return (await embedWithTrunk(inputs, count)).vectors;

@@ -73,6 +73,9 @@ export async function createEmbedderPool(options: EmbedderPoolOptions): Promise<
     embeddingDim: dim,
     trunk: first.trunk,
     workers: members.length,
+    get alive() {
+      return members.every((member) => member.alive);
+    },
     async embedInputs(inputs, count) {
       return (await embedWithTrunk(inputs, count)).vectors;
     },

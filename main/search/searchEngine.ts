@@ -70,7 +70,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   // stderr: stdout carries the CLI's JSON.
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   let installing: Promise<void> | null = null;
-  let current: { modelId: number; embedder: Promise<Embedder> } | null = null;
+  let current: { modelId: number; embedder: Promise<Embedder>; started?: Embedder } | null = null;
   let backend: string | null = null;
   const indexes = new Map<number, Promise<{ index: HnswIndex }>>();
   let closed = false;
@@ -113,7 +113,8 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
     },
     embedder(model) {
       if (closed) return Promise.reject(new EngineError('internal', 'The search engine is closed.'));
-      if (current?.modelId === model.id) return current.embedder;
+      // A crashed worker is replaced on the next request (the job or search that saw the crash failed with its reason).
+      if (current?.modelId === model.id && current.started?.alive !== false) return current.embedder;
       const previous = current;
       const modelDir = path.resolve(options.modelsDir, model.dir);
       const embedder = (async () => {
@@ -122,7 +123,9 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
         backend = started.backend;
         return started;
       })();
-      current = { modelId: model.id, embedder };
+      const entry: NonNullable<typeof current> = { modelId: model.id, embedder };
+      current = entry;
+      embedder.then((started) => (entry.started = started)).catch(() => undefined);
       // A model that failed to load is tried again on the next call.
       embedder.catch(() => {
         if (current?.embedder === embedder) current = null;

@@ -95,6 +95,22 @@ describe('embedding job and search (tiny random model: mechanics)', () => {
     expect(upload.hits.slice(1).map((h) => h.image.id)).toEqual(byId.hits.map((h) => h.image.id));
   });
 
+  it('replaces an embedder whose worker stopped on the next request, and searching by bytes works again', async () => {
+    const model = services.catalogue.models.get(modelId)!;
+    const first = await services.engine.embedder(model);
+    expect(first.alive).toBe(true);
+    expect(await services.engine.embedder(model)).toBe(first); // a live one is reused
+    await first.close(); // what a crashed worker leaves: an embedder that answers only errors
+    expect(first.alive).toBe(false);
+    await expect(first.embedInputs(new Float32Array(16 * 16), 1)).rejects.toThrow(/closed/);
+    const second = await services.engine.embedder(model);
+    expect(second).not.toBe(first);
+    expect(second.alive).toBe(true);
+    const image = services.catalogue.paths.listForImage(5)[0]!;
+    const upload = await services.search.byBytes('query.jpeg', readFileSync(image.path), 3);
+    expect(upload.hits[0]!.image.id).toBe(5);
+  });
+
   it('filters by label (folder name), folder and modality', async () => {
     const byLabel = await services.search.byImage(1, 20, { label: 'Hand' });
     expect(byLabel.hits).toHaveLength(PER_CLASS - (isIn(services, 1, 'Hand') ? 1 : 0));
