@@ -22,6 +22,8 @@ import { heldOutScore, type GalleryLabel, type HeldOutScore } from './heldOutSco
 import { trunkFeaturesOf, trunkShape } from './trunkFeatureStore';
 
 export const ADAPT_JOB_KIND = 'adapt';
+/** Shots a class needs before one is held out automatically (the rest still train the selection run). */
+export const AUTO_HOLDOUT_MIN_SHOTS = 3;
 
 export interface AdaptJobParams {
   parentId: number;
@@ -107,6 +109,16 @@ function gatherLabels(catalogue: Catalogue, classIds: readonly number[], sampleS
   return { support, holdout, distractors: [...new Set([...distractors, ...negatives])], classNames };
 }
 
+/** The last support shot of each target class that has none held out and at least 3 (early stop needs one). */
+function lastShotPerClass(set: LabelledSet, classCount: number): LabelledSet['support'] {
+  const out: LabelledSet['support'] = [];
+  for (let label = 0; label < classCount; label++) {
+    const shots = set.support.filter((s) => s.label === label);
+    if (shots.length >= AUTO_HOLDOUT_MIN_SHOTS && !set.holdout.some((h) => h.label === label)) out.push(shots[shots.length - 1]!);
+  }
+  return out;
+}
+
 function embedRows(model: AdaptableModel, shape: [number, number, number], features: Float32Array, count: number, weights?: ReadonlyMap<string, tf.Tensor>): Float32Array {
   if (count === 0) return new Float32Array(0);
   const out = tf.tidy(() => model.net.embedFromStage(tf.tensor4d(features, [count, ...shape]), model.fromStage, weights ? { overrides: weights } : {}));
@@ -139,11 +151,15 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
       report({ total, done: 0, imported: 0, skipped: 0, failed: 0 }, 'computing trunk features');
       emitProgress(0, total, 'features', null, null);
       const source = { catalogue, net: model.net, spec: model.manifest.preprocess, fromStage: model.fromStage, key: model.key, prepareImage: engine.prepareImage.bind(engine) };
-      const supportFeatures = await trunkFeaturesOf(source, set.support.map((s) => s.id));
-      const holdoutFeatures = await trunkFeaturesOf(source, set.holdout.map((s) => s.id));
+      // A class without held-out shots: as eval's "ours" does (fewShotAdapt), its last shot is held out to
+      // choose the step count when it has at least 3, then every shot trains for that many steps.
+      const autoHoldout = config.earlyStop ? lastShotPerClass(set, p.classIds.length) : [];
+      const selection = { support: set.support.filter((s) => !autoHoldout.includes(s)), holdout: [...set.holdout, ...autoHoldout] };
+      const supportFeatures = await trunkFeaturesOf(source, selection.support.map((s) => s.id));
+      const holdoutFeatures = await trunkFeaturesOf(source, selection.holdout.map((s) => s.id));
       const distractorFeatures = await trunkFeaturesOf(source, set.distractors);
-      const labelOf = new Map(set.support.map((s) => [s.id, s.label]));
-      const holdLabelOf = new Map(set.holdout.map((s) => [s.id, s.label]));
+      const labelOf = new Map(selection.support.map((s) => [s.id, s.label]));
+      const holdLabelOf = new Map(selection.holdout.map((s) => [s.id, s.label]));
       const supportLabels = supportFeatures.ids.map((id) => labelOf.get(id)!);
       const holdLabels = holdoutFeatures.ids.map((id) => holdLabelOf.get(id)!);
       // Gallery of the check: support shots of the target classes (relevant) + distractors.
@@ -181,7 +197,8 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
         options.onCurve?.(jobId, curve);
         emitProgress(step, total, 'adapt', losses[0] ?? null, validation);
         report({ total, done: step, imported: 0, skipped: 0, failed: 0 }, `step ${step} of ${total}`);
-        const improved = validation === null || best.validation === null || validation > best.validation;
+        // Ties go forward: one held-out shot scores coarsely, and a flat score is no sign of over-fitting.
+        const improved = validation === null || best.validation === null || validation >= best.validation;
         if (improved) {
           if (best.weights !== current) for (const t of best.weights.values()) t.dispose();
           best = { step, weights: current, validation };
@@ -203,6 +220,19 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
       }
       emitProgress(best.step, total, 'compare', null, null);
       const after = score(best.weights);
+      if (autoHoldout.length > 0 && best.step > 0) {
+        // The held-out shots chose the step count (and `after` was measured on them); now every shot trains.
+        const autoIds = new Set(autoHoldout.map((s) => s.id));
+        const autoRows = holdoutFeatures.ids.flatMap((id, row) => (autoIds.has(id) ? [row] : []));
+        const autoX = tf.tensor4d(Float32Array.from(autoRows.flatMap((row) => Array.from(holdoutFeatures.features.subarray(row * rowLength, (row + 1) * rowLength)))), [autoRows.length, ...shape]);
+        const allX = tf.concat([supportX, autoX]);
+        autoX.dispose();
+        owned.push(allX);
+        const init = new Map(names.map((name) => [name, model.net.variables.get(name) as tf.Tensor]));
+        const { fast } = innerLoop(init, featureLoss(model.net, model.fromStage, allX, [...supportLabels, ...autoRows.map((row) => holdLabels[row]!)]), { steps: best.step, learningRate: config.learningRate });
+        owned.push(...fast.values());
+        best = { ...best, weights: fast };
+      }
       emitProgress(best.step, total, 'save', null, null);
       model.net.setWeights(best.weights);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -231,6 +261,8 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
               holdout: set.holdout.filter((s) => s.label === i).map((s) => s.id),
             })),
             negatives: set.support.filter((s) => s.label >= p.classIds.length).map((s) => s.id),
+            // Shots held out automatically to choose the step count (then trained on as well).
+            autoHoldout: autoHoldout.map((s) => s.id),
             before,
             after,
             stoppedEarly,

@@ -20,7 +20,7 @@ import { sourceFromBytes } from '../search/imageSource';
 import type { SearchEngine } from '../search/searchEngine';
 import { modelSummary } from '../search/searchService';
 import { AdaptationError, adaptationConfigOf } from './adaptableModel';
-import { ADAPT_JOB_KIND, type AdaptCurvePoint, type AdaptJobParams, type AdaptJobSummary } from './adaptJob';
+import { ADAPT_JOB_KIND, AUTO_HOLDOUT_MIN_SHOTS, type AdaptCurvePoint, type AdaptJobParams, type AdaptJobSummary } from './adaptJob';
 import { REEMBED_JOB_KIND, type ReembedJobParams } from './reembedJob';
 
 export interface AdaptationServiceDeps {
@@ -176,7 +176,7 @@ export function createAdaptationService(deps: AdaptationServiceDeps) {
         supportImages += cls.counts.support;
         holdoutImages += cls.counts.holdout;
         if (cls.counts.support < MIN_SHOTS) warnings.push(`"${cls.name}" has ${cls.counts.support} support image${cls.counts.support === 1 ? '' : 's'}; at least ${MIN_SHOTS} give a more reliable adaptation.`);
-        if (cls.counts.holdout === 0) warnings.push(`"${cls.name}" has no held-out image, so the before/after check and the early stop cannot use it.`);
+        if (cls.counts.holdout === 0 && !(config.earlyStop && cls.counts.support >= AUTO_HOLDOUT_MIN_SHOTS)) warnings.push(`"${cls.name}" has no held-out image, so the before/after check and the early stop cannot use it.`);
       }
       const perStep = lastSecondsPerImageStep();
       const seconds = supportImages * config.steps * perStep + (supportImages + holdoutImages + ARCHIVE_SAMPLE) * SECONDS_PER_IMAGE;

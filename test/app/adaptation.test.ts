@@ -202,6 +202,22 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     expect(cancelled.curve.length).toBeLessThan(200);
     expect((await app.handlers['profiles.list']({}, ctx)).length).toBe(models + 1);
     await expect(app.handlers['adapt.result']({ jobId: 987654 }, ctx)).rejects.toMatchObject({ code: 'not_found' });
+    // Four shots and none held out: the last is held out to choose the step count (so there is a
+    // before/after check and early stop), then trained on with the others.
+    const four = await app.handlers['classes.create']({ name: 'four' }, ctx);
+    await app.handlers['classes.addImages']({ id: four.id, imageIds: ids.slice(2, 6), role: 'support' }, ctx);
+    expect((await app.handlers['adapt.estimate']({ classIds: [four.id] }, ctx)).warnings.join(' ')).not.toMatch(/no held-out image/);
+    const auto = await app.handlers['adapt.start']({ classIds: [four.id], settings: { steps: 4 } }, ctx);
+    expect((await waitForJob(auto.jobId)).state).toBe('done');
+    const autoResult = await app.handlers['adapt.result']({ jobId: auto.jobId }, ctx);
+    expect(autoResult.before).not.toBeNull();
+    expect(autoResult.curve.length).toBeGreaterThan(0);
+    expect(autoResult.curve.every((c) => c.validation !== null)).toBe(true);
+    const records = openCatalogue(path.join(home, 'catalogue.sqlite'));
+    const options = (records.models.get(autoResult.model!.id)!.manifest as { provenance: { options: { autoHoldout: number[]; classes: { support: number[] }[] } } }).provenance.options;
+    records.close();
+    expect(options.autoHoldout).toEqual([ids[5]]);
+    expect(options.classes[0]!.support).toEqual(ids.slice(2, 6));
     const empty = await app.handlers['classes.create']({ name: 'empty' }, ctx);
     await expect(app.handlers['adapt.start']({ classIds: [empty.id] }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
     await expect(app.handlers['adapt.start']({ classIds: [999_999] }, ctx)).rejects.toMatchObject({ code: 'not_found' });
