@@ -280,6 +280,25 @@ function withSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   });
 }
 
+/** Stage 2's settings from the options `train meta` and `train full` share. */
+function stage2Settings(opts: Omit<MetaCliOptions, 'init' | 'steps' | 'minutes' | 'resume' | 'checkpointDir'>) {
+  return {
+    group: opts.group as (typeof GROUPS)[number],
+    order: opts.order === '2' ? (2 as const) : (1 as const),
+    innerSteps: opts.innerSteps,
+    innerLearningRate: opts.innerLr,
+    outerLearningRate: opts.outerLr,
+    way: opts.way,
+    shot: opts.shot,
+    queries: opts.queries,
+    metaBatch: opts.metaBatch,
+    validateEverySteps: opts.validateEvery,
+    validationEpisodes: opts.validationEpisodes,
+    validationFraction: opts.validationFraction,
+    checkpointEveryMinutes: opts.checkpointMinutes,
+  };
+}
+
 export async function runMetaCommand(opts: MetaCliOptions): Promise<number> {
   const fail = failer('meta', opts.json);
   const bad = checkMetaOptions(opts);
@@ -295,22 +314,10 @@ export async function runMetaCommand(opts: MetaCliOptions): Promise<number> {
       datasets: opts.data,
       out: opts.out,
       checkpointDir: opts.checkpointDir,
-      group: opts.group as (typeof GROUPS)[number],
-      order: opts.order === '2' ? 2 : 1,
-      innerSteps: opts.innerSteps,
-      innerLearningRate: opts.innerLr,
-      outerLearningRate: opts.outerLr,
-      way: opts.way,
-      shot: opts.shot,
-      queries: opts.queries,
-      metaBatch: opts.metaBatch,
+      ...stage2Settings(opts),
       steps: opts.steps,
       minutes: opts.minutes,
       seed: opts.seed,
-      validateEverySteps: opts.validateEvery,
-      validationEpisodes: opts.validationEpisodes,
-      validationFraction: opts.validationFraction,
-      checkpointEveryMinutes: opts.checkpointMinutes,
       resume: opts.resume,
       backend: backend.name,
       signal,
@@ -350,21 +357,7 @@ export async function runFullCommand(opts: FullCliOptions): Promise<number> {
       minutes: opts.minutes,
       tolerance: opts.tolerance,
       stage1: { classesPerBatch: opts.batchClasses, samplesPerClass: opts.batchSamples, learningRate: opts.lr },
-      meta: {
-        group: opts.group as (typeof GROUPS)[number],
-        order: opts.order === '2' ? 2 : 1,
-        innerSteps: opts.innerSteps,
-        innerLearningRate: opts.innerLr,
-        outerLearningRate: opts.outerLr,
-        way: opts.way,
-        shot: opts.shot,
-        queries: opts.queries,
-        metaBatch: opts.metaBatch,
-        validateEverySteps: opts.validateEvery,
-        validationEpisodes: opts.validationEpisodes,
-        validationFraction: opts.validationFraction,
-        checkpointEveryMinutes: opts.checkpointMinutes,
-      },
+      meta: stage2Settings(opts),
       seed: opts.seed,
       backend: backend.name,
       signal,
