@@ -4,35 +4,19 @@
  * the query's judgements (a target class per query) and activates the result when the job ends.
  */
 import { AdaptationError } from '../adaptation/adaptableModel';
-import { createAdaptationService } from '../adaptation/adaptationService';
+import type { AdaptationService } from '../adaptation/adaptationService';
 import { createFeedbackService, FeedbackError } from '../feedback/feedbackService';
 import { EngineError } from '../search/searchEngine';
-import { AppError } from './errors';
+import { AppError, asAppError } from './errors';
 import type { Services } from './services';
 import type { Handlers } from './types';
 
 type FeedbackChannels = 'feedback.judge' | 'feedback.clear' | 'feedback.state' | 'feedback.rerank' | 'feedback.refineModel' | 'feedback.export';
 
-async function asAppError<T>(run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof FeedbackError || error instanceof AdaptationError || error instanceof EngineError) throw new AppError(error.code, error.message);
-    throw error;
-  }
-}
+/** Domain errors of these channels become contract errors with their sentence. */
+const guarded = <T>(run: () => T | Promise<T>) => asAppError([FeedbackError, AdaptationError, EngineError], run);
 
-export function createFeedbackHandlers(services: Services): Pick<Handlers, FeedbackChannels> {
-  const adaptation = createAdaptationService({
-    catalogue: services.catalogue,
-    engine: services.engine,
-    jobs: services.jobs,
-    registry: services.registry,
-    homeDir: services.layout.root,
-    thumbnailsDir: services.layout.thumbnails,
-    curves: services.adaptCurves,
-    startEmbedding: (modelId) => services.startEmbedding(modelId),
-  });
+export function createFeedbackHandlers(services: Services, adaptation: AdaptationService): Pick<Handlers, FeedbackChannels> {
   const feedback = createFeedbackService({
     catalogue: services.catalogue,
     index: (model) => services.engine.index(model),
@@ -46,12 +30,12 @@ export function createFeedbackHandlers(services: Services): Pick<Handlers, Feedb
     },
   });
   return {
-    'feedback.judge': ({ listId, imageIds, judgement }) => asAppError(() => feedback.judge(listId, imageIds, judgement)),
-    'feedback.clear': ({ listId, imageIds }) => asAppError(() => feedback.clear(listId, imageIds)),
-    'feedback.state': ({ listId }) => asAppError(() => feedback.state(listId)),
-    'feedback.rerank': ({ listId, k }) => asAppError(() => feedback.rerank(listId, k)),
+    'feedback.judge': ({ listId, imageIds, judgement }) => guarded(() => feedback.judge(listId, imageIds, judgement)),
+    'feedback.clear': ({ listId, imageIds }) => guarded(() => feedback.clear(listId, imageIds)),
+    'feedback.state': ({ listId }) => guarded(() => feedback.state(listId)),
+    'feedback.rerank': ({ listId, k }) => guarded(() => feedback.rerank(listId, k)),
     // The job id answers at once; activation of the refined profile follows when the job ends (see the service).
-    'feedback.refineModel': ({ listId }) => asAppError(async () => ({ jobId: (await feedback.refineModel(listId)).jobId })),
-    'feedback.export': ({ queryKey, format }) => asAppError(() => feedback.exportText(format, queryKey)),
+    'feedback.refineModel': ({ listId }) => guarded(async () => ({ jobId: (await feedback.refineModel(listId)).jobId })),
+    'feedback.export': ({ queryKey, format }) => guarded(() => feedback.exportText(format, queryKey)),
   };
 }

@@ -9,6 +9,7 @@ import { AppError } from './errors';
 import type { DicomViews } from './dicomViews';
 import type { FolderBrowser } from './folderBrowser';
 import type { Services } from './services';
+import { createAdaptationService } from '../adaptation/adaptationService';
 import { createAdaptationHandlers } from './adaptationHandlers';
 import { createFeedbackHandlers } from './feedbackHandlers';
 import { createSearchHandlers } from './searchHandlers';
@@ -28,11 +29,22 @@ const DEFAULT_FAILURE_LIMIT = 200;
 export function createHandlers(deps: HandlerDeps): Handlers {
   const { services, browser } = deps;
   const { catalogue, jobs } = services;
+  // One adaptation service for the wizard's channels and for "Refine model" in the feedback panel.
+  const adaptation = createAdaptationService({
+    catalogue,
+    engine: services.engine,
+    jobs,
+    registry: services.registry,
+    homeDir: services.layout.root,
+    thumbnailsDir: services.layout.thumbnails,
+    curves: services.adaptCurves,
+    startEmbedding: (modelId) => services.startEmbedding(modelId),
+  });
 
   return {
     ...createSearchHandlers(services),
-    ...createFeedbackHandlers(services),
-    ...createAdaptationHandlers(services),
+    ...createFeedbackHandlers(services, adaptation),
+    ...createAdaptationHandlers(services, adaptation),
 
     async 'app.info'(_request, context) {
       return {

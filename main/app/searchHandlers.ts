@@ -7,22 +7,15 @@ import { createHash } from 'node:crypto';
 import { createFeedbackService, imageQueryKey } from '../feedback/feedbackService';
 import { EngineError } from '../search/searchEngine';
 import { modelSummary, SearchError } from '../search/searchService';
-import { AppError } from './errors';
+import { AppError, asAppError } from './errors';
 import type { Services } from './services';
 import { decodeUpload } from './uploads';
 import type { Handlers } from './types';
 
 type SearchChannels = 'models.list' | 'models.activate' | 'embeddings.status' | 'embeddings.start' | 'search.byImage' | 'search.byUpload';
 
-/** Search and engine errors become contract errors with their sentence. */
-async function asAppError<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof SearchError || error instanceof EngineError) throw new AppError(error.code, error.message);
-    throw error;
-  }
-}
+/** Domain errors of these channels become contract errors with their sentence. */
+const guarded = <T>(run: () => T | Promise<T>) => asAppError([SearchError, EngineError], run);
 
 export function createSearchHandlers(services: Services): Pick<Handlers, SearchChannels> {
   const { catalogue, engine, search } = services;
@@ -66,7 +59,7 @@ export function createSearchHandlers(services: Services): Pick<Handlers, SearchC
       };
     },
     async 'embeddings.start'() {
-      return asAppError(async () => {
+      return guarded(async () => {
         const model = await search.requireModel();
         const jobId = await services.startEmbedding(model.id);
         if (jobId === null) throw new AppError('internal', 'The embedding job could not be queued.');
@@ -74,7 +67,7 @@ export function createSearchHandlers(services: Services): Pick<Handlers, SearchC
       });
     },
     async 'search.byImage'({ id, k, filters }) {
-      return asAppError(async () => {
+      return guarded(async () => {
         const queryKey = imageQueryKey(id);
         const response = await search.byImage(id, await kWithRejected(queryKey, k), filters);
         return feedback.recordSearch(response, { queryKey, queryVector: null, k, filters });
@@ -82,7 +75,7 @@ export function createSearchHandlers(services: Services): Pick<Handlers, SearchC
     },
     async 'search.byUpload'({ name, data, k, filters }) {
       const bytes = decodeUpload(data);
-      return asAppError(async () => {
+      return guarded(async () => {
         const queryKey = `upload:${createHash('sha256').update(bytes).digest('hex')}`;
         const { response, vector } = await search.byBytesWithVector(name, bytes, await kWithRejected(queryKey, k), filters);
         return feedback.recordSearch(response, { queryKey, queryVector: vector, k, filters });
