@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataRoot, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
+import { dataRoot, embedWholeArchive, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'BreastMRI', 'ChestCT', 'CXR', 'Hand', 'HeadCT'] as const;
 const TARGET = 'HeadCT';
@@ -88,11 +88,7 @@ describe('adaptation wizard end to end (browser mode, real server, Chromium)', (
     await page.goto(server.url);
     await importThroughFolderBrowser(page, workDir);
     await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${CLASSES.length * PER_CLASS}\\b`));
-    await openView(page, 'Search');
-    await expect.poll(() => page.getByTestId('search-model').textContent(), { timeout: 120_000 }).toMatch(/Searches use \S+ \(\w+\)/);
-    const start = page.getByTestId('embed-start');
-    if (await start.isVisible()) await start.click();
-    await expect.poll(() => page.getByTestId('search-coverage').count(), { timeout: 240_000, interval: 500 }).toBe(0);
+    await embedWholeArchive(page);
     // The library shows the target's folder only, so every tile the test clicks is on screen (the grid is
     // virtualised); search results are not filtered by it.
     await openView(page, 'Library');

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataRoot, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
+import { dataRoot, embedWholeArchive, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'CXR', 'Hand'] as const;
 const PER_CLASS = 10;
@@ -122,11 +122,7 @@ describe('relevance feedback end to end (browser mode, real server, Chromium)', 
     await importThroughFolderBrowser(page, workDir);
     await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${CLASSES.length * PER_CLASS}\\b`));
 
-    await page.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect.poll(() => page.getByTestId('search-model').textContent(), { timeout: 120_000 }).toMatch(/Searches use \S+ \(\w+\)/);
-    const start = page.getByTestId('embed-start');
-    if (await start.isVisible()) await start.click();
-    await expect.poll(() => page.getByTestId('search-coverage').count(), { timeout: 240_000, interval: 500 }).toBe(0);
+    await embedWholeArchive(page);
   });
 
   it('judges the top results with the keyboard by their true class and shows precision@10', async () => {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataRoot, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
+import { dataRoot, embedWholeArchive, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'CXR', 'Hand'] as const;
 const PER_CLASS = 8;
@@ -107,13 +107,7 @@ describe('search by example end to end (browser mode, real server, Chromium)', (
   });
 
   it('embeds the whole archive with the shipped model', async () => {
-    await page.getByRole('button', { name: 'Search', exact: true }).click();
-    const model = page.getByTestId('search-model');
-    await expect.poll(() => model.textContent(), { timeout: 120_000 }).toMatch(/Searches use \S+ \(\w+\)/);
-    // The app queues the embedding after an import; "Embed archive" joins that job or starts one.
-    const start = page.getByTestId('embed-start');
-    if (await start.isVisible()) await start.click();
-    await expect.poll(() => page.getByTestId('search-coverage').count(), { timeout: 240_000, interval: 500 }).toBe(0);
+    await embedWholeArchive(page);
     expect(await page.getByTestId('search-error').count()).toBe(0);
   });
 

@@ -97,3 +97,15 @@ export async function importThroughFolderBrowser(page: Page, workDir: string, fo
   await dialog.getByTestId('folder-import').click();
   await expect.poll(() => page.getByTestId('job-progress').getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
 }
+
+/**
+ * Opens Search, waits for the shipped model to be named, and waits until the whole archive is embedded.
+ * The app queues the embedding after an import; "Embed archive" joins that job or starts one.
+ */
+export async function embedWholeArchive(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect.poll(() => page.getByTestId('search-model').textContent(), { timeout: 120_000 }).toMatch(/Searches use \S+ \(\w+\)/);
+  const start = page.getByTestId('embed-start');
+  if (await start.isVisible()) await start.click();
+  await expect.poll(() => page.getByTestId('search-coverage').count(), { timeout: 240_000, interval: 500 }).toBe(0);
+}
