@@ -8,6 +8,7 @@
  */
 import { DEFAULT_ROCCHIO, type RocchioWeights } from '../../feedback/rocchio';
 import { rocchioScorer, scoresAround, type FeedbackMethod, type FeedbackScorer } from '../../feedback/feedbackScorers';
+import { seededRandom } from '../samplers/seededRandom';
 
 export interface FeedbackSimulationInput {
   /** One embedding per archive image (same dimension). */
@@ -44,18 +45,6 @@ export interface FeedbackSimulationResult {
   /** Mean relevant images per query in the archive: the pool the residual rounds draw down. */
   relevant_per_query: number;
   query_ids: number[];
-}
-
-/** mulberry32: a small seeded generator, so the same seed draws the same queries. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Seeded choice of `count` distinct query indices among images whose class has at least one other image. */
