@@ -15,6 +15,7 @@ import path from 'node:path';
 import { benchmarkAdaptation, type AdaptationBenchmarkRun } from '../../main/adaptation/adaptationBenchmark';
 import { benchmarkReembedFromCache } from '../../main/adaptation/reembedBenchmark';
 import { seededRandom, shuffleInPlace } from '../../main/ml/samplers/seededRandom';
+import { machineInfo } from '../machine';
 
 export interface AdaptBenchOptions {
   /** An ImageFolder data set (one folder per class), e.g. <data>/mednist. */
@@ -107,7 +108,6 @@ export async function runAdaptBench(options: AdaptBenchOptions) {
   };
   const cold = summary('cold');
   const warm = summary('warm');
-  const cpus = os.cpus();
   return {
     bench: 'adapt',
     backend: reembed.backend,
@@ -148,11 +148,7 @@ export async function runAdaptBench(options: AdaptBenchOptions) {
       total_meets_target: (reembed.seconds * 100_000) / reembed.items <= ADAPT_TARGETS.reembed100kSeconds,
     },
     machine: {
-      cpus: cpus.length,
-      cpu_model: cpus[0]?.model ?? 'unknown',
-      total_mem_gb: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
+      ...machineInfo(),
       load_average_start: loadStart,
       load_average_end: os.loadavg().map((n) => round(n, 2)),
     },

@@ -4,11 +4,11 @@
  * over-fetch, rejected dropped, relevant pinned). Reports median and p95 per re-ranking next to a plain
  * k-NN search on the same index (the reference) and the 50 ms goal.
  */
-import os from 'node:os';
 import { rerank } from '../../main/feedback/rerank';
 import { DEFAULT_ROCCHIO } from '../../main/feedback/rocchio';
 import { HnswIndex } from '../../main/index/hnswIndex';
 import { normaliseRowsInPlace } from '../../main/index/vectorMath';
+import { machineInfo } from '../machine';
 
 export interface RerankBenchOptions {
   size: number;
@@ -88,6 +88,6 @@ export async function runRerankBench(options: RerankBenchOptions) {
     reference_knn_p95_ms: round3(quantile(searchMs, 0.95)),
     goal_ms: 50,
     meets_goal: p95 <= 50,
-    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', total_mem_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine: machineInfo(),
   };
 }

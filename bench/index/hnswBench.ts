@@ -5,11 +5,11 @@
  *
  *   npx tsx bench/index/hnswBench.ts --sizes 100000,1000000 --dim 64 --json [--data uniform,clustered]
  */
-import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { exactSearch } from '../../main/index/exactSearch';
 import { HnswIndex, type HnswParams } from '../../main/index/hnswIndex';
 import { normaliseRowsInPlace } from '../../main/index/vectorMath';
+import { machineInfo } from '../machine';
 
 export type DataKind = 'uniform' | 'clustered';
 
@@ -184,7 +184,7 @@ export async function runHnswBench(options: HnswBenchOptions): Promise<Record<st
     queries: full.queries,
     target_recall_at_10: full.targetRecall,
     runs,
-    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model ?? 'unknown', total_mem_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine: machineInfo(),
   };
 }
 

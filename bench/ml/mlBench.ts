@@ -18,6 +18,7 @@ import type { Architecture } from '../../main/ml/models/embeddingNet';
 import { readModelManifest } from '../../main/ml/package/modelPackage';
 import { findShippedModel } from '../../main/search/shippedModel';
 import { DEFAULT_WIDTHS, findTorchPython, round, runCaseInChild, runPytorchReference, throughputRatio, type CaseResult, type CaseSpec, type PytorchReport } from './trainThroughput';
+import { machineInfo } from '../machine';
 
 export interface MlBenchOptions {
   /** 10k vectors for HNSW, fewer timed steps (unless given explicitly). */
@@ -184,7 +185,6 @@ export async function runMlBench(options: MlBenchOptions = {}): Promise<Record<s
   const hnsw = await runHnswBench({ sizes: hnswSizes, dim, queries: options.hnswQueries ?? (quick ? 100 : 300), json: true, ...(options.hnswData ? { data: options.hnswData } : {}) });
   const { machine: _hnswMachine, ...hnswFigures } = hnsw;
 
-  const cpus = os.cpus();
   return {
     bench: 'ml',
     quick,
@@ -199,11 +199,7 @@ export async function runMlBench(options: MlBenchOptions = {}): Promise<Record<s
     embed: { model: shipped.info, batch: embedBatch, steps: steps * 2, warmup, results: embed },
     hnsw: { dim, ...hnswFigures },
     machine: {
-      cpus: cpus.length,
-      cpu_model: cpus[0]?.model ?? 'unknown',
-      total_mem_gb: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
+      ...machineInfo(),
       tfjs: tf.version.tfjs,
       load_average_start: loadStart,
       load_average_end: os.loadavg().map(round),
