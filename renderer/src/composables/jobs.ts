@@ -7,6 +7,11 @@ export function isActive(state: JobState): boolean {
 }
 
 /** Newest progress per job; events may arrive out of order, so never let `done` run backwards. */
+/** A job just started, shown at once; its progress events replace this placeholder. */
+export function queuedJob(jobId: number, kind: JobProgress['kind'], options: { label?: string; total?: number | null } = {}): JobProgress {
+  return { jobId, kind, state: 'queued', label: options.label ?? '', total: options.total ?? null, done: 0, imported: 0, skipped: 0, failed: 0, rate: 0, etaSeconds: null, message: null };
+}
+
 export function mergeProgress(jobs: ReadonlyMap<number, JobProgress>, update: JobProgress): Map<number, JobProgress> {
   const next = new Map(jobs);
   const previous = jobs.get(update.jobId);

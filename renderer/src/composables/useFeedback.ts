@@ -10,7 +10,7 @@ import { computed, shallowRef, watch } from 'vue';
 import type { FeedbackState, JobProgress, Judgement } from '@shared/rpc/contract';
 import type { SimilaClient } from '../rpc/types';
 import { downloadText, EXPORT_TYPES } from './download';
-import { isActive } from './jobs';
+import { isActive, queuedJob } from './jobs';
 import type { SearchStore } from './useSearch';
 import { errorCode, errorMessage } from './useClient';
 
@@ -195,7 +195,7 @@ export function createFeedbackStore(client: SimilaClient, search: SearchStore): 
       notice.value = null;
       try {
         const { jobId } = await client.call('feedback.refineModel', { listId: id });
-        refineJob.value = { jobId, kind: 'refine', state: 'queued', label: 'Refine model', total: null, done: 0, imported: 0, skipped: 0, failed: 0, rate: 0, etaSeconds: null, message: null };
+        refineJob.value = queuedJob(jobId, 'refine', { label: 'Refine model' });
         followRefine(jobId);
       } catch (e) {
         // Not an error of the analyst's: the back end says in a sentence why it cannot refine.

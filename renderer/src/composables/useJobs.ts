@@ -7,7 +7,7 @@ import { computed, inject, shallowRef } from 'vue';
 import type { ComputedRef } from 'vue';
 import type { ImportFailure, JobProgress } from '@shared/rpc/contract';
 import type { SimilaClient } from '../rpc/types';
-import { currentJob, isActive, mergeProgress } from './jobs';
+import { currentJob, isActive, mergeProgress, queuedJob } from './jobs';
 import { errorMessage } from './useClient';
 
 export interface JobsStore {
@@ -54,20 +54,7 @@ export function createJobsStore(client: SimilaClient): JobsStore {
         const { jobId } = await client.call('import.start', { handle });
         // Show the job at once; progress events replace this placeholder.
         if (!jobs.value.has(jobId)) {
-          jobs.value = mergeProgress(jobs.value, {
-            jobId,
-            kind: 'import',
-            state: 'queued',
-            label: '',
-            total: null,
-            done: 0,
-            imported: 0,
-            skipped: 0,
-            failed: 0,
-            rate: 0,
-            etaSeconds: null,
-            message: null,
-          });
+          jobs.value = mergeProgress(jobs.value, queuedJob(jobId, 'import'));
         }
         return jobId;
       } catch (e) {

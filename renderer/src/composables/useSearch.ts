@@ -9,7 +9,7 @@ import { computed, inject, shallowRef } from 'vue';
 import type { EmbeddingStatus, ImageSummary, JobProgress, SearchFilters, SearchHit, SearchResponse } from '@shared/rpc/contract';
 import type { SimilaClient } from '../rpc/types';
 import type { GridModel } from './gridModel';
-import { isActive } from './jobs';
+import { isActive, queuedJob } from './jobs';
 import { PagedList } from './pagedList';
 import { emptySelection } from './selection';
 import type { Selection } from './selection';
@@ -240,20 +240,7 @@ export function createSearchStore(client: SimilaClient, options: SearchStoreOpti
       try {
         const { jobId } = await client.call('embeddings.start', {});
         if (!embedJob.value || embedJob.value.jobId !== jobId) {
-          embedJob.value = {
-            jobId,
-            kind: 'embed',
-            state: 'queued',
-            label: '',
-            total: status.value ? status.value.total - status.value.embedded : null,
-            done: 0,
-            imported: 0,
-            skipped: 0,
-            failed: 0,
-            rate: 0,
-            etaSeconds: null,
-            message: null,
-          };
+          embedJob.value = queuedJob(jobId, 'embed', { total: status.value ? status.value.total - status.value.embedded : null });
         }
       } catch (e) {
         error.value = errorMessage(e);
