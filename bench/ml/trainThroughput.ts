@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../main/ml/backend/selectBackend';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../../main/ml/kernels/batchNormTraining';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../../main/ml/kernels/wasm/registerWasmTrainingKernels';
 import { multiSimilarityLoss } from '../../main/ml/losses/multiSimilarityLoss';
 import { createEmbeddingNet, type Architecture } from '../../main/ml/models/embeddingNet';
@@ -156,7 +157,7 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   if (spec.mode === 'embed') return runEmbedderCase(spec, selection.name);
   if (selection.name === 'wasm' && spec.kernels === 'shipped') {
     unregisterWasmTrainingKernels();
-    registerWasmTrainingKernels({ Conv2DBackpropInput: false, MaxPoolGrad: false, Tile: false, Sum: false, Mean: false });
+    registerWasmTrainingKernels({ Conv2DBackpropInput: false, MaxPoolGrad: false, Tile: false, Sum: false, Mean: false, [BATCH_NORM_TRAINING]: false, [BATCH_NORM_TRAINING_GRAD]: false });
   }
   const head = { arch: spec.arch, mode: spec.mode, kernels: spec.kernels, batch: spec.batch, input_size: spec.size, channels: spec.channels, backend: selection.name };
   const classes = 5;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTraining, hasFusedBatchNormTraining } from '../kernels/batchNormTraining';
 import { heNormal, type ParameterStore } from './parameterStore';
 
 /** How a forward pass reads its parameters: the store's variables, or substitutes (MAML's theta'). */
@@ -53,6 +54,11 @@ export function normalise(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf
   const offset = tf.add(tf.mul(beta, rScale), rShift) as tf.Tensor1D;
   if (!ctx.training) {
     return tf.batchNorm4d(x, ctx.read(`${name}/movingMean`) as tf.Tensor1D, ctx.read(`${name}/movingVariance`) as tf.Tensor1D, offset, scale, BN_EPSILON);
+  }
+  if (hasFusedBatchNormTraining()) {
+    const { y, mean, variance } = batchNormTraining(x, scale, offset, BN_EPSILON);
+    if (ctx.updateStatistics) updateRunningStatistics(ctx.store, name, mean, variance, x.size / x.shape[3]);
+    return y;
   }
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   if (ctx.updateStatistics) updateRunningStatistics(ctx.store, name, mean, variance, x.size / x.shape[3]);

