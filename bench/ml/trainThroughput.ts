@@ -137,7 +137,8 @@ async function runEmbedderCase(spec: CaseSpec, backend: string): Promise<CaseRes
       provenance: { stage: 'random', datasets: [], parent: null, created: new Date().toISOString(), backend, trainingSeconds: 0, steps: 0, complete: true },
       metrics: { loss: [], validation: [], final: null },
     });
-    embedder = await createEmbedderPool({ modelDir: path.join(dir, 'model'), prefer: [backend], workers: spec.workers });
+    // Throughput of the whole pool: wait for every worker, not just the first.
+    embedder = await createEmbedderPool({ modelDir: path.join(dir, 'model'), prefer: [backend], workers: spec.workers, waitForAllWorkers: true });
     const inputs = new Float32Array(spec.batch * spec.size * spec.size * spec.channels);
     for (let i = 0; i < inputs.length; i++) inputs[i] = Math.sin(i * 0.37);
     const ready = embedder;

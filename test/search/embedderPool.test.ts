@@ -27,7 +27,7 @@ describe('embedder pool (shipped model, wasm workers)', () => {
   let pool: Embedder;
 
   beforeAll(async () => {
-    [single, pool] = await Promise.all([createEmbedder({ modelDir: MODEL_DIR, prefer: ['wasm'] }), createEmbedderPool({ modelDir: MODEL_DIR, prefer: ['wasm'], workers: 3, minChunk: 4 })]);
+    [single, pool] = await Promise.all([createEmbedder({ modelDir: MODEL_DIR, prefer: ['wasm'] }), createEmbedderPool({ modelDir: MODEL_DIR, prefer: ['wasm'], workers: 3, minChunk: 4, waitForAllWorkers: true })]);
   }, 120_000);
   afterAll(async () => {
     await Promise.all([single?.close(), pool?.close()]);
@@ -59,4 +59,24 @@ describe('embedder pool (shipped model, wasm workers)', () => {
     expect(Array.from(many)).toEqual(Array.from(one));
     await expect(pool.embedInputs(new Float32Array(10), 20)).rejects.toThrow(/inputs need/);
   });
+
+  it('serves from its first worker at once, and the others join when they are ready', async () => {
+    const early = await createEmbedderPool({ modelDir: MODEL_DIR, prefer: ['wasm'], workers: 3, minChunk: 4 });
+    try {
+      // Resolved after the first worker: the other two cannot have loaded yet (each needs a thread and a wasm start).
+      expect(early.workers).toBe(1);
+      const count = 12;
+      const inputs = inputsFor(count);
+      const expected = await single.embedInputs(inputs, count);
+      const whileStarting = await early.embedInputs(inputs, count);
+      for (let i = 0; i < expected.length; i += 13) expect(whileStarting[i]).toBeCloseTo(expected[i]!, 5);
+      await early.allStarted;
+      expect(early.workers).toBe(3);
+      const joined = await early.embedInputs(inputs, count);
+      for (let i = 0; i < expected.length; i += 13) expect(joined[i]).toBeCloseTo(expected[i]!, 5);
+    } finally {
+      await early.close();
+    }
+    expect(early.alive).toBe(false);
+  }, 120_000);
 });
