@@ -45,6 +45,39 @@ describe('images, paths and folders', () => {
     ]);
   });
 
+  it('pages deep into a large archive (past the OFFSET range) exactly as the first pages do, and sees changes', () => {
+    // 12,000 images over two folders; every 7th has no path left; images 1..3 of each 100 also in /b.
+    const expectedAll: number[] = [];
+    const expectedB: number[] = [];
+    catalogue.transaction(() => {
+      for (let i = 0; i < 12_000; i++) {
+        const paths = i % 7 === 0 ? [] : [{ path: `/a/${i}.png`, folder: '/a' }];
+        if (i % 100 < 3 && i % 7 !== 0) paths.push({ path: `/b/${i}.png`, folder: '/b' });
+        const id = addImage(`h${i}`, paths);
+        if (paths.length > 0) expectedAll.push(id);
+        if (paths.some((p) => p.folder === '/b')) expectedB.push(id);
+      }
+    });
+    const folderB = catalogue.folders.ensure('/b');
+    const ids = (offset: number, limit: number, folder?: number) => catalogue.images.page(offset, limit, folder).map((i) => i.id);
+    for (const offset of [0, 4_990, 5_000, 8_123, expectedAll.length - 5]) {
+      expect(ids(offset, 50), `offset ${offset}`).toEqual(expectedAll.slice(offset, offset + 50));
+    }
+    expect(ids(expectedAll.length + 10, 50)).toEqual([]);
+    expect(catalogue.images.countVisible()).toBe(expectedAll.length);
+    expect(ids(0, 1000, folderB)).toEqual(expectedB);
+
+    // A path removed deep in the list and a new image: the next deep page and the count follow.
+    const hidden = expectedAll.slice(9_000).find((id) => !expectedB.includes(id))!; // only in /a
+    catalogue.paths.remove(`/a/${hidden - 1}.png`);
+    const added = addImage('late', [{ path: '/a/late.png', folder: '/a' }]);
+    const now = [...expectedAll.filter((id) => id !== hidden), added];
+    expect(ids(8_990, 20)).toEqual(now.slice(8_990, 9_010));
+    expect(ids(now.length - 3, 10)).toEqual(now.slice(-3));
+    expect(catalogue.images.countVisible()).toBe(now.length);
+    expect(catalogue.images.page(8_990, 20)[0]).toMatchObject({ path: `/a/${now[8_990]! - 1}.png`, width: 10, height: 20, format: 'png' });
+  });
+
   it('drops only the unseen paths under a prefix, even when paths contain LIKE wildcards', () => {
     const id = addImage('h1', [
       { path: '/r%/seen.png', folder: '/r%' },

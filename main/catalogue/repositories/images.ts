@@ -86,6 +86,18 @@ export function createImagesRepository(db: Database.Database) {
   const countInFolder = db.prepare<[number], { n: number }>(
     'SELECT COUNT(DISTINCT image_id) AS n FROM image_paths WHERE folder_id = ?',
   );
+  // Deep pages: the same rows as pageAll / pageInFolder, found by an id range instead of OFFSET.
+  const rangeAll = db.prepare<[number, number], { id: number; width: number; height: number; format: string; path: string; folder_id: number }>(
+    `SELECT i.id, i.width, i.height, i.format, p.path, p.folder_id
+       FROM images i JOIN image_paths p ON p.id = (SELECT MIN(id) FROM image_paths WHERE image_id = i.id)
+      WHERE i.id BETWEEN ? AND ? ORDER BY i.id`,
+  );
+  const rangeInFolder = db.prepare<[number, number, number], { id: number; width: number; height: number; format: string; path: string; folder_id: number }>(
+    `SELECT i.id, i.width, i.height, i.format, p.path, p.folder_id
+       FROM images i JOIN image_paths p ON p.id = (SELECT MIN(id) FROM image_paths WHERE image_id = i.id AND folder_id = ?)
+      WHERE i.id BETWEEN ? AND ? ORDER BY i.id`,
+  );
+  const visibleIds = new VisibleIdCache(db);
 
   return {
     findByHash(hash: string): ImageRecord | undefined {
@@ -110,13 +122,68 @@ export function createImagesRepository(db: Database.Database) {
     },
     /** Number of images that have at least one path (optionally in one folder). */
     countVisible(folderId?: number | null): number {
+      const cached = visibleIds.ifFresh(folderId);
+      if (cached) return cached.length;
       return (folderId == null ? countAll.get() : countInFolder.get(folderId))?.n ?? 0;
     },
+    /**
+     * Images with at least one path, by id, from `offset`. Shallow pages use OFFSET; deep ones (a
+     * scrollbar dragged far into a million-image archive, where OFFSET walks every skipped row) read
+     * the id range from the cached sorted ids and fetch just that range.
+     */
     page(offset: number, limit: number, folderId?: number | null): ImageListItem[] {
-      const rows = folderId == null ? pageAll.all(limit, offset) : pageInFolder.all(folderId, limit, offset);
+      let rows;
+      if (offset < DIRECT_OFFSET_LIMIT || limit <= 0) {
+        rows = folderId == null ? pageAll.all(limit, offset) : pageInFolder.all(folderId, limit, offset);
+      } else {
+        const ids = visibleIds.get(folderId);
+        const last = Math.min(ids.length, offset + limit) - 1;
+        if (offset > last) return [];
+        const [from, to] = [ids[offset] as number, ids[last] as number];
+        rows = folderId == null ? rangeAll.all(from, to) : rangeInFolder.all(folderId, from, to);
+      }
       return rows.map((r) => ({ id: r.id, width: r.width, height: r.height, format: r.format, path: r.path, folderId: r.folder_id }));
     },
   };
 }
 
 export type ImagesRepository = ReturnType<typeof createImagesRepository>;
+
+/** Below this offset OFFSET is cheap (~0.3 ms per 1,000 skipped rows here); from it on, the id cache pays. */
+const DIRECT_OFFSET_LIMIT = 5000;
+
+/**
+ * Sorted ids of the visible images (all, or one folder's), rebuilt when the image-paths change counter
+ * (migration 006, bumped by triggers) has moved since. Building it at a million images takes about as
+ * long as one deep OFFSET page; every deep page after that is an id-range query.
+ */
+class VisibleIdCache {
+  private readonly version;
+  private readonly all;
+  private readonly inFolder;
+  private readonly entries = new Map<number | null, { version: number; ids: Float64Array }>();
+
+  constructor(db: Database.Database) {
+    this.version = db.prepare<[], number>("SELECT value FROM change_counters WHERE name = 'image_paths'").pluck();
+    this.all = db.prepare<[], number>('SELECT DISTINCT image_id FROM image_paths ORDER BY image_id').pluck();
+    this.inFolder = db.prepare<[number], number>('SELECT DISTINCT image_id FROM image_paths WHERE folder_id = ? ORDER BY image_id').pluck();
+  }
+
+  /** The ids if the cache is current, else undefined (nothing is built). */
+  ifFresh(folderId: number | null | undefined): Float64Array | undefined {
+    const entry = this.entries.get(folderId ?? null);
+    return entry && entry.version === this.version.get() ? entry.ids : undefined;
+  }
+
+  get(folderId: number | null | undefined): Float64Array {
+    const key = folderId ?? null;
+    const version = this.version.get() ?? 0;
+    const entry = this.entries.get(key);
+    if (entry && entry.version === version) return entry.ids;
+    const ids = Float64Array.from(key == null ? this.all.all() : this.inFolder.all(key));
+    // One folder's list besides the whole archive's is plenty: a library view shows one at a time.
+    for (const other of [...this.entries.keys()]) if (other !== null && other !== key) this.entries.delete(other);
+    this.entries.set(key, { version, ids });
+    return ids;
+  }
+}
