@@ -12,6 +12,7 @@ import { openServices } from '../../main/app/services';
 import { defaultImportConcurrency } from '../../main/ingest/importer';
 import { IMPORT_JOB_KIND } from '../../main/ingest/importJob';
 import { writeSyntheticArchive } from './syntheticArchive';
+import { machineInfo } from '../machine';
 
 export interface IngestBenchOptions {
   files: number;
@@ -147,7 +148,7 @@ export async function runIngestBench(options: IngestBenchOptions): Promise<Recor
       },
       ingest_vs_plain_ratio: round(ingestRate / plainRate, 3),
       peak_rss_mb_main: round(process.resourceUsage().maxRSS / 1024, 1),
-      machine: { cpus: os.availableParallelism(), cpu_model: os.cpus()[0]?.model ?? null, memory_gb: round(os.totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` },
+      machine: machineInfo(),
       import_concurrency: defaultImportConcurrency(),
       decode_workers: options.workers ?? null,
     };
