@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multiSimilarityLoss } from '../../main/ml/losses/multiSimilarityLoss';
 import { createEmbeddingNet, load, type EmbeddingNet } from '../../main/ml/models/embeddingNet';
+import { convNormalise } from '../../main/ml/models/layers';
 import { metricTrainStep } from '../../main/ml/training/metricTrainStep';
 import { onBackend, randomValues, relativeError, seededRandom, useWasmWithProjectKernels } from './wasmBackend';
 
@@ -56,6 +57,32 @@ describe('embedding networks', () => {
       e.dispose();
     }
     x.dispose();
+  });
+
+  it('folds batch norm into the convolution in inference and gives what conv -> batch norm -> activation gives', async () => {
+    const random = seededRandom(31);
+    const [b, size, cin, cout] = [3, 9, 4, 6];
+    const x = randomValues(random, b * size * size * cin);
+    const kernel = randomValues(random, 3 * 3 * cin * cout);
+    const stats = Object.fromEntries(['gamma', 'beta', 'movingMean', 'movingVariance', 'rectifierScale', 'rectifierShift'].map((n) => [n, randomValues(random, cout).map((v) => (n === 'movingVariance' ? v + 1.5 : v))]));
+    for (const activation of ['relu', 'leakyrelu', 'linear'] as const) {
+      const run = (folded: boolean) =>
+        tf.tidy(() => {
+          const read = (name: string) => (name.endsWith('/kernel') ? tf.tensor4d(kernel, [3, 3, cin, cout]) : tf.tensor1d(stats[name.split('/')[1]!]!));
+          const input = tf.tensor4d(x, [b, size, size, cin]);
+          if (folded) {
+            return convNormalise({ read, training: false, updateStatistics: false, store: undefined as never }, 'c', 'bn', input, activation, 0.1).dataSync() as Float32Array;
+          }
+          const scale = tf.mul(read('bn/gamma'), read('bn/rectifierScale')) as tf.Tensor1D;
+          const offset = tf.add(tf.mul(read('bn/beta'), read('bn/rectifierScale')), read('bn/rectifierShift')) as tf.Tensor1D;
+          const y = tf.batchNorm4d(tf.conv2d(input, read('c/kernel') as tf.Tensor4D, 1, 'same'), read('bn/movingMean') as tf.Tensor1D, read('bn/movingVariance') as tf.Tensor1D, offset, scale, 1e-5);
+          return (activation === 'relu' ? tf.relu(y) : activation === 'leakyrelu' ? tf.leakyRelu(y, 0.1) : y).dataSync() as Float32Array;
+        });
+      for (const backend of ['wasm', 'cpu']) {
+        const [folded, composed] = [await onBackend(backend, () => run(true)), await onBackend(backend, () => run(false))];
+        expect(relativeError(folded, composed), `${activation} on ${backend}`).toBeLessThan(1e-5);
+      }
+    }
   });
 
   it('names parameters so the adaptable groups can be selected', async () => {

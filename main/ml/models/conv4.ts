@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { addConv, addNormalisation, conv, maxPool2, seedSequence, normalise, type ForwardContext } from './layers';
+import { addConv, addNormalisation, convNormalise, maxPool2, seedSequence, type ForwardContext } from './layers';
 import type { ParameterStore } from './parameterStore';
 import type { Backbone } from './backbone';
 
@@ -22,7 +22,7 @@ export function buildConv4(store: ParameterStore, inChannels: number, widths: nu
     forwardStages(ctx: ForwardContext, x: tf.Tensor4D, from: number, to: number): tf.Tensor4D {
       let h = x;
       for (let stage = Math.max(1, from); stage <= Math.min(to, widths.length); stage++) {
-        h = maxPool2(tf.relu(normalise(ctx, `stage${stage}/bn`, conv(ctx, `stage${stage}/conv`, h))));
+        h = maxPool2(convNormalise(ctx, `stage${stage}/conv`, `stage${stage}/bn`, h, 'relu'));
       }
       return h;
     },

@@ -46,12 +46,7 @@ export function conv(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf.Tens
  * offset (y = bn(x) * r + s), so it costs vector ops only, not another pass over the feature map.
  */
 export function normalise(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
-  const gamma = ctx.read(`${name}/gamma`) as tf.Tensor1D;
-  const beta = ctx.read(`${name}/beta`) as tf.Tensor1D;
-  const rScale = ctx.read(`${name}/rectifierScale`) as tf.Tensor1D;
-  const rShift = ctx.read(`${name}/rectifierShift`) as tf.Tensor1D;
-  const scale = tf.mul(gamma, rScale) as tf.Tensor1D;
-  const offset = tf.add(tf.mul(beta, rScale), rShift) as tf.Tensor1D;
+  const { scale, offset } = foldedScaleOffset(ctx, name);
   if (!ctx.training) {
     return tf.batchNorm4d(x, ctx.read(`${name}/movingMean`) as tf.Tensor1D, ctx.read(`${name}/movingVariance`) as tf.Tensor1D, offset, scale, BN_EPSILON);
   }
@@ -63,6 +58,38 @@ export function normalise(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
   if (ctx.updateStatistics) updateRunningStatistics(ctx.store, name, mean, variance, x.size / x.shape[3]);
   return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, offset, scale, BN_EPSILON);
+}
+
+/** Batch norm's gamma/beta and the rectifier's scale/shift as one per-channel scale and offset. */
+function foldedScaleOffset(ctx: ForwardContext, name: string): { scale: tf.Tensor1D; offset: tf.Tensor1D } {
+  const gamma = ctx.read(`${name}/gamma`) as tf.Tensor1D;
+  const beta = ctx.read(`${name}/beta`) as tf.Tensor1D;
+  const rScale = ctx.read(`${name}/rectifierScale`) as tf.Tensor1D;
+  const rShift = ctx.read(`${name}/rectifierShift`) as tf.Tensor1D;
+  return { scale: tf.mul(gamma, rScale) as tf.Tensor1D, offset: tf.add(tf.mul(beta, rScale), rShift) as tf.Tensor1D };
+}
+
+export type Activation = 'linear' | 'relu' | 'leakyrelu';
+
+/**
+ * conv -> batch norm (+ rectifier) -> activation, the unit both backbones are built of. In inference the
+ * batch norm is an affine map per output channel, so it is folded into the convolution (filter scaled,
+ * offset as bias) and the whole unit runs as one fused kernel (XNNPACK conv + bias + activation on wasm)
+ * instead of three passes over the feature map. Training keeps batch statistics, so stays composed.
+ */
+export function convNormalise(ctx: ForwardContext, convName: string, bnName: string, x: tf.Tensor4D, activation: Activation, leak = 0): tf.Tensor4D {
+  if (!ctx.training) {
+    return tf.tidy(() => {
+      const { scale, offset } = foldedScaleOffset(ctx, bnName);
+      const perChannel = tf.mul(scale, tf.rsqrt(tf.add(ctx.read(`${bnName}/movingVariance`), BN_EPSILON))) as tf.Tensor1D;
+      const filter = tf.mul(ctx.read(`${convName}/kernel`), perChannel) as tf.Tensor4D;
+      const bias = tf.sub(offset, tf.mul(ctx.read(`${bnName}/movingMean`), perChannel)) as tf.Tensor1D;
+      return tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias, activation, leakyreluAlpha: leak });
+    });
+  }
+  const y = normalise(ctx, bnName, conv(ctx, convName, x));
+  if (activation === 'relu') return tf.relu(y);
+  return activation === 'leakyrelu' ? tf.leakyRelu(y, leak) : y;
 }
 
 function updateRunningStatistics(store: ParameterStore, name: string, mean: tf.Tensor, variance: tf.Tensor, count: number): void {

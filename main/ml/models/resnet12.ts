@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { addConv, addNormalisation, conv, maxPool2, seedSequence, normalise, type ForwardContext } from './layers';
+import { addConv, addNormalisation, convNormalise, maxPool2, seedSequence, type ForwardContext } from './layers';
 import type { ParameterStore } from './parameterStore';
 import type { Backbone } from './backbone';
 
@@ -36,10 +36,10 @@ export function buildResNet12(store: ParameterStore, inChannels: number, widths:
       let h = x;
       for (let stage = Math.max(1, from); stage <= Math.min(to, widths.length); stage++) {
         const p = `stage${stage}`;
-        let y = tf.leakyRelu(normalise(ctx, `${p}/bn1`, conv(ctx, `${p}/conv1`, h)), LEAK);
-        y = tf.leakyRelu(normalise(ctx, `${p}/bn2`, conv(ctx, `${p}/conv2`, y)), LEAK);
-        y = normalise(ctx, `${p}/bn3`, conv(ctx, `${p}/conv3`, y));
-        const shortcut = normalise(ctx, `${p}/shortcutBn`, conv(ctx, `${p}/shortcut`, h));
+        let y = convNormalise(ctx, `${p}/conv1`, `${p}/bn1`, h, 'leakyrelu', LEAK);
+        y = convNormalise(ctx, `${p}/conv2`, `${p}/bn2`, y, 'leakyrelu', LEAK);
+        y = convNormalise(ctx, `${p}/conv3`, `${p}/bn3`, y, 'linear');
+        const shortcut = convNormalise(ctx, `${p}/shortcut`, `${p}/shortcutBn`, h, 'linear');
         h = maxPool2(tf.leakyRelu(tf.add(y, shortcut) as tf.Tensor4D, LEAK));
       }
       return h;
