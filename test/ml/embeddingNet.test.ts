@@ -59,7 +59,7 @@ describe('embedding networks', () => {
     x.dispose();
   });
 
-  it('folds batch norm into the convolution in inference and gives what conv -> batch norm -> activation gives', async () => {
+  it('folds batch norm into the convolution in inference and gives what conv -> batch norm -> activation gives, gradients included', async () => {
     const random = seededRandom(31);
     const [b, size, cin, cout] = [3, 9, 4, 6];
     const x = randomValues(random, b * size * size * cin);
@@ -70,13 +70,18 @@ describe('embedding networks', () => {
         tf.tidy(() => {
           const read = (name: string) => (name.endsWith('/kernel') ? tf.tensor4d(kernel, [3, 3, cin, cout]) : tf.tensor1d(stats[name.split('/')[1]!]!));
           const input = tf.tensor4d(x, [b, size, size, cin]);
-          if (folded) {
-            return convNormalise({ read, training: false, updateStatistics: false, store: undefined as never }, 'c', 'bn', input, activation, 0.1).dataSync() as Float32Array;
-          }
-          const scale = tf.mul(read('bn/gamma'), read('bn/rectifierScale')) as tf.Tensor1D;
-          const offset = tf.add(tf.mul(read('bn/beta'), read('bn/rectifierScale')), read('bn/rectifierShift')) as tf.Tensor1D;
-          const y = tf.batchNorm4d(tf.conv2d(input, read('c/kernel') as tf.Tensor4D, 1, 'same'), read('bn/movingMean') as tf.Tensor1D, read('bn/movingVariance') as tf.Tensor1D, offset, scale, 1e-5);
-          return (activation === 'relu' ? tf.relu(y) : activation === 'leakyrelu' ? tf.leakyRelu(y, 0.1) : y).dataSync() as Float32Array;
+          const forward = (kernelTensor: tf.Tensor, gamma: tf.Tensor) => {
+            const reader = (name: string) => (name === 'c/kernel' ? kernelTensor : name === 'bn/gamma' ? gamma : read(name));
+            if (folded) return convNormalise({ read: reader, training: false, updateStatistics: false, store: undefined as never }, 'c', 'bn', input, activation, 0.1);
+            const scale = tf.mul(reader('bn/gamma'), reader('bn/rectifierScale')) as tf.Tensor1D;
+            const offset = tf.add(tf.mul(reader('bn/beta'), reader('bn/rectifierScale')), reader('bn/rectifierShift')) as tf.Tensor1D;
+            const y = tf.batchNorm4d(tf.conv2d(input, reader('c/kernel') as tf.Tensor4D, 1, 'same'), reader('bn/movingMean') as tf.Tensor1D, reader('bn/movingVariance') as tf.Tensor1D, offset, scale, 1e-5);
+            return activation === 'relu' ? tf.relu(y) : activation === 'leakyrelu' ? tf.leakyRelu(y, 0.1) : y;
+          };
+          // Adaptation differentiates in inference mode: the gradients must agree too.
+          const probe = tf.sin(tf.range(0, b * size * size * cout)).reshape([b, size, size, cout]);
+          const [dKernel, dGamma] = tf.grads((k, g) => tf.sum(tf.mul(forward(k!, g!), probe)))([read('c/kernel'), read('bn/gamma')]);
+          return Float32Array.from([...forward(read('c/kernel'), read('bn/gamma')).dataSync(), ...dKernel!.dataSync(), ...dGamma!.dataSync()]);
         });
       for (const backend of ['wasm', 'cpu']) {
         const [folded, composed] = [await onBackend(backend, () => run(true)), await onBackend(backend, () => run(false))];

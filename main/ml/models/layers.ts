@@ -84,6 +84,8 @@ export function convNormalise(ctx: ForwardContext, convName: string, bnName: str
       const perChannel = tf.mul(scale, tf.rsqrt(tf.add(ctx.read(`${bnName}/movingVariance`), BN_EPSILON))) as tf.Tensor1D;
       const filter = tf.mul(ctx.read(`${convName}/kernel`), perChannel) as tf.Tensor4D;
       const bias = tf.sub(offset, tf.mul(ctx.read(`${bnName}/movingMean`), perChannel)) as tf.Tensor1D;
+      // Under a gradient tape tfjs un-fuses what it cannot differentiate fused (leaky ReLU): adaptation
+      // takes gradients in inference mode.
       return tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias, activation, leakyreluAlpha: leak });
     });
   }
