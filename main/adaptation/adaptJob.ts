@@ -19,6 +19,7 @@ import { registerModelPackage } from '../ml/package/registerModel';
 import type { SearchEngine } from '../search/searchEngine';
 import { AdaptationError, loadAdaptableModel, type AdaptableModel } from './adaptableModel';
 import { heldOutScore, type GalleryLabel, type HeldOutScore } from './heldOutScore';
+import { likelyPositives } from './likelyPositives';
 import { trunkFeaturesOf, trunkShape } from './trunkFeatureStore';
 
 export const ADAPT_JOB_KIND = 'adapt';
@@ -73,8 +74,12 @@ interface LabelledSet {
   classNames: string[];
 }
 
-/** Support shots per class index (negatives form a class of their own; a background class when only one would exist). */
-function gatherLabels(catalogue: Catalogue, classIds: readonly number[], sampleSize: number): LabelledSet {
+/**
+ * Support shots per class index (negatives form a class of their own; a background class when only one would exist).
+ * `parentModelId`: the model being adapted; its stored vectors screen likely members of the classes out of the
+ * archive sample (likelyPositives.ts).
+ */
+function gatherLabels(catalogue: Catalogue, classIds: readonly number[], sampleSize: number, parentModelId: number): LabelledSet {
   const support: LabelledSet['support'] = [];
   const holdout: LabelledSet['holdout'] = [];
   const negatives = new Set<number>();
@@ -92,11 +97,13 @@ function gatherLabels(catalogue: Catalogue, classIds: readonly number[], sampleS
     }
   });
   // Sorted by path so the same archive gives the same sample whatever order its files were imported in.
-  const archive = catalogue.images
+  const unscreened = catalogue.images
     .page(0, Math.max(400, sampleSize * 4))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     .map((item) => item.id)
     .filter((id) => !labelled.has(id));
+  const screened = screenLikelyPositives(catalogue, parentModelId, classIds.length, support, unscreened);
+  const archive = unscreened.filter((id) => !screened.has(id));
   const step = Math.max(1, Math.floor(archive.length / Math.max(1, sampleSize)));
   const distractors = archive.filter((_, i) => i % step === 0).slice(0, sampleSize);
   const extraLabel = classIds.length;
@@ -107,6 +114,13 @@ function gatherLabels(catalogue: Catalogue, classIds: readonly number[], sampleS
     for (const id of distractors.slice(0, shots)) support.push({ id, label: extraLabel });
   }
   return { support, holdout, distractors: [...new Set([...distractors, ...negatives])], classNames };
+}
+
+/** likelyPositives over the parent model's stored vectors (images it has not embedded are not screened). */
+function screenLikelyPositives(catalogue: Catalogue, modelId: number, classCount: number, support: LabelledSet['support'], candidates: number[]): Set<number> {
+  const shotVectors = catalogue.embeddings.getMany(modelId, support.map((s) => s.id));
+  const byClass = Array.from({ length: classCount }, (_, label) => support.filter((s) => s.label === label).flatMap((s) => shotVectors.get(s.id) ?? []));
+  return likelyPositives(byClass, catalogue.embeddings.getMany(modelId, candidates));
 }
 
 /** The last support shot of each target class that has none held out and at least 3 (early stop needs one). */
@@ -143,7 +157,7 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
     const owned: tf.Tensor[] = [];
     try {
       const { config } = model;
-      const set = gatherLabels(catalogue, p.classIds, options.archiveSample ?? 100);
+      const set = gatherLabels(catalogue, p.classIds, options.archiveSample ?? 100, p.parentId);
       if (set.support.filter((s) => s.label < p.classIds.length).length === 0) throw new Error('The chosen classes have no support images.');
       const shape = trunkShape(model.net, model.fromStage);
       const rowLength = shape[0] * shape[1] * shape[2];

@@ -180,7 +180,8 @@ export function createAdaptationService(deps: AdaptationServiceDeps) {
       }
       const perStep = lastSecondsPerImageStep();
       const seconds = supportImages * config.steps * perStep + (supportImages + holdoutImages + ARCHIVE_SAMPLE) * SECONDS_PER_IMAGE;
-      return { supportImages, holdoutImages, steps: config.steps, seconds: Math.round(seconds * 100) / 100, warnings };
+      const effective = { group: config.group, steps: config.steps, learningRate: config.learningRate, earlyStop: config.earlyStop };
+      return { supportImages, holdoutImages, steps: config.steps, settings: effective, seconds: Math.round(seconds * 100) / 100, warnings };
     },
 
     async start(classIds: readonly number[], name: string | undefined, settings: AdaptSettings = {}): Promise<number> {

@@ -283,6 +283,16 @@ export const AdaptEstimate = z.object({
   supportImages: z.number().int(),
   holdoutImages: z.number().int(),
   steps: z.number().int(),
+  /**
+   * The settings a run would use: the parent model's own (a meta-learnt model records the inner loop it was
+   * trained for), with the ones sent laid over them. The wizard shows these and sends only what was changed.
+   */
+  settings: z.object({
+    group: z.enum(['all', 'last-stage-head', 'rectifiers']),
+    steps: z.number().int(),
+    learningRate: z.number(),
+    earlyStop: z.boolean(),
+  }),
   /** Estimated wall time of the adaptation (trunk features + steps + before/after check). */
   seconds: z.number(),
   /** Human sentences, e.g. a class with fewer than 3 shots. */

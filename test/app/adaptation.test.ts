@@ -116,6 +116,8 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     expect(trunkRows()).toEqual({ keys: 1, n: imageCount });
     const estimate = await app.handlers['adapt.estimate']({ classIds, settings: { steps: 4 } }, ctx);
     expect(estimate).toMatchObject({ supportImages: 20, holdoutImages: 10, steps: 4 });
+    // The shipped meta-learnt model's own inner loop (its manifest) under the one setting sent.
+    expect(estimate.settings).toEqual({ group: 'last-stage-head', steps: 4, learningRate: 0.5, earlyStop: true });
     expect(estimate.seconds).toBeGreaterThan(0);
 
     const { jobId } = await app.handlers['adapt.start']({ classIds, name: 'mednist-5way', settings: { steps: 4, earlyStop: false, learningRate: 0.05 } }, ctx);

@@ -96,9 +96,9 @@ describe('adaptation wizard', () => {
     await clickTestId('adapt-add-library');
     expect(q('adapt-count-support')!.dataset.count).toBe('3');
     expect(q('adapt-warning')).toBeNull();
-    // The estimate follows the labels (3 shots x 30 default steps in the fake).
+    // The estimate follows the labels (3 shots x the fake model's 10 steps x 0.01 s).
     expect(client.callsTo('adapt.estimate').at(-1)).toMatchObject({ classIds: [1] });
-    expect(Number(q('adapt-estimate')!.dataset.seconds)).toBeCloseTo(0.9);
+    expect(Number(q('adapt-estimate')!.dataset.seconds)).toBeCloseTo(0.3);
   });
 
   it('adds dropped or opened files as uploads and marks a shot held out', async () => {
@@ -119,6 +119,29 @@ describe('adaptation wizard', () => {
     expect(all('adapt-shot').filter((s) => s.dataset.role === 'holdout')).toHaveLength(1);
   });
 
+  it("shows the model's own settings and sends only what the analyst changed, until reset", async () => {
+    const client = await mountApp();
+    await classWithShots(client, [0, 1, 2]);
+    await settle(5);
+    // The fake parent model records 10 steps at learning rate 0.5 (a meta-learnt inner loop).
+    expect((q('adapt-steps') as HTMLInputElement).value).toBe('10');
+    expect((q('adapt-lr') as HTMLSelectElement).value).toBe('0.5');
+    expect((q('adapt-reset-settings') as HTMLButtonElement).disabled).toBe(true);
+    await clickTestId('adapt-start');
+    expect((client.callsTo('adapt.start')[0] as RequestOf<'adapt.start'>).settings).toEqual({});
+
+    const lr = q('adapt-lr') as HTMLSelectElement;
+    lr.value = '0.01';
+    lr.dispatchEvent(new Event('change'));
+    await settle(5);
+    expect(client.callsTo('adapt.estimate').at(-1)).toMatchObject({ settings: { learningRate: 0.01 } });
+    expect((q('adapt-reset-settings') as HTMLButtonElement).disabled).toBe(false);
+    await clickTestId('adapt-reset-settings');
+    await settle(5);
+    expect((q('adapt-lr') as HTMLSelectElement).value).toBe('0.5');
+    expect(client.callsTo('adapt.estimate').at(-1)).toMatchObject({ settings: {} });
+  });
+
   it('starts with the chosen settings, draws one chart point per adapt.progress, and cancels', async () => {
     const client = await mountApp();
     await classWithShots(client, [0, 1, 2]);
@@ -129,7 +152,7 @@ describe('adaptation wizard', () => {
     await clickTestId('adapt-start');
     const start = client.callsTo('adapt.start')[0] as RequestOf<'adapt.start'>;
     expect(start.classIds).toEqual([1]);
-    expect(start.settings).toMatchObject({ steps: 12, group: 'last-stage-head' });
+    expect(start.settings).toEqual({ steps: 12 });
 
     client.emit('adapt.progress', progress(40, 0, null, null));
     const losses = [0.9, 0.7, 0.55, 0.5];

@@ -85,8 +85,10 @@ export function createFakeAdaptation(imageOf: (id: number) => ImageSummary): Fak
       'adapt.estimate': async ({ classIds, settings }) => {
         const counts = classIds.map(summary);
         const support = counts.reduce((s, c) => s + c.counts.support, 0);
-        const steps = settings?.steps ?? 30;
-        return { supportImages: support, holdoutImages: counts.reduce((s, c) => s + c.counts.holdout, 0), steps, seconds: support * steps * 0.01, warnings: [] };
+        const steps = settings?.steps ?? 10;
+        // The fake parent model's own settings, as a meta-learnt model records them, under the ones sent.
+        const effective = { group: settings?.group ?? 'last-stage-head', steps, learningRate: settings?.learningRate ?? 0.5, earlyStop: settings?.earlyStop ?? true };
+        return { supportImages: support, holdoutImages: counts.reduce((s, c) => s + c.counts.holdout, 0), steps, settings: effective, seconds: support * steps * 0.01, warnings: [] };
       },
       'adapt.start': async ({ classIds }) => {
         const jobId = nextJob++;

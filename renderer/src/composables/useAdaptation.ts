@@ -16,7 +16,8 @@ import { errorMessage } from './useClient';
 /** Fewer support shots than this per class earn a warning (the back end says the same in its estimate). */
 export const MIN_SHOTS = 3;
 
-export const DEFAULT_SETTINGS: Required<AdaptSettings> = { group: 'last-stage-head', steps: 30, learningRate: 0.01, earlyStop: true };
+/** Shown until the back end's estimate names the parent model's own settings (the back end's fallback too). */
+export const DEFAULT_SETTINGS: Required<AdaptSettings> = { group: 'last-stage-head', steps: 10, learningRate: 0.05, earlyStop: true };
 
 export const groupLabels: Record<Required<AdaptSettings>['group'], string> = {
   'last-stage-head': 'Last stage and head (fast re-embedding)',
@@ -32,7 +33,16 @@ export interface AdaptationStore {
   chosen: Ref<ReadonlySet<number>>;
   /** Labelled images of each chosen class, by class id. */
   images: Ref<ReadonlyMap<number, LabelledImage[]>>;
-  settings: Ref<Required<AdaptSettings>>;
+  /**
+   * The settings a run will use, as shown: the parent model's own (from the estimate: a meta-learnt model
+   * records the inner loop it was trained for) under what the analyst changed.
+   */
+  settings: ComputedRef<Required<AdaptSettings>>;
+  /** Only what the analyst changed: this is what estimate and start send. */
+  overrides: Ref<AdaptSettings>;
+  patchSettings(patch: AdaptSettings): void;
+  /** Back to the model's own settings. */
+  resetSettings(): void;
   estimate: Ref<AdaptEstimate | null>;
   jobId: Ref<number | null>;
   job: Ref<JobProgress | null>;
@@ -76,8 +86,9 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
   const classes = shallowRef<TargetClass[]>([]);
   const chosen = shallowRef<ReadonlySet<number>>(new Set());
   const images = shallowRef<ReadonlyMap<number, LabelledImage[]>>(new Map());
-  const settings = shallowRef<Required<AdaptSettings>>({ ...DEFAULT_SETTINGS });
+  const overrides = shallowRef<AdaptSettings>({});
   const estimate = shallowRef<AdaptEstimate | null>(null);
+  const settings = computed<Required<AdaptSettings>>(() => ({ ...DEFAULT_SETTINGS, ...estimate.value?.settings, ...overrides.value }));
   const jobId = shallowRef<number | null>(null);
   const job = shallowRef<JobProgress | null>(null);
   const curve = shallowRef<AdaptCurvePoint[]>([]);
@@ -124,7 +135,7 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
       estimate.value = null;
       return;
     }
-    const answer = await guarded(() => client.call('adapt.estimate', { classIds: ids, settings: settings.value }));
+    const answer = await guarded(() => client.call('adapt.estimate', { classIds: ids, settings: overrides.value }));
     if (answer) estimate.value = answer;
   }
 
@@ -172,6 +183,13 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
     chosen,
     images,
     settings,
+    overrides,
+    patchSettings(patch: AdaptSettings) {
+      overrides.value = { ...overrides.value, ...patch };
+    },
+    resetSettings() {
+      overrides.value = {};
+    },
     estimate,
     jobId,
     job,
@@ -254,7 +272,7 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
       }
       const trimmed = name?.trim();
       const answer = await guarded(() =>
-        client.call('adapt.start', { classIds: ids, settings: settings.value, ...(trimmed ? { name: trimmed } : {}) }),
+        client.call('adapt.start', { classIds: ids, settings: overrides.value, ...(trimmed ? { name: trimmed } : {}) }),
       );
       if (!answer) return;
       curve.value = [];
