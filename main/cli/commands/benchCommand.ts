@@ -73,6 +73,27 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
+  bench
+    .command('one-class')
+    .description("one-class adaptation through the wizard's path: per class, how many of a query's top 10 are of its class before and after adapting to a few shots")
+    .option('--data <dir>', 'ImageFolder data set, one folder per class (default: $SIMILA_DATA/mednist or ../shared/data/mednist)')
+    .option('--per-class <n>', 'images copied per class into the archive', positiveInt, 12)
+    .option('--shots <n>', 'support shots per class (the images after the query)', positiveInt, 5)
+    .option('--settings <json>', 'adaptation settings to send, e.g. \'{"steps":30,"learningRate":0.01}\' (default: the model\'s own)')
+    .option('--json', 'print JSON only')
+    .action(async (opts: { data?: string; perClass: number; shots: number; settings?: string; json?: boolean }) => {
+      const { runOneClassBench } = await import('../../../bench/adapt/oneClassBench');
+      const dataDir = opts.data ?? path.join(process.env.SIMILA_DATA ?? path.resolve(packageRoot(), '../shared/data'), 'mednist');
+      let settings: Record<string, unknown> | undefined;
+      try {
+        settings = opts.settings ? (JSON.parse(opts.settings) as Record<string, unknown>) : undefined;
+      } catch {
+        throw new InvalidArgumentError('--settings must be JSON, e.g. {"steps":30}');
+      }
+      const result = await runOneClassBench({ dataDir, packageRoot: packageRoot(), perClass: opts.perClass, shots: opts.shots, settings });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
   return bench;
 }
 
