@@ -10,9 +10,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createAdaptationService } from '../../main/adaptation/adaptationService';
 import type { AdaptJobSummary } from '../../main/adaptation/adaptJob';
-import { openServices } from '../../main/app/services';
+import { createAdaptationServiceFor, openServices } from '../../main/app/services';
 import { IMPORT_JOB_KIND } from '../../main/ingest/importJob';
 import { machineInfo } from '../machine';
 
@@ -49,16 +48,7 @@ export async function runOneClassBench(options: OneClassBenchOptions): Promise<R
     const embedding = await services.startEmbedding(base.id);
     if (embedding !== null) await services.jobs.waitFor(embedding);
     const { catalogue } = services;
-    const adaptation = createAdaptationService({
-      catalogue,
-      engine: services.engine,
-      jobs: services.jobs,
-      registry: services.registry,
-      homeDir: services.layout.root,
-      thumbnailsDir: services.layout.thumbnails,
-      curves: services.adaptCurves,
-      startEmbedding: (id) => services.startEmbedding(id),
-    });
+    const adaptation = createAdaptationServiceFor(services);
     const folders = catalogue.folders.listWithCounts();
     const ofClassInTop = async (query: number, name: string) => {
       const response = await services.search.byImage(query, TOP + 1);

@@ -7,9 +7,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openServices } from '../app/services';
+import { createAdaptationServiceFor, openServices } from '../app/services';
 import { IMPORT_JOB_KIND } from '../ingest/importJob';
-import { createAdaptationService } from './adaptationService';
 import { ADAPT_JOB_KIND, type AdaptJobSummary } from './adaptJob';
 
 export interface AdaptationBenchmarkRun {
@@ -49,16 +48,7 @@ export async function benchmarkAdaptation(options: { dataDir: string; packageRoo
     const imported = await services.jobs.waitFor(services.jobs.enqueue(IMPORT_JOB_KIND, archive, { root: archive }));
     if (imported.state !== 'done') throw new Error(`import ended ${imported.state}`);
     const { catalogue } = services;
-    const adaptation = createAdaptationService({
-      catalogue,
-      engine: services.engine,
-      jobs: services.jobs,
-      registry: services.registry,
-      homeDir: services.layout.root,
-      thumbnailsDir: services.layout.thumbnails,
-      curves: services.adaptCurves,
-      startEmbedding: (id) => services.startEmbedding(id),
-    });
+    const adaptation = createAdaptationServiceFor(services);
     const folders = catalogue.folders.listWithCounts();
     const classIds = classes.map((name) => {
       const folder = folders.find((f) => f.path === path.join(archive, name));

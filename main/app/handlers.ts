@@ -8,8 +8,7 @@ import { IMPORT_JOB_KIND, type ImportJobParams } from '../ingest/importJob';
 import { AppError } from './errors';
 import type { DicomViews } from './dicomViews';
 import type { FolderBrowser } from './folderBrowser';
-import type { Services } from './services';
-import { createAdaptationService } from '../adaptation/adaptationService';
+import { createAdaptationServiceFor, type Services } from './services';
 import { createAdaptationHandlers } from './adaptationHandlers';
 import { createFeedbackHandlers } from './feedbackHandlers';
 import { createSearchHandlers } from './searchHandlers';
@@ -30,16 +29,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   const { services, browser } = deps;
   const { catalogue, jobs } = services;
   // One adaptation service for the wizard's channels and for "Refine model" in the feedback panel.
-  const adaptation = createAdaptationService({
-    catalogue,
-    engine: services.engine,
-    jobs,
-    registry: services.registry,
-    homeDir: services.layout.root,
-    thumbnailsDir: services.layout.thumbnails,
-    curves: services.adaptCurves,
-    startEmbedding: (modelId) => services.startEmbedding(modelId),
-  });
+  const adaptation = createAdaptationServiceFor(services);
 
   return {
     ...createSearchHandlers(services),

@@ -21,6 +21,7 @@ import { createSearchEngine, type SearchEngine } from '../search/searchEngine';
 import { createSearchService, type SearchService } from '../search/searchService';
 import { packageRoot } from './packageRoot';
 import type { EventListener } from './types';
+import { createAdaptationService, type AdaptationService } from '../adaptation/adaptationService';
 
 export interface ServicesOptions {
   home?: string | undefined;
@@ -166,3 +167,18 @@ export function openServices(options: ServicesOptions = {}): Services {
     },
   };
 }
+
+/** The adaptation service over these services (the app's handlers and the adaptation benchmarks share one wiring). */
+export function createAdaptationServiceFor(services: Services): AdaptationService {
+  return createAdaptationService({
+    catalogue: services.catalogue,
+    engine: services.engine,
+    jobs: services.jobs,
+    registry: services.registry,
+    homeDir: services.layout.root,
+    thumbnailsDir: services.layout.thumbnails,
+    curves: services.adaptCurves,
+    startEmbedding: (modelId) => services.startEmbedding(modelId),
+  });
+}
+
