@@ -9,7 +9,7 @@ import { batchNormTrainingGradInHeap, batchNormTrainingInHeap } from './batchNor
 import { reduceLeadingAxes } from './leadingAxesReduction';
 
 // MaxPoolGrad: the shipped wasm kernel routes the gradient wrongly in windows whose maximum is
-// negative (ResNet-12 pools after a leaky ReLU); the project kernel is exact and as fast.
+// negative (ResNet-12 pools after a leaky ReLU); the project kernel is exact (one pass over the heap).
 // The two batch-norm kernels are the project's own (../batchNormTraining.ts); wasm ships neither.
 export const PROJECT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD] as const;
 export type ProjectKernelName = (typeof PROJECT_KERNELS)[number];
