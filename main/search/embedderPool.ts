@@ -44,7 +44,8 @@ export async function createEmbedderPool(options: EmbedderPoolOptions): Promise<
   const wanted = Math.max(1, Math.floor(options.workers ?? defaultEmbedWorkers()));
   const minChunk = Math.max(1, options.minChunk ?? 8);
   const first = await createEmbedder(options);
-  if (wanted === 1 || !SINGLE_THREADED_BACKENDS.has(first.backend)) return { ...delegateTo(first), allStarted: Promise.resolve() };
+  // `first` is ours alone: it becomes the pool by gaining the one field a pool adds.
+  if (wanted === 1 || !SINGLE_THREADED_BACKENDS.has(first.backend)) return Object.assign(first, { allStarted: Promise.resolve() });
 
   // The others load in parallel and join when ready; one that fails to start only makes the pool smaller.
   const members: Embedder[] = [first];
@@ -104,26 +105,6 @@ export async function createEmbedderPool(options: EmbedderPoolOptions): Promise<
       await Promise.all(members.map((member) => member.close()));
       await allStarted;
     },
-  };
-}
-
-/** A single embedder seen through the pool's interface (getters kept live). */
-function delegateTo(embedder: Embedder): Embedder {
-  return {
-    backend: embedder.backend,
-    inputSize: embedder.inputSize,
-    channels: embedder.channels,
-    embeddingDim: embedder.embeddingDim,
-    trunk: embedder.trunk,
-    get workers() {
-      return embedder.workers;
-    },
-    get alive() {
-      return embedder.alive;
-    },
-    embedInputs: (inputs, count) => embedder.embedInputs(inputs, count),
-    embedInputsWithTrunk: (inputs, count) => embedder.embedInputsWithTrunk(inputs, count),
-    close: () => embedder.close(),
   };
 }
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
  * Batch norm with batch statistics as ONE kernel, forward and backward, for backends that register it
  * (the project's wasm kernels do: kernels/wasm/batchNormTraining.ts). Composed of tf ops (moments ->
  * batchNorm) it costs ~15 passes over the feature map per layer and step between forward and gradient;
- * fused it costs 4. Backends without the kernel keep the composed form (see `layers.normalise`).
+ * fused it costs 4. Backends without the kernel keep the composed form (see `normaliseWithBatchStatistics` in models/layers.ts).
  *
  *   inputs  x [..., C], scale [C], offset [C]; attrs { epsilon }
  *   outputs y = (x - mean) / sqrt(variance + epsilon) * scale + offset, mean [C], variance [C] (biased)

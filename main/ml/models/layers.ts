@@ -42,14 +42,12 @@ export function conv(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf.Tens
 }
 
 /**
- * Batch norm followed by the rectifier. The rectifier is folded into the per-channel scale and
- * offset (y = bn(x) * r + s), so it costs vector ops only, not another pass over the feature map.
+ * Batch norm with batch statistics (training) followed by the rectifier, which is folded into the
+ * per-channel scale and offset (y = bn(x) * r + s), so it costs vector ops only, not another pass over
+ * the feature map. Inference never comes here: convNormalise folds running statistics into the conv.
  */
-export function normalise(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
+function normaliseWithBatchStatistics(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
   const { scale, offset } = foldedScaleOffset(ctx, name);
-  if (!ctx.training) {
-    return tf.batchNorm4d(x, ctx.read(`${name}/movingMean`) as tf.Tensor1D, ctx.read(`${name}/movingVariance`) as tf.Tensor1D, offset, scale, BN_EPSILON);
-  }
   if (hasFusedBatchNormTraining()) {
     const { y, mean, variance } = batchNormTraining(x, scale, offset, BN_EPSILON);
     if (ctx.updateStatistics) updateRunningStatistics(ctx.store, name, mean, variance, x.size / x.shape[3]);
@@ -89,7 +87,7 @@ export function convNormalise(ctx: ForwardContext, convName: string, bnName: str
       return tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias, activation, leakyreluAlpha: leak });
     });
   }
-  const y = normalise(ctx, bnName, conv(ctx, convName, x));
+  const y = normaliseWithBatchStatistics(ctx, bnName, conv(ctx, convName, x));
   if (activation === 'relu') return tf.relu(y);
   return activation === 'leakyrelu' ? tf.leakyRelu(y, leak) : y;
 }
