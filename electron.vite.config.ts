@@ -24,6 +24,8 @@ export default defineConfig({
           decodeWorkerMain: fromRoot('main/ingest/pool/decodeWorkerMain.ts'),
           // The embedder starts its tfjs worker thread from `embedWorkerMain.js` beside the main bundle.
           embedWorkerMain: fromRoot('main/search/embedWorkerMain.ts'),
+          // The data-parallel trainer starts one tfjs worker thread per core from `trainWorkerMain.js`.
+          trainWorkerMain: fromRoot('main/ml/parallel/trainWorkerMain.ts'),
         },
         external: nativeModules,
       },

@@ -3,11 +3,7 @@
  * batches of preprocessed inputs. Requests queue in order; a crashed worker fails what it had in flight
  * (and later calls) with an error value in the thrown Error, never a hang.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../threads/startModuleWorker';
 import type { EmbedWorkerReply, EmbedWorkerRequest } from './embedProtocol';
 
 export interface EmbedderOptions {
@@ -45,30 +41,8 @@ export class EmbedderError extends Error {
   }
 }
 
-/**
- * From the TypeScript sources the worker loads tsx first (a small eval'd bootstrap); from a bundle it
- * is `embedWorkerMain.js` beside the bundled main.
- */
-function startWorker(): Worker {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return new Worker(path.join(path.dirname(here), 'embedWorkerMain.js'));
-  const tsxApi = pathToFileURL(tsxEsmApiFile()).href;
-  const entry = pathToFileURL(path.join(path.dirname(here), 'embedWorkerMain.ts')).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(bootstrap, { eval: true });
-}
-
-/** tsx's ESM register API (require.resolve would pick its CommonJS build, which cannot load in a worker). */
-function tsxEsmApiFile(): string {
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: Record<string, { import?: { default?: string } | string }> }).exports;
-  const entry = exports?.['./esm/api']?.import;
-  const relative = typeof entry === 'string' ? entry : (entry?.default ?? './dist/esm/api/index.mjs');
-  return path.join(path.dirname(manifest), relative);
-}
-
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
-  const worker = startWorker();
+  const worker = startModuleWorker(import.meta.url, 'embedWorkerMain');
   const pending = new Map<number, { resolve: (v: { vectors: Float32Array; trunk: Float32Array | null }) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let dead: EmbedderError | null = null;

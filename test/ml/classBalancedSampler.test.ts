@@ -55,4 +55,24 @@ describe('class-balanced sampler', () => {
     expect(tooMany).toMatchObject({ ok: false, code: 'too-few-classes' });
     expect(createClassBalancedSampler(labels, { classesPerBatch: 0, samplesPerClass: 2 })).toMatchObject({ ok: false, code: 'bad-options' });
   });
+
+  it('with class groups, gives each group an equal share of the batches whatever its class count', () => {
+    // 40 classes in group 0, 4 classes in group 1, 5 images each.
+    const many = Array.from({ length: 44 }, (_, c) => Array.from({ length: 5 }, () => c)).flat();
+    const groups = new Map(Array.from({ length: 44 }, (_, c) => [c, c < 40 ? 0 : 1]));
+    const made = createClassBalancedSampler(many, { classesPerBatch: 4, samplesPerClass: 2, seed: 5, classGroups: groups });
+    if (!made.ok) throw new Error(made.message);
+    let small = 0;
+    let total = 0;
+    for (let b = 0; b < 400; b++) {
+      const batch = made.sampler.nextBatch();
+      const classes = new Set(batch.map((i) => many[i] as number));
+      expect(classes.size).toBe(4);
+      for (const c of classes) if (c >= 40) small++;
+      total += classes.size;
+    }
+    // Without groups the 4 small classes would get 4/44 = 9% of the slots; with groups about half.
+    expect(small / total).toBeGreaterThan(0.4);
+    expect(small / total).toBeLessThan(0.6);
+  });
 });

@@ -1,5 +1,9 @@
 /** `simila train pretrain`: stage-1 metric pre-training on ImageFolder sets into a model package. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { NO_AUGMENTATION, PHOTO_AUGMENTATION, type AugmentationOptions } from '../../ml/data/augmentation';
+
+/** Named augmentation recipes of `--augment` (main/ml/data/augmentation.ts). */
+const AUGMENTATIONS: Record<string, AugmentationOptions> = { none: NO_AUGMENTATION, photo: PHOTO_AUGMENTATION };
 
 interface PretrainCliOptions {
   data: string[];
@@ -14,6 +18,10 @@ interface PretrainCliOptions {
   lr: number;
   seed: number;
   shift: number;
+  augment: string;
+  balanceSets?: boolean;
+  workers?: number;
+  shards?: number;
   resume?: boolean;
   json?: boolean;
   checkpointMinutes: number;
@@ -57,6 +65,10 @@ export function addTrainCommands(program: Command, positiveInt: (value: string) 
     .option('--lr <rate>', 'Adam learning rate', positiveNumber, 1e-3)
     .option('--seed <n>', 'seed of weights, split and batches', wholeNumber, 1)
     .option('--shift <px>', 'random translation augmentation in pixels (0 = off)', wholeNumber, 0)
+    .option('--augment <recipe>', 'training augmentation: none | photo (random resized crop, flip, colour jitter)', 'none')
+    .option('--balance-sets', 'give every --data set an equal share of each batch (else shares follow class counts)')
+    .option('--workers <n>', 'data-parallel worker threads (default on wasm: every core, at most one per 8 images of a batch)', positiveInt)
+    .option('--shards <n>', 'ghost batches with their own batch-norm statistics (default: workers; keep it to reproduce a run)', positiveInt)
     .option('--checkpoint-minutes <m>', 'checkpoint interval', positiveNumber, 5)
     .option('--validate-every <steps>', 'validation interval in steps', positiveInt, 200)
     .option('--backend <name>', 'force a backend (tfjs-node-gpu, tfjs-node, wasm, cpu)')
@@ -79,8 +91,10 @@ export async function runPretrainCommand(opts: PretrainCliOptions): Promise<numb
   if (opts.arch !== 'conv4' && opts.arch !== 'resnet12') return fail('bad-options', `unknown architecture ${opts.arch} (conv4 or resnet12)`);
   if (opts.channels !== 1 && opts.channels !== 3) return fail('bad-options', '--channels must be 1 or 3');
   if (opts.steps === undefined && opts.minutes === undefined) return fail('bad-options', 'give --steps or --minutes');
+  if (!(opts.augment in AUGMENTATIONS)) return fail('bad-options', `--augment must be one of ${Object.keys(AUGMENTATIONS).join(', ')}`);
   const { selectBackend } = await import('../../ml/backend/selectBackend');
   const { pretrain } = await import('../../ml/training/pretrain');
+  const { defaultTrainWorkers } = await import('../../ml/parallel/parallelTrainer');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log });
 
@@ -105,6 +119,10 @@ export async function runPretrainCommand(opts: PretrainCliOptions): Promise<numb
       learningRate: opts.lr,
       seed: opts.seed,
       maxShift: opts.shift,
+      augmentation: AUGMENTATIONS[opts.augment],
+      balanceSets: opts.balanceSets === true,
+      workers: opts.workers ?? defaultTrainWorkers(backend.tfBackend, opts.batchClasses * opts.batchSamples),
+      shards: opts.shards,
       resume: opts.resume,
       checkpointEveryMinutes: opts.checkpointMinutes,
       validateEverySteps: opts.validateEvery,
@@ -173,6 +191,11 @@ interface FullCliOptions extends Omit<MetaCliOptions, 'init' | 'steps' | 'minute
   batchClasses: number;
   batchSamples: number;
   lr: number;
+  shift: number;
+  augment: string;
+  balanceSets?: boolean;
+  workers?: number;
+  shards?: number;
   work?: string;
 }
 
@@ -233,6 +256,11 @@ function addMetaTrainCommands(train: Command, positiveInt: (value: string) => nu
     .option('--batch-classes <p>', 'stage 1: classes per batch', positiveInt, 8)
     .option('--batch-samples <k>', 'stage 1: images per class in a batch', positiveInt, 4)
     .option('--lr <rate>', 'stage 1: Adam learning rate', positiveNumber, 1e-3)
+    .option('--shift <px>', 'stage 1: random translation augmentation in pixels (0 = off)', wholeNumber, 0)
+    .option('--augment <recipe>', 'stage 1: training augmentation: none | photo (random resized crop, flip, colour jitter)', 'none')
+    .option('--balance-sets', 'stage 1: give every --data set an equal share of each batch')
+    .option('--workers <n>', 'stage 1: data-parallel worker threads (default on wasm: every core, at most one per 8 images of a batch)', positiveInt)
+    .option('--shards <n>', 'stage 1: ghost batches with their own batch-norm statistics (default: workers)', positiveInt)
     .option('--work <dir>', 'folder for the stage-1 model and checkpoints (default <out>.work)')
     .action(async (opts: FullCliOptions) => {
       process.exitCode = await runFullCommand(opts);
@@ -338,8 +366,10 @@ export async function runFullCommand(opts: FullCliOptions): Promise<number> {
   if (bad) return fail('bad-options', bad);
   if (opts.arch !== 'conv4' && opts.arch !== 'resnet12') return fail('bad-options', `unknown architecture ${opts.arch} (conv4 or resnet12)`);
   if (opts.channels !== 1 && opts.channels !== 3) return fail('bad-options', '--channels must be 1 or 3');
+  if (!(opts.augment in AUGMENTATIONS)) return fail('bad-options', `--augment must be one of ${Object.keys(AUGMENTATIONS).join(', ')}`);
   const { selectBackend } = await import('../../ml/backend/selectBackend');
   const { alternate } = await import('../../ml/training/alternation');
+  const { defaultTrainWorkers } = await import('../../ml/parallel/parallelTrainer');
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log });
   const result = await withSignals((signal) =>
@@ -356,7 +386,7 @@ export async function runFullCommand(opts: FullCliOptions): Promise<number> {
       stage2Minutes: opts.stage2Minutes,
       minutes: opts.minutes,
       tolerance: opts.tolerance,
-      stage1: { classesPerBatch: opts.batchClasses, samplesPerClass: opts.batchSamples, learningRate: opts.lr },
+      stage1: { classesPerBatch: opts.batchClasses, samplesPerClass: opts.batchSamples, learningRate: opts.lr, maxShift: opts.shift, augmentation: AUGMENTATIONS[opts.augment], balanceSets: opts.balanceSets === true, workers: opts.workers ?? defaultTrainWorkers(backend.tfBackend, opts.batchClasses * opts.batchSamples), shards: opts.shards },
       meta: stage2Settings(opts),
       seed: opts.seed,
       backend: backend.name,

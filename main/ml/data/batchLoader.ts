@@ -1,5 +1,6 @@
 import type { BatchSampler } from '../samplers/classBalancedSampler';
 import { seededRandom } from '../samplers/seededRandom';
+import { augment, type AugmentationOptions } from './augmentation';
 import type { LabelledImage } from './labelledImages';
 import { normalisePixels, toInputPixels, type InputPixels } from './preprocess';
 import type { PreprocessSpec } from './preprocessSpec';
@@ -17,6 +18,8 @@ export interface BatchLoaderOptions {
   sampler: BatchSampler;
   /** Random translation of up to this many pixels, edges replicated (no flips: they change characters). */
   maxShift?: number;
+  /** Crop / flip / colour jitter for photographs (training only; see augmentation.ts). */
+  augmentation?: AugmentationOptions;
   /** Batches decoded ahead of the one being trained on (default 2). */
   prefetch?: number;
   seed?: number;
@@ -39,7 +42,7 @@ export function createBatchLoader(options: BatchLoaderOptions): BatchLoader {
   const cache = new Map<number, InputPixels>();
   const failures = new Map<string, string>();
   const random = seededRandom((options.seed ?? 1) + 104729);
-  const maxShift = options.maxShift ?? 0;
+  const augmentation: AugmentationOptions = { ...options.augmentation, maxShift: options.augmentation?.maxShift ?? options.maxShift ?? 0 };
   const depth = Math.max(1, options.prefetch ?? 2);
   const imageLength = spec.inputSize * spec.inputSize * spec.channels;
   const queue: Promise<Batch>[] = [];
@@ -68,8 +71,7 @@ export function createBatchLoader(options: BatchLoaderOptions): BatchLoader {
       labels[slot] = label;
       const pixels = decoded[slot] ?? decoded.find((p, other) => p && (images[indices[other] as number] as LabelledImage).label === label);
       if (!pixels) return; // zeros: nothing of this class decoded
-      const source = maxShift > 0 ? shift(pixels, spec, randomShift(random, maxShift), randomShift(random, maxShift)) : pixels;
-      normalisePixels(source, spec, batch, slot * imageLength);
+      normalisePixels(augment(pixels, spec, random, augmentation), spec, batch, slot * imageLength);
     });
     return { images: batch, labels, size: indices.length };
   };
@@ -85,24 +87,4 @@ export function createBatchLoader(options: BatchLoaderOptions): BatchLoader {
       return cache.size;
     },
   };
-}
-
-function randomShift(random: () => number, max: number): number {
-  return Math.floor(random() * (2 * max + 1)) - max;
-}
-
-/** Translates an HWC image by (dx, dy), replicating the edge pixels into the uncovered border. */
-export function shift(pixels: InputPixels, spec: PreprocessSpec, dx: number, dy: number): InputPixels {
-  if (dx === 0 && dy === 0) return pixels;
-  const size = spec.inputSize;
-  const channels = spec.channels;
-  const out = pixels instanceof Uint8Array ? new Uint8Array(pixels.length) : new Float32Array(pixels.length);
-  for (let y = 0; y < size; y++) {
-    const sy = Math.min(size - 1, Math.max(0, y - dy));
-    for (let x = 0; x < size; x++) {
-      const sx = Math.min(size - 1, Math.max(0, x - dx));
-      for (let c = 0; c < channels; c++) out[(y * size + x) * channels + c] = pixels[(sy * size + sx) * channels + c] as number;
-    }
-  }
-  return out;
 }

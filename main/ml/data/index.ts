@@ -3,4 +3,4 @@ export { scanImageFolder, IMAGE_EXTENSIONS, type ImageFolder, type ImageFolderCl
 export { joinImageFolders, type LabelledImage, type LabelledSet } from './labelledImages';
 export { preprocess, toInputPixels, normalisePixels, modalityFrameToPixels, type ImageSource, type InputPixels, type ModalityFrame } from './preprocess';
 export { defaultPreprocessSpec, type PreprocessSpec } from './preprocessSpec';
-export { createBatchLoader, shift, type Batch, type BatchLoader, type BatchLoaderOptions } from './batchLoader';
+export { createBatchLoader, type Batch, type BatchLoader, type BatchLoaderOptions } from './batchLoader';

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AdaptationConfig } from '../adaptation/fewShotAdapt';
 import { featureLoss } from '../adaptation/adaptationLoss';
 import { multiSimilarityLoss } from '../losses/multiSimilarityLoss';
+import { describeDataset } from '../data/datasetRecord';
 import { scanImageFolder, type ImageFolder } from '../data/imageFolder';
 import { joinImageFolders } from '../data/labelledImages';
 import { sampleEpisodes, type Episode, type LabelledItem } from '../episodes/episodeSampler';
@@ -116,6 +117,7 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
     folders.push(scanned.folder);
   }
   const joined = joinImageFolders(folders, folders.map((f) => path.basename(f.root)));
+  const datasetRecords = await Promise.all(folders.map(describeDataset));
   const classSets = folders.flatMap((folder, set) => folder.classes.map(() => set));
   const split = splitByClass(joined.images, classSets, { fraction: options.validationFraction ?? 0.05, imagesPerClass: 10, seed });
   const trainPool: LabelledItem<string>[] = split.train.map((image) => ({ itemId: image.path, classKey: String(image.label) }));
@@ -186,7 +188,7 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
     preprocess: spec,
     provenance: {
       stage: 'meta',
-      datasets: folders.map((f) => ({ path: f.root, classes: f.classes.length, images: f.classes.reduce((n, c) => n + c.images.length, 0) })),
+      datasets: datasetRecords,
       parent: { id: null, name: initManifest.manifest.name },
       created: new Date().toISOString(),
       backend: options.backend ?? tf.getBackend(),

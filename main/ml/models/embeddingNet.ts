@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Backbone } from './backbone';
 import { buildConv4 } from './conv4';
-import { seedSequence, type ForwardContext, type ParameterReader } from './layers';
+import { blendRunningStatistics, seedSequence, type BatchStatisticsSink, type ForwardContext, type ParameterReader } from './layers';
 import { heNormal, ParameterStore, type ParameterInfo } from './parameterStore';
 import { buildResNet12 } from './resnet12';
 
@@ -34,6 +34,8 @@ export interface ForwardOptions {
   training?: boolean;
   /** Update batch-norm running averages; defaults to `training`. Off in MAML inner loops. */
   updateStatistics?: boolean;
+  /** Hand each batch-norm layer's batch statistics here instead of updating the running averages. */
+  statisticsSink?: BatchStatisticsSink;
   /** Substitute tensors for some parameters by short name (MAML's adapted weights theta'). */
   overrides?: ReadonlyMap<string, tf.Tensor>;
 }
@@ -62,6 +64,8 @@ export interface EmbeddingNet {
   trunkFeatures(images: tf.Tensor4D, untilStage: number): tf.Tensor4D;
   /** The rest of `embed` from a trunk's output: stages fromStage..last, pooling, head, L2 norm. */
   embedFromStage(features: tf.Tensor4D, fromStage: number, options?: ForwardOptions): tf.Tensor2D;
+  /** Folds averaged batch statistics of a batch-norm layer into its running averages (one momentum step). */
+  blendStatistics(layer: string, mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D): void;
   /** Copies weights in by short name (shapes must match); returns names that were not found. */
   setWeights(weights: ReadonlyMap<string, tf.Tensor>): string[];
   dispose(): void;
@@ -161,7 +165,7 @@ class FunctionalEmbeddingNet implements EmbeddingNet {
     const training = options.training ?? false;
     const overrides = options.overrides;
     const read: ParameterReader = (name) => overrides?.get(name) ?? this.store.get(name);
-    return { read, training, updateStatistics: training && (options.updateStatistics ?? true), store: this.store };
+    return { read, training, updateStatistics: training && (options.updateStatistics ?? true), statisticsSink: training ? options.statisticsSink : undefined, store: this.store };
   }
 
   embedFromStage(input: tf.Tensor4D, fromStage: number, options: ForwardOptions = {}): tf.Tensor2D {
@@ -173,6 +177,10 @@ class FunctionalEmbeddingNet implements EmbeddingNet {
       if (this.hasHead) pooled = tf.add(tf.matMul(pooled, read('head/kernel') as tf.Tensor2D), read('head/bias'));
       return l2Normalise(pooled);
     });
+  }
+
+  blendStatistics(layer: string, mean: tf.Tensor1D, unbiasedVariance: tf.Tensor1D): void {
+    blendRunningStatistics(this.store, layer, mean, unbiasedVariance);
   }
 
   setWeights(weights: ReadonlyMap<string, tf.Tensor>): string[] {

@@ -11,8 +11,13 @@ export interface ForwardContext {
   training: boolean;
   /** Fold the batch statistics into the running averages (only when training). */
   updateStatistics: boolean;
+  /** Receives each batch-norm layer's batch statistics instead (data-parallel shards, see ml/parallel). */
+  statisticsSink?: BatchStatisticsSink;
   store: ParameterStore;
 }
+
+/** A batch-norm layer's batch mean and unbiased variance, in forward order; values only (no gradient). */
+export type BatchStatisticsSink = (layer: string, mean: Float32Array, unbiasedVariance: Float32Array) => void;
 
 const BN_EPSILON = 1e-5;
 const BN_MOMENTUM = 0.9;
@@ -50,11 +55,11 @@ function normaliseWithBatchStatistics(ctx: ForwardContext, name: string, x: tf.T
   const { scale, offset } = foldedScaleOffset(ctx, name);
   if (hasFusedBatchNormTraining()) {
     const { y, mean, variance } = batchNormTraining(x, scale, offset, BN_EPSILON);
-    if (ctx.updateStatistics) updateRunningStatistics(ctx.store, name, mean, variance, x.size / x.shape[3]);
+    recordStatistics(ctx, name, mean, variance, x.size / x.shape[3]);
     return y;
   }
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  if (ctx.updateStatistics) updateRunningStatistics(ctx.store, name, mean, variance, x.size / x.shape[3]);
+  recordStatistics(ctx, name, mean, variance, x.size / x.shape[3]);
   return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, offset, scale, BN_EPSILON);
 }
 
@@ -92,14 +97,30 @@ export function convNormalise(ctx: ForwardContext, convName: string, bnName: str
   return activation === 'leakyrelu' ? tf.leakyRelu(y, leak) : y;
 }
 
+function recordStatistics(ctx: ForwardContext, name: string, mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+  if (ctx.statisticsSink) {
+    const unbiased = tf.tidy(() => tf.mul(variance, count / Math.max(count - 1, 1)));
+    ctx.statisticsSink(name, mean.dataSync() as Float32Array, unbiased.dataSync() as Float32Array);
+    unbiased.dispose();
+  } else if (ctx.updateStatistics) {
+    updateRunningStatistics(ctx.store, name, mean, variance, count);
+  }
+}
+
 function updateRunningStatistics(store: ParameterStore, name: string, mean: tf.Tensor, variance: tf.Tensor, count: number): void {
+  // Unbiased variance for the running estimate, as PyTorch does.
+  const unbiased = tf.tidy(() => tf.mul(variance, count / Math.max(count - 1, 1)));
+  blendRunningStatistics(store, name, mean, unbiased);
+  unbiased.dispose();
+}
+
+/** running = momentum * running + (1 - momentum) * batch, for a layer's mean and (unbiased) variance. */
+export function blendRunningStatistics(store: ParameterStore, name: string, mean: tf.Tensor, unbiasedVariance: tf.Tensor): void {
   const movingMean = store.get(`${name}/movingMean`);
   const movingVariance = store.get(`${name}/movingVariance`);
   tf.tidy(() => {
-    // Unbiased variance for the running estimate, as PyTorch does.
-    const unbiased = tf.mul(variance, count / Math.max(count - 1, 1));
     movingMean.assign(tf.add(tf.mul(movingMean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM)));
-    movingVariance.assign(tf.add(tf.mul(movingVariance, BN_MOMENTUM), tf.mul(unbiased, 1 - BN_MOMENTUM)));
+    movingVariance.assign(tf.add(tf.mul(movingVariance, BN_MOMENTUM), tf.mul(unbiasedVariance, 1 - BN_MOMENTUM)));
   });
 }
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 export const MANIFEST_FORMAT = 'simila-model';
-export const MANIFEST_VERSION = 1;
+/** 2: data sets by name + content digest (version 1 recorded the training machine's paths; still loaded). */
+export const MANIFEST_VERSION = 2;
 
 const tensorSpec = z.object({
   name: z.string().min(1),
@@ -29,7 +30,7 @@ const validationPoint = z.object({ step: z.number().int().nonnegative(), recallA
 export const modelManifestSchema = z
   .object({
     format: z.literal(MANIFEST_FORMAT),
-    formatVersion: z.literal(MANIFEST_VERSION),
+    formatVersion: z.union([z.literal(1), z.literal(MANIFEST_VERSION)]),
     name: z.string().min(1),
     architecture: z.object({
       arch: z.enum(['conv4', 'resnet12']),
@@ -47,7 +48,17 @@ export const modelManifestSchema = z
     weights: z.object({ file: z.string().regex(/^[\w.-]+$/), dtype: z.literal('float32'), byteLength: z.number().int().nonnegative(), tensors: z.array(tensorSpec) }),
     provenance: z.object({
       stage: z.string().min(1),
-      datasets: z.array(z.object({ path: z.string(), classes: z.number().int().nonnegative(), images: z.number().int().nonnegative() })),
+      datasets: z.array(
+        z.object({
+          /** Version 2: the set's name (e.g. `omniglot/background`) and content digest. */
+          name: z.string().optional(),
+          digest: z.string().optional(),
+          /** Version 1 only: the training machine's absolute path. */
+          path: z.string().optional(),
+          classes: z.number().int().nonnegative(),
+          images: z.number().int().nonnegative(),
+        }),
+      ),
       parent: z.object({ id: z.number().int().nullable(), name: z.string().nullable() }).nullable(),
       created: z.string(),
       backend: z.string(),

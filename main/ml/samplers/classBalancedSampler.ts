@@ -6,6 +6,12 @@ export interface ClassBalancedOptions {
   /** K: images per class in a batch. */
   samplesPerClass: number;
   seed?: number;
+  /**
+   * Group (e.g. data set) of each class label. When given, every class slot of a batch first draws a
+   * group uniformly, then that group's next class: a set of 964 characters and one of 101 photo
+   * classes then get equal shares of the batches instead of shares by class count.
+   */
+  classGroups?: ReadonlyMap<number, number>;
 }
 
 export interface BatchSampler {
@@ -38,19 +44,33 @@ export function createClassBalancedSampler(labels: ArrayLike<number>, options: C
   }
   const random = seededRandom(options.seed ?? 1);
   const classes = [...byClass.keys()].sort((a, b) => a - b);
-  let round: number[] = [];
+  const groupOf = (label: number) => options.classGroups?.get(label) ?? 0;
+  const groups = [...new Set(classes.map(groupOf))].sort((a, b) => a - b);
+  const members = new Map(groups.map((g) => [g, classes.filter((c) => groupOf(c) === g)]));
+  const rounds = new Map<number, number[]>(groups.map((g) => [g, []]));
+
+  // Classes of a group are visited in shuffled rounds; across a round boundary a class may already be
+  // in this batch: skip it, keep it for later.
+  const nextOfGroup = (group: number, chosen: Set<number>): number | undefined => {
+    const round = rounds.get(group) as number[];
+    const available = (members.get(group) as number[]).filter((c) => !chosen.has(c));
+    if (available.length === 0) return undefined;
+    if (round.length === 0) round.push(...shuffleInPlace([...(members.get(group) as number[])], random));
+    let index = round.findIndex((c) => !chosen.has(c));
+    if (index < 0) {
+      round.push(...shuffleInPlace(available, random));
+      index = round.findIndex((c) => !chosen.has(c));
+    }
+    return round.splice(index, 1)[0] as number;
+  };
 
   const nextClasses = (): number[] => {
     const chosen = new Set<number>();
     while (chosen.size < p) {
-      if (round.length === 0) round = shuffleInPlace([...classes], random);
-      // Across a round boundary a class may already be in this batch: skip it, keep it for later.
-      const index = round.findIndex((c) => !chosen.has(c));
-      if (index < 0) {
-        round.push(...shuffleInPlace(classes.filter((c) => !chosen.has(c)), random));
-        continue;
-      }
-      chosen.add(round.splice(index, 1)[0] as number);
+      const open = groups.filter((g) => (members.get(g) as number[]).some((c) => !chosen.has(c)));
+      const group = groups.length === 1 ? (groups[0] as number) : (open[Math.floor(random() * open.length)] as number);
+      const label = nextOfGroup(group, chosen);
+      if (label !== undefined) chosen.add(label);
     }
     return [...chosen];
   };

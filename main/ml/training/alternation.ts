@@ -30,7 +30,7 @@ export interface AlternationOptions {
   stage2Minutes: number;
   minutes?: number;
   tolerance: number;
-  stage1?: Pick<PretrainOptions, 'classesPerBatch' | 'samplesPerClass' | 'learningRate' | 'maxShift'>;
+  stage1?: Pick<PretrainOptions, 'classesPerBatch' | 'samplesPerClass' | 'learningRate' | 'maxShift' | 'augmentation' | 'balanceSets' | 'workers' | 'shards'>;
   meta?: Omit<MetaTrainOptions, 'init' | 'datasets' | 'out' | 'steps' | 'minutes' | 'resume' | 'seed' | 'backend' | 'signal' | 'onProgress' | 'checkpointDir'>;
   seed?: number;
   backend?: string;

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { NO_AUGMENTATION, type AugmentationOptions } from '../data/augmentation';
 import { createBatchLoader } from '../data/batchLoader';
+import { describeDataset } from '../data/datasetRecord';
 import { scanImageFolder, type ImageFolder } from '../data/imageFolder';
 import { joinImageFolders } from '../data/labelledImages';
 import { defaultPreprocessSpec, type PreprocessSpec } from '../data/preprocessSpec';
@@ -9,7 +11,7 @@ import { createEmbeddingNet, type Architecture, type EmbeddingNet } from '../mod
 import { readModelManifest, saveModelPackage, type ManifestInput } from '../package/modelPackage';
 import type { ModelManifest } from '../package/manifest';
 import { createClassBalancedSampler } from '../samplers/classBalancedSampler';
-import { metricTrainStep } from './metricTrainStep';
+import { createMetricStepRunner, type MetricStepRunner } from './metricStepRunner';
 import { loadCheckpoint, saveCheckpoint } from './trainerCheckpoint';
 import { splitByClass, ValidationPool, type ValidationMetrics } from './validationPool';
 
@@ -36,6 +38,14 @@ export interface PretrainOptions {
   seed?: number;
   /** Random translation in pixels (0 = none; never flips: they change characters). */
   maxShift?: number;
+  /** Crop / flip / colour jitter (training batches only). */
+  augmentation?: AugmentationOptions;
+  /** Give every data set an equal share of each batch's classes, whatever its class count. */
+  balanceSets?: boolean;
+  /** Worker threads that share each step (data-parallel; default 1: this thread). */
+  workers?: number;
+  /** Ghost batches per step with their own batch-norm statistics (default: workers). Same shards, same weights. */
+  shards?: number;
   resume?: boolean;
   checkpointEverySteps?: number;
   checkpointEveryMinutes?: number;
@@ -86,6 +96,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     folders.push(scanned.folder);
   }
   const joined = joinImageFolders(folders, folders.map((f) => path.basename(f.root)));
+  const datasetRecords = await Promise.all(folders.map(describeDataset));
   const classSets = folders.flatMap((folder, set) => folder.classes.map(() => set));
   const split = splitByClass(joined.images, classSets, { fraction: options.validationFraction ?? 0.05, imagesPerClass: options.validationImagesPerClass ?? 10, seed });
   const validation = split.validation.length > 1 ? new ValidationPool(split.validation, spec) : undefined;
@@ -112,12 +123,13 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const p = options.classesPerBatch ?? 8;
   const k = options.samplesPerClass ?? 4;
   // Reseeded from the step so a resumed run draws fresh batches, reproducibly.
-  const sampled = createClassBalancedSampler(split.train.map((image) => image.label), { classesPerBatch: p, samplesPerClass: k, seed: seed + step * 31 });
+  const classGroups = options.balanceSets ? new Map(classSets.map((set, label) => [label, set])) : undefined;
+  const sampled = createClassBalancedSampler(split.train.map((image) => image.label), { classesPerBatch: p, samplesPerClass: k, seed: seed + step * 31, classGroups });
   if (!sampled.ok) {
     net.dispose();
     return { ok: false, code: sampled.code === 'too-few-classes' ? 'too-few-classes' : 'bad-options', message: sampled.message };
   }
-  const loader = createBatchLoader({ images: split.train, spec, sampler: sampled.sampler, maxShift: options.maxShift ?? 0, seed: seed + step, prefetch: 2 });
+  const loader = createBatchLoader({ images: split.train, spec, sampler: sampled.sampler, maxShift: options.maxShift ?? 0, augmentation: options.augmentation, seed: seed + step, prefetch: 2 });
   const loss = multiSimilarityLoss();
   const optimizer = tf.train.adam(options.learningRate ?? 1e-3);
   if (restoreOptimizer) await restoreOptimizer(optimizer);
@@ -144,14 +156,14 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       preprocess: spec,
       provenance: {
         stage: 'pretrain',
-        datasets: folders.map((f) => ({ path: f.root, classes: f.classes.length, images: f.classes.reduce((n, c) => n + c.images.length, 0) })),
+        datasets: datasetRecords,
         parent: null,
         created: new Date().toISOString(),
         backend: options.backend ?? tf.getBackend(),
         trainingSeconds: previousSeconds + elapsed(),
         steps: step,
         complete,
-        options: { loss: loss.name, classesPerBatch: p, samplesPerClass: k, learningRate: options.learningRate ?? 1e-3, seed, maxShift: options.maxShift ?? 0, validationClasses: split.validationClasses, validationImages: split.validation.length },
+        options: { loss: loss.name, classesPerBatch: p, samplesPerClass: k, learningRate: options.learningRate ?? 1e-3, seed, maxShift: options.maxShift ?? 0, augmentation: options.augmentation ?? NO_AUGMENTATION, balanceSets: options.balanceSets ?? false, workers: runner?.workers ?? 1, shards: runner?.shards ?? 1, validationClasses: split.validationClasses, validationImages: split.validation.length },
       },
       metrics: { loss: lossCurve, validation: validationCurve, final: final && { recallAt1: final.recallAt1, mapAtR: final.mapAtR } },
     };
@@ -163,14 +175,17 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     const eta = Math.min(stepsLeft * secondsPerStep, budgetSeconds - elapsed());
     options.onProgress?.({ phase, step, totalSteps: options.steps ?? null, loss: lastLoss, imagesPerSecond: rate, elapsedSeconds: previousSeconds + elapsed(), etaSeconds: Number.isFinite(eta) ? Math.max(0, eta) : null, ...extra });
   };
+  let runner: MetricStepRunner | undefined;
   const runValidation = async () => {
     if (!validation) return;
+    await runner?.sync();
     report('validate');
     const metrics = await validation.evaluate(net);
     validationCurve.push({ step, ...metrics });
     report('validate', { validation: metrics });
   };
   const checkpoint = async (complete: boolean) => {
+    await runner?.sync();
     report('checkpoint');
     const input = manifestInput(complete);
     await saveCheckpoint(checkpointDir, net, input, { step, trainingSeconds: previousSeconds + elapsed() }, optimizer);
@@ -180,6 +195,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
 
   try {
     if (step === 0 && validationCurve.length === 0) await runValidation(); // the random-weights baseline
+    runner = await createMetricStepRunner({ net, loss, optimizer, learningRate: options.learningRate ?? 1e-3, batchSize: sampled.sampler.batchSize, workers: options.workers ?? 1, shards: options.shards });
     while (true) {
       if (options.steps !== undefined && step >= options.steps) break;
       if (elapsed() >= budgetSeconds) {
@@ -192,12 +208,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       }
       const batch = await loader.next();
       const stepStart = now();
-      const x = tf.tensor4d(batch.images, [batch.size, spec.inputSize, spec.inputSize, spec.channels]);
-      try {
-        lastLoss = metricTrainStep(net, loss, optimizer, x, batch.labels);
-      } finally {
-        x.dispose();
-      }
+      lastLoss = await runner.step(batch.images, batch.labels);
       trainSeconds += now() - stepStart;
       trainedImages += batch.size;
       step++;
@@ -220,6 +231,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     if (!manifest.ok) throw new Error(manifest.message);
     return { ok: true, manifest: manifest.manifest, steps: step, stoppedBy, trainingSeconds: previousSeconds + elapsed(), decodeFailures: loader.failures.size };
   } finally {
+    await runner?.close();
     optimizer.dispose();
     net.dispose();
   }

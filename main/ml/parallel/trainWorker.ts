@@ -1,0 +1,91 @@
+/**
+ * One worker of the data-parallel trainer: its own tfjs instance (one wasm heap per thread), its own
+ * copy of the network and of Adam, and its shards of every batch. See shardedMetricStep.ts for the
+ * step and sharedExchange.ts for what crosses between workers.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../backend/selectBackend';
+import { multiSimilarityLoss } from '../losses/multiSimilarityLoss';
+import { createEmbeddingNet, type EmbeddingNet } from '../models/embeddingNet';
+import { SharedBarrier } from './barrier';
+import { SharedExchange } from './sharedExchange';
+import { shardedMetricStep } from './shardedMetricStep';
+import { workerRows } from './shardPlan';
+import type { InitRequest, NamedValues, TrainWorkerReply, TrainWorkerRequest } from './trainProtocol';
+
+interface WorkerState {
+  request: InitRequest;
+  net: EmbeddingNet;
+  optimizer: tf.Optimizer;
+  exchange: SharedExchange;
+  images: Float32Array;
+  labels: Int32Array;
+}
+
+export function serveTrainWorker(port: MessagePort): void {
+  let state: WorkerState | undefined;
+  const post = (reply: TrainWorkerReply) => port.postMessage(reply);
+
+  port.on('message', async (request: TrainWorkerRequest) => {
+    try {
+      if (request.type === 'init') {
+        state = await initialise(request);
+        post({ type: 'ready', backend: tf.getBackend() });
+      } else if (request.type === 'step') {
+        if (!state) throw new Error('step before init');
+        post({ type: 'stepped', loss: step(state) });
+      } else if (request.type === 'snapshot') {
+        if (!state) throw new Error('snapshot before init');
+        const optimizerWeights = await state.optimizer.getWeights();
+        const optimizerState = optimizerWeights.map(({ name, tensor }) => toValues(name, tensor));
+        optimizerWeights[0]?.tensor.dispose(); // the iteration count is a fresh scalar; the moments are Adam's own
+        post({ type: 'snapshot', weights: [...state.net.variables].map(([name, v]) => toValues(name, v)), optimizerState });
+      }
+    } catch (error) {
+      // A failed worker releases the others from the barrier instead of leaving them waiting.
+      if (state) SharedBarrier.abort(new Int32Array(state.request.buffers.control));
+      post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+}
+
+async function initialise(request: InitRequest): Promise<WorkerState> {
+  await selectBackend({ prefer: request.prefer, log: () => undefined });
+  const net = createEmbeddingNet(request.config);
+  tf.tidy(() => {
+    const missing = net.setWeights(new Map(request.weights.map((w) => [w.name, tf.tensor(w.values, w.shape)])));
+    if (missing.length > 0) throw new Error(`weights the network does not have: ${missing.join(', ')}`);
+  });
+  const optimizer = tf.train.adam(request.learningRate);
+  if (request.optimizerState && request.optimizerState.length > 1) {
+    const named = request.optimizerState.map((w) => ({ name: w.name, tensor: w.name === 'iter' ? tf.scalar(w.values[0] as number, 'int32') : tf.tensor(w.values, w.shape) }));
+    await optimizer.setWeights(named);
+    for (const { tensor } of named) tensor.dispose();
+  }
+  return {
+    request,
+    net,
+    optimizer,
+    exchange: new SharedExchange(request.buffers, request.plan, request.worker, request.sizes),
+    images: new Float32Array(request.buffers.images),
+    labels: new Int32Array(request.buffers.labels),
+  };
+}
+
+function step(state: WorkerState): number {
+  const { request, net, optimizer, exchange } = state;
+  const rows = workerRows(request.plan, request.worker);
+  const length = request.sizes.imageLength;
+  const { inputSize, channels } = request.config;
+  const images = tf.tensor4d(state.images.slice(rows.start * length, rows.end * length), [rows.end - rows.start, inputSize, inputSize, channels]);
+  try {
+    return shardedMetricStep(net, multiSimilarityLoss(), optimizer, { images, labels: state.labels.slice(), start: rows.start, shardSizes: rows.shardSizes, firstShard: rows.firstShard }, exchange);
+  } finally {
+    images.dispose();
+  }
+}
+
+function toValues(name: string, tensor: tf.Tensor): NamedValues {
+  return { name, shape: tensor.shape, values: Float32Array.from(tensor.dataSync()) };
+}
