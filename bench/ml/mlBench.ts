@@ -29,6 +29,8 @@ export interface MlBenchOptions {
   archs?: Architecture[];
   /** Training batch (default 25) and input size (default 84). */
   batch?: number;
+  /** Data-parallel training workers compared with one (default: every core). */
+  parallelWorkers?: number;
   size?: number;
   /** Embedding batch (default 64, the embedding job's). */
   embedBatch?: number;
@@ -166,6 +168,20 @@ export async function runMlBench(options: MlBenchOptions = {}): Promise<Record<s
     } else train.push(comparison);
   }
 
+  // (a') data-parallel stage 1: Conv-4 with one worker and with every core, each next to PyTorch
+  // running the same step with the same number of threads.
+  const workers = options.parallelWorkers ?? os.availableParallelism();
+  const parallel: (Comparison & { workers: number })[] = [];
+  for (const count of [...new Set([1, workers])]) {
+    log(`[bench ml] data-parallel training conv4 at ${size} px, batch ${batch}, ${count} worker(s)`);
+    const ours = runCaseInChild({ arch: 'conv4', mode: 'train', kernels: 'project', batch, size, channels: 3, widths: widthsOf('conv4'), steps, warmup, workers: count });
+    const reference = pytorch({ mode: 'train', archs: ['conv4'], batch, size, channels: 3, steps, warmup, conv4Widths: widthsOf('conv4'), threads: count });
+    parallel.push({ workers: count, ...compare(ours, reference, 'conv4', widthsOf('conv4')) });
+  }
+  const oneWorker = parallel.find((c) => c.workers === 1)?.ours;
+  const allWorkers = parallel.find((c) => c.workers === workers)?.ours;
+  const parallelSpeedup = workers > 1 ? throughputRatio(allWorkers?.ok ? allWorkers.images_per_s : undefined, oneWorker?.ok ? oneWorker.images_per_s : undefined) : null;
+
   // (b) embedding: the shipped model's architecture at 84 px and at its own input size
   const shipped = await shippedArchitecture(options.modelDir);
   const base: EmbedTarget = shipped.arch ? { ...shipped.arch, size, channels: 3, label: `${size} px RGB` } : { arch: 'conv4', size, channels: 3, widths: widthsOf('conv4'), label: `${size} px RGB` };
@@ -196,6 +212,14 @@ export async function runMlBench(options: MlBenchOptions = {}): Promise<Record<s
     embed_vs_pytorch_ratio: Object.fromEntries(embed.map((c) => [key({ arch: c.arch, size: c.input_size, channels: c.channels }), c.ratio])),
     embed_vs_pytorch_cpu_time_ratio: Object.fromEntries(embed.map((c) => [key({ arch: c.arch, size: c.input_size, channels: c.channels }), c.cpu_time_ratio])),
     train: { loss: 'multi-similarity', optimizer: 'adam', batch, input_size: size, steps, warmup, results: train },
+    train_parallel_speedup: parallelSpeedup,
+    train_parallel: {
+      arch: 'conv4',
+      workers,
+      images_per_s: Object.fromEntries(parallel.map((c) => [`workers_${c.workers}`, c.ours.ok ? c.ours.images_per_s : null])),
+      vs_pytorch_same_threads_ratio: Object.fromEntries(parallel.map((c) => [`workers_${c.workers}`, c.ratio])),
+      results: parallel,
+    },
     embed: { model: shipped.info, batch: embedBatch, steps: steps * 2, warmup, results: embed },
     hnsw: { dim, ...hnswFigures },
     machine: {

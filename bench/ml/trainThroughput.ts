@@ -25,6 +25,7 @@ import { createEmbeddingNet, type Architecture } from '../../main/ml/models/embe
 import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
 import { saveModelPackage } from '../../main/ml/package/modelPackage';
 import { metricTrainStep } from '../../main/ml/training/metricTrainStep';
+import { createMetricStepRunner, type MetricStepRunner } from '../../main/ml/training/metricStepRunner';
 import type { Embedder } from '../../main/search/embedder';
 import { createEmbedderPool } from '../../main/search/embedderPool';
 
@@ -44,7 +45,11 @@ export interface CaseSpec {
   widths?: number[];
   steps: number;
   warmup: number;
-  /** Embedding only: worker threads of the app's embedder (default: the app's default for this machine). */
+  /**
+   * Embedding: worker threads of the app's embedder (default: the app's default for this machine).
+   * Training: data-parallel workers of stage 1 (main/ml/parallel; 1 = this thread, sharded step);
+   * absent: the plain single-thread step.
+   */
   workers?: number;
 }
 
@@ -167,14 +172,23 @@ export async function runCase(spec: CaseSpec): Promise<CaseResult> {
   const images = tf.randomUniform([spec.batch, spec.size, spec.size, spec.channels], 0, 1, 'float32', 1) as tf.Tensor4D;
   const labels = Array.from({ length: spec.batch }, (_, i) => i % classes);
   const loss = multiSimilarityLoss();
-  const step = () => metricTrainStep(net, loss, optimizer, images, labels);
+  let runner: MetricStepRunner | undefined;
   try {
-    return { ...head, ok: true, ...rates(spec, await timeSteps(spec, step)) };
+    let step: () => unknown = () => metricTrainStep(net, loss, optimizer, images, labels);
+    if (spec.workers !== undefined) {
+      const ready = await createMetricStepRunner({ net, loss, optimizer, learningRate: 1e-3, batchSize: spec.batch, workers: spec.workers });
+      runner = ready;
+      const pixels = images.dataSync() as Float32Array;
+      const labelArray = Int32Array.from(labels);
+      step = () => ready.step(pixels, labelArray);
+    }
+    return { ...head, ok: true, ...(spec.workers !== undefined ? { workers: spec.workers } : {}), ...rates(spec, await timeSteps(spec, step)) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const hint = selection.name === 'wasm' && /Aborted|memory/i.test(message) ? ' (wasm heap exhausted: it cannot grow past 4 GiB; try --resnet-widths 32,64,128,256 or a smaller --batch)' : '';
     return { ...head, ok: false, error: message + hint };
   } finally {
+    await runner?.close();
     tf.dispose([images]);
     net.dispose();
     optimizer.dispose();

@@ -9,6 +9,8 @@ interface Report {
   train_vs_pytorch_ratio: Record<string, number | null>;
   embed_vs_pytorch_ratio: Record<string, number | null>;
   train: { results: Comparison[] };
+  train_parallel_speedup: number | null;
+  train_parallel: { workers: number; images_per_s: Record<string, number | null>; results: (Comparison & { workers: number })[] };
   embed: { model: { found: boolean }; results: Comparison[] };
   hnsw: { dim: number; runs: { size: number; dim: number; build_vectors_per_s: number; chosen: { recall_at_10: number; query_p50_ms: number; query_p99_ms: number } }[] };
   machine: { cpus: number; cpu_model: string; node: string; load_average_start: number[]; load_average_end: number[] };
@@ -40,6 +42,7 @@ describe('simila bench ml (tiny inputs)', () => {
       resnetWidths: [4, 4, 4, 4],
       conv4Widths: [4, 4, 4, 4],
       modelDir: null,
+      parallelWorkers: 2,
       installPytorch: false,
       log: () => {},
     })) as unknown as Report;
@@ -71,6 +74,17 @@ describe('simila bench ml (tiny inputs)', () => {
       }
     }
     if (!report.pytorch.available) expect(report.pytorch.note).toMatch(/torch/);
+
+    // Data-parallel training: one worker and two, each measured; the speedup is their quotient.
+    expect(report.train_parallel.results.map((c) => c.workers)).toEqual([1, 2]);
+    for (const c of report.train_parallel.results) {
+      expect(c.ours.ok, c.ours.error).toBe(true);
+      expect(c.ours.workers).toBe(c.workers);
+    }
+    const one = report.train_parallel.images_per_s.workers_1 as number;
+    const two = report.train_parallel.images_per_s.workers_2 as number;
+    expect(one).toBeGreaterThan(0);
+    expect(report.train_parallel_speedup).toBe(Math.round((two / one) * 100) / 100);
 
     expect(report.hnsw.dim).toBe(64);
     expect(report.hnsw.runs).toHaveLength(1);
