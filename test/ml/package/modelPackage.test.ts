@@ -80,3 +80,29 @@ describe('model package', () => {
     expect(await loadModelPackage(dir)).toMatchObject({ ok: false, code: 'weights-missing' });
   });
 });
+
+describe('model package versions', () => {
+  it('writes version 2 and still loads a version-1 package (data sets recorded by path)', async () => {
+    const dir = path.join(root, 'v1');
+    const net = createEmbeddingNet({ arch: 'conv4', inputSize: 16, channels: 1, widths: [4, 4, 4, 4] });
+    const written = await saveModelPackage(dir, net, manifestInput(16));
+    net.dispose();
+    expect(written.formatVersion).toBe(2);
+    const file = path.join(dir, 'manifest.json');
+    const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, any>;
+    manifest.formatVersion = 1;
+    manifest.provenance.datasets = [{ path: '/work/shared/data/caltech101', classes: 101, images: 4722 }];
+    await fs.writeFile(file, JSON.stringify(manifest));
+    const loaded = await loadModelPackage(dir);
+    expect(loaded.ok, loaded.ok ? '' : loaded.message).toBe(true);
+    if (loaded.ok) {
+      expect(loaded.manifest.formatVersion).toBe(1);
+      expect(loaded.manifest.provenance.datasets[0]?.path).toBe('/work/shared/data/caltech101');
+      loaded.net.dispose();
+    }
+    manifest.formatVersion = 3; // from a future version: refused, not misread
+    await fs.writeFile(file, JSON.stringify(manifest));
+    expect((await loadModelPackage(dir)).ok).toBe(false);
+  });
+});
+
