@@ -8,8 +8,11 @@ import type { EmbeddingNet } from '../ml/models/embeddingNet';
 import type { ModelManifest } from '../ml/package/manifest';
 import { adaptationConfigOf } from './adaptableModel';
 
-/** Largest trunk row (floats per image) the archive embedding caches: 8 KB per image, 0.8 GB per 100k. */
-export const MAX_CACHED_TRUNK_FLOATS = 2048;
+/**
+ * Largest trunk row (values per image) the archive embedding caches: stored at 8 bits per value
+ * (trunkRowCodec.ts), 8 KB per image, 0.8 GB per 100k. Conv-4 at 84 px (6,400 values) fits.
+ */
+export const MAX_CACHED_TRUNK_FLOATS = 8192;
 
 export interface TrunkSpec {
   key: string;

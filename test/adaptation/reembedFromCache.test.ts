@@ -9,6 +9,7 @@ import { heldOutScore } from '../../main/adaptation/heldOutScore';
 import { embedFromTrunk } from '../../main/adaptation/reembedJob';
 import { trunkShape } from '../../main/adaptation/trunkFeatureStore';
 import { trunkKey } from '../../main/adaptation/trunkKey';
+import { decodeTrunkRowInto, encodeTrunkRow } from '../../main/catalogue/repositories/trunkRowCodec';
 import type { AdaptableModel } from '../../main/adaptation/adaptableModel';
 import { DEFAULT_ADAPTATION } from '../../main/ml/adaptation/fewShotAdapt';
 import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
@@ -66,6 +67,30 @@ describe('re-embedding from cached trunk features', () => {
     expect(worst).toBeLessThan(1e-5);
     expect(head.out.length).toBe(count * net.embeddingDim);
     expect(head.ms * 3).toBeLessThan(full.ms);
+  });
+
+  it('8-bit cached rows (the catalogue form) give the full pass\'s vectors closely at 84 px colour', () => {
+    const colour = createEmbeddingNet({ arch: 'conv4', inputSize: 84, channels: 3, seed: 4 });
+    const fromStage = colour.firstStageOf(DEFAULT_ADAPTATION.group);
+    const model = { net: colour, fromStage } as AdaptableModel;
+    const count = 16;
+    const random = seededRandom(6);
+    const images = tf.tensor4d(Float32Array.from({ length: count * 84 * 84 * 3 }, () => random() * 2 - 1), [count, 84, 84, 3]);
+    const trunk = colour.trunkFeatures(images, fromStage - 1);
+    const features = new Float32Array(trunk.dataSync());
+    trunk.dispose();
+    const shape = trunkShape(colour, fromStage);
+    const rowLength = shape[0] * shape[1] * shape[2];
+    const stored = new Float32Array(features.length);
+    for (let i = 0; i < count; i++) decodeTrunkRowInto(encodeTrunkRow(features.subarray(i * rowLength, (i + 1) * rowLength)), stored, i * rowLength);
+    const full = tf.tidy(() => colour.embed(images));
+    const exact = full.dataSync();
+    const fromStored = embedFromTrunk(model, shape, stored, count);
+    let worst = 0;
+    exact.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - fromStored[i]!))));
+    expect(worst).toBeLessThan(0.02); // unit vectors: cosine similarity above 0.999
+    tf.dispose([full, images]);
+    colour.dispose();
   });
 
   it('keys the trunk by its frozen weights: a child adapted after the trunk shares it, a changed trunk does not', () => {

@@ -150,7 +150,8 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     const total = (await app.handlers['app.info']({}, ctx)).imageCount;
     expect(catalogue.embeddings.count(child.id)).toBe(total);
 
-    // Same vectors as a full embedding (decode -> whole network) of the child package.
+    // The vectors of a full embedding (decode -> whole network) of the child package, up to the 8-bit
+    // storage of the cached trunk rows (trunkRowCodec.ts).
     const loaded = await loadModelPackage(path.join(home, 'models', record.dir));
     if (!loaded.ok) throw new Error(loaded.message);
     const spec = loaded.manifest.preprocess;
@@ -164,7 +165,7 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
       full.forEach((v, d) => (worst = Math.max(worst, Math.abs(v - stored[d]!))));
     }
     loaded.net.dispose();
-    expect(worst).toBeLessThan(1e-4);
+    expect(worst).toBeLessThan(0.02);
 
     const search = await app.handlers['search.byImage']({ id: ids[0]!, k: 3 }, ctx);
     expect(search.model.id).toBe(child.id);

@@ -2,10 +2,11 @@
  * Cached trunk features: the output of a network's frozen stages per image, keyed by the digest of
  * those stages' weights and the preprocessing (`trunkKey`). Every model whose trunk has the same
  * digest (a parent and the children adapted after the trunk) shares the rows, so re-embedding under
- * an adapted head reads them instead of decoding images and running the CNN again.
+ * an adapted head reads them instead of decoding images and running the CNN again. Rows are stored
+ * at 8 bits per value (trunkRowCodec.ts).
  */
 import type Database from 'better-sqlite3';
-import { decodeVectorInto, encodeVector } from './vectorBlob';
+import { decodeTrunkRowInto, encodeTrunkRow, trunkRowLength } from './trunkRowCodec';
 
 export interface FeatureBatch {
   ids: number[];
@@ -31,7 +32,7 @@ export function createTrunkFeaturesRepository(db: Database.Database) {
   );
   const removeKey = db.prepare('DELETE FROM trunk_features WHERE trunk_key = ?');
   const putMany = db.transaction((key: string, ids: readonly number[], features: Float32Array, rowLength: number) => {
-    ids.forEach((id, i) => put.run(key, id, encodeVector(features.subarray(i * rowLength, (i + 1) * rowLength))));
+    ids.forEach((id, i) => put.run(key, id, encodeTrunkRow(features.subarray(i * rowLength, (i + 1) * rowLength))));
   });
 
   return {
@@ -42,8 +43,8 @@ export function createTrunkFeaturesRepository(db: Database.Database) {
     get(key: string, imageId: number): Float32Array | undefined {
       const row = get.get(key, imageId);
       if (!row) return undefined;
-      const out = new Float32Array(row.features.byteLength >>> 2);
-      decodeVectorInto(row.features, out, 0);
+      const out = new Float32Array(trunkRowLength(row.features));
+      decodeTrunkRowInto(row.features, out, 0);
       return out;
     },
     count(key: string): number {
@@ -54,17 +55,17 @@ export function createTrunkFeaturesRepository(db: Database.Database) {
       const rows = page.all(key, after, limit);
       const first = rows[0];
       if (!first) return { ids: [], features: new Float32Array(0) };
-      const rowLength = first.features.byteLength >>> 2;
+      const rowLength = trunkRowLength(first.features);
       const features = new Float32Array(rows.length * rowLength);
-      rows.forEach((row, i) => decodeVectorInto(row.features, features, i * rowLength));
+      rows.forEach((row, i) => decodeTrunkRowInto(row.features, features, i * rowLength));
       return { ids: rows.map((r) => r.image_id), features };
     },
     /** Cached rows of image ids first..last (one range scan; re-embedding reads a batch at a time). */
     range(key: string, first: number, last: number): Map<number, Float32Array> {
       const out = new Map<number, Float32Array>();
       for (const row of range.all(key, first, last)) {
-        const values = new Float32Array(row.features.byteLength >>> 2);
-        decodeVectorInto(row.features, values, 0);
+        const values = new Float32Array(trunkRowLength(row.features));
+        decodeTrunkRowInto(row.features, values, 0);
         out.set(row.image_id, values);
       }
       return out;
