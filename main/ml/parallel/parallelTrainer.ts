@@ -14,7 +14,8 @@ import { SharedBarrier } from './barrier';
 import { allocateSharedBuffers, type SharedBuffers, type SharedSizes } from './sharedExchange';
 import { statisticsLength } from './shardedMetricStep';
 import { planShards, type ShardPlan } from './shardPlan';
-import type { NamedValues, TrainWorkerReply, TrainWorkerRequest } from './trainProtocol';
+import { assignValues, optimizerValues, restoreOptimizer, toValues } from './namedValues';
+import type { TrainWorkerReply, TrainWorkerRequest } from './trainProtocol';
 
 export interface ParallelTrainerOptions {
   /** The network to train; its weights are the starting point and are refreshed by `pull`. */
@@ -137,24 +138,9 @@ export async function createParallelTrainer(options: ParallelTrainerOptions): Pr
     async pull() {
       // Every worker holds the same weights (same summed gradient, same Adam step): ask the first.
       const snapshot = await expect(request(threads[0] as Worker, { type: 'snapshot' }), 'snapshot');
-      tf.tidy(() => {
-        net.setWeights(new Map(snapshot.weights.map((w) => [w.name, tf.tensor(w.values, w.shape)])));
-      });
-      const named = snapshot.optimizerState.map((w) => ({ name: w.name, tensor: w.name === 'iter' ? tf.scalar(w.values[0] as number, 'int32') : tf.tensor(w.values, w.shape) }));
-      await optimizer.setWeights(named);
-      for (const { tensor } of named) tensor.dispose();
+      assignValues((weights) => net.setWeights(weights), snapshot.weights);
+      if (snapshot.optimizerState.length > 1) await restoreOptimizer(optimizer, snapshot.optimizerState);
     },
     close,
   };
-}
-
-function toValues(name: string, tensor: tf.Tensor): NamedValues {
-  return { name, shape: tensor.shape, values: Float32Array.from(tensor.dataSync()) };
-}
-
-async function optimizerValues(optimizer: tf.Optimizer): Promise<NamedValues[] | null> {
-  const weights = await optimizer.getWeights();
-  const values = weights.map(({ name, tensor }) => toValues(name, tensor));
-  weights[0]?.tensor.dispose();
-  return values.length > 1 ? values : null;
 }

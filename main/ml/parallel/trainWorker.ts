@@ -12,7 +12,8 @@ import { SharedBarrier } from './barrier';
 import { SharedExchange } from './sharedExchange';
 import { shardedMetricStep } from './shardedMetricStep';
 import { workerRows } from './shardPlan';
-import type { InitRequest, NamedValues, TrainWorkerReply, TrainWorkerRequest } from './trainProtocol';
+import { assignValues, optimizerValues, restoreOptimizer, toValues } from './namedValues';
+import type { InitRequest, TrainWorkerReply, TrainWorkerRequest } from './trainProtocol';
 
 interface WorkerState {
   request: InitRequest;
@@ -37,9 +38,7 @@ export function serveTrainWorker(port: MessagePort): void {
         post({ type: 'stepped', loss: step(state) });
       } else if (request.type === 'snapshot') {
         if (!state) throw new Error('snapshot before init');
-        const optimizerWeights = await state.optimizer.getWeights();
-        const optimizerState = optimizerWeights.map(({ name, tensor }) => toValues(name, tensor));
-        optimizerWeights[0]?.tensor.dispose(); // the iteration count is a fresh scalar; the moments are Adam's own
+        const optimizerState = (await optimizerValues(state.optimizer)) ?? [];
         post({ type: 'snapshot', weights: [...state.net.variables].map(([name, v]) => toValues(name, v)), optimizerState });
       }
     } catch (error) {
@@ -53,16 +52,9 @@ export function serveTrainWorker(port: MessagePort): void {
 async function initialise(request: InitRequest): Promise<WorkerState> {
   await selectBackend({ prefer: request.prefer, log: () => undefined });
   const net = createEmbeddingNet(request.config);
-  tf.tidy(() => {
-    const missing = net.setWeights(new Map(request.weights.map((w) => [w.name, tf.tensor(w.values, w.shape)])));
-    if (missing.length > 0) throw new Error(`weights the network does not have: ${missing.join(', ')}`);
-  });
+  assignValues((weights) => net.setWeights(weights), request.weights);
   const optimizer = tf.train.adam(request.learningRate);
-  if (request.optimizerState && request.optimizerState.length > 1) {
-    const named = request.optimizerState.map((w) => ({ name: w.name, tensor: w.name === 'iter' ? tf.scalar(w.values[0] as number, 'int32') : tf.tensor(w.values, w.shape) }));
-    await optimizer.setWeights(named);
-    for (const { tensor } of named) tensor.dispose();
-  }
+  if (request.optimizerState && request.optimizerState.length > 1) await restoreOptimizer(optimizer, request.optimizerState);
   return {
     request,
     net,
@@ -84,8 +76,4 @@ function step(state: WorkerState): number {
   } finally {
     images.dispose();
   }
-}
-
-function toValues(name: string, tensor: tf.Tensor): NamedValues {
-  return { name, shape: tensor.shape, values: Float32Array.from(tensor.dataSync()) };
 }
