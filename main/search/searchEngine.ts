@@ -15,7 +15,7 @@ import { modelManifestSchema, type ModelManifest } from '../ml/package/manifest'
 import type { Embedder } from './embedder';
 import { createEmbedderPool } from './embedderPool';
 import { readCataloguedImage, sourceFromBytes } from './imageSource';
-import { findShippedModel, installShippedModel } from './shippedModel';
+import { findShippedAlternatives, findShippedModel, installShippedModel } from './shippedModel';
 
 export interface SearchEngineOptions {
   catalogue: Catalogue;
@@ -79,12 +79,16 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
     (installing ??= (async () => {
       const shipped = options.packageRoot ? findShippedModel(options.packageRoot) : null;
       if (!shipped) return;
-      try {
-        const result = await installShippedModel(catalogue, options.modelsDir, shipped);
-        if (!result.ok) log(`[search] the shipped model ${shipped} was not installed: ${result.message}`);
-        else if (result.installed) log(`[search] installed the shipped model ${result.model.name} as ${result.model.dir}${result.activated ? ' (active)' : ''}`);
-      } catch (error) {
-        log(`[search] the shipped model ${shipped} could not be installed: ${String(error)}`);
+      // The default first (it may become active), then the alternatives (listed, never activated here).
+      const packages = [{ dir: shipped, activate: true }, ...findShippedAlternatives(options.packageRoot as string).map((dir) => ({ dir, activate: false }))];
+      for (const { dir, activate } of packages) {
+        try {
+          const result = await installShippedModel(catalogue, options.modelsDir, dir, { activate });
+          if (!result.ok) log(`[search] the shipped model ${dir} was not installed: ${result.message}`);
+          else if (result.installed) log(`[search] installed the shipped model ${result.model.name} as ${result.model.dir}${result.activated ? ' (active)' : ''}`);
+        } catch (error) {
+          log(`[search] the shipped model ${dir} could not be installed: ${String(error)}`);
+        }
       }
     })());
 

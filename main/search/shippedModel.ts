@@ -16,6 +16,16 @@ import { registerModelPackage } from '../ml/package/registerModel';
 /** Shipped package folders, preferred first (relative to the package root). */
 export const SHIPPED_MODEL_CANDIDATES = [path.join('assets', 'models', 'default'), path.join('assets', 'models', 'stage1-conv4')];
 
+/**
+ * Shipped alternatives for archives the default serves less well (e.g. colour photographs and aerial
+ * scenes): installed and listed as profiles beside the default, never made active by themselves.
+ */
+export const SHIPPED_ALTERNATIVES = [path.join('assets', 'models', 'colour84')];
+
+export function findShippedAlternatives(packageRoot: string): string[] {
+  return SHIPPED_ALTERNATIVES.map((candidate) => path.join(packageRoot, candidate)).filter((dir) => existsSync(path.join(dir, MANIFEST_FILE)));
+}
+
 export function findShippedModel(packageRoot: string): string | null {
   for (const candidate of SHIPPED_MODEL_CANDIDATES) {
     const dir = path.join(packageRoot, candidate);
@@ -32,8 +42,11 @@ async function fileHash(file: string): Promise<string> {
 
 export type InstallResult = { ok: true; model: ModelRecord; installed: boolean; activated: boolean } | { ok: false; code: string; message: string };
 
-/** Copies, registers and (if nothing else is in use) activates the shipped package `sourceDir`. */
-export async function installShippedModel(catalogue: Catalogue, modelsRoot: string, sourceDir: string): Promise<InstallResult> {
+/**
+ * Copies, registers and (if nothing else is in use) activates the shipped package `sourceDir`;
+ * `activate: false` (an alternative) registers it only.
+ */
+export async function installShippedModel(catalogue: Catalogue, modelsRoot: string, sourceDir: string, options: { activate?: boolean } = {}): Promise<InstallResult> {
   const read = await readModelManifest(sourceDir);
   if (!read.ok) return read;
   const { manifest } = read;
@@ -60,7 +73,7 @@ export async function installShippedModel(catalogue: Catalogue, modelsRoot: stri
   const active = catalogue.models.active();
   const earlierShipped = active !== undefined && active.id !== registered.model.id && active.dir.startsWith(prefix) && /^[0-9a-f]{12}$/.test(active.dir.slice(prefix.length));
   let activated = false;
-  if (!active || (earlierShipped && installed)) {
+  if (options.activate !== false && (!active || (earlierShipped && installed))) {
     catalogue.models.setActive(registered.model.id);
     activated = true;
   }
