@@ -17,10 +17,11 @@ import { registerModelPackage } from '../ml/package/registerModel';
 export const SHIPPED_MODEL_CANDIDATES = [path.join('assets', 'models', 'default'), path.join('assets', 'models', 'stage1-conv4')];
 
 /**
- * Shipped alternatives for archives the default serves less well (e.g. colour photographs and aerial
- * scenes): installed and listed as profiles beside the default, never made active by themselves.
+ * Shipped alternatives for archives the default serves less well (the earlier 28 px grayscale model stays
+ * best on handwritten characters): installed and listed as profiles beside the default, never made
+ * active by themselves.
  */
-export const SHIPPED_ALTERNATIVES = [path.join('assets', 'models', 'colour84')];
+export const SHIPPED_ALTERNATIVES = [path.join('assets', 'models', 'characters-gray28')];
 
 export function findShippedAlternatives(packageRoot: string): string[] {
   return SHIPPED_ALTERNATIVES.map((candidate) => path.join(packageRoot, candidate)).filter((dir) => existsSync(path.join(dir, MANIFEST_FILE)));

@@ -26,18 +26,18 @@ beforeAll(async () => {
   await useWasmWithProjectKernels();
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'simila-shipped-'));
   await shipped('default', 'default', 16, 1);
-  await shipped('colour84', 'colour84', 16, 3);
+  await shipped('characters-gray28', 'characters-gray28', 16, 3);
 });
 afterAll(() => fs.rm(root, { recursive: true, force: true }));
 
 describe('shipped models', () => {
-  it('installs the default as the active profile and the colour alternative beside it, inactive; twice changes nothing', async () => {
+  it('installs the default as the active profile and the character alternative beside it, inactive; twice changes nothing', async () => {
     const catalogue = openCatalogue(':memory:');
     const modelsDir = path.join(root, 'home-models');
     const defaultDir = findShippedModel(root);
     expect(defaultDir).toBe(path.join(root, 'assets', 'models', 'default'));
     const alternatives = findShippedAlternatives(root);
-    expect(alternatives).toEqual([path.join(root, 'assets', 'models', 'colour84')]);
+    expect(alternatives).toEqual([path.join(root, 'assets', 'models', 'characters-gray28')]);
     for (let run = 0; run < 2; run++) {
       const main = await installShippedModel(catalogue, modelsDir, defaultDir as string);
       const alternative = await installShippedModel(catalogue, modelsDir, alternatives[0] as string, { activate: false });
@@ -46,14 +46,14 @@ describe('shipped models', () => {
       expect(main.installed).toBe(run === 0);
       expect(alternative.activated).toBe(false);
     }
-    expect(catalogue.models.list().map((m) => m.name).sort()).toEqual(['colour84', 'default']);
+    expect(catalogue.models.list().map((m) => m.name).sort()).toEqual(['characters-gray28', 'default']);
     expect(catalogue.models.active()?.name).toBe('default');
     catalogue.close();
   });
 
   it('an alternative alone is never made active, even with nothing else installed', async () => {
     const catalogue = openCatalogue(':memory:');
-    const result = await installShippedModel(catalogue, path.join(root, 'home-models-2'), path.join(root, 'assets', 'models', 'colour84'), { activate: false });
+    const result = await installShippedModel(catalogue, path.join(root, 'home-models-2'), path.join(root, 'assets', 'models', 'characters-gray28'), { activate: false });
     expect(result.ok).toBe(true);
     expect(catalogue.models.active()).toBeUndefined();
     catalogue.close();
