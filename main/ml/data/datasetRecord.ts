@@ -17,7 +17,21 @@ export interface DatasetRecord {
  * Describes an ImageFolder set for provenance. The digest changes when any image, file name or class
  * changes, so two machines can tell whether they trained on the same data without sharing paths.
  */
-export async function describeDataset(folder: ImageFolder): Promise<DatasetRecord> {
+export function describeDataset(folder: ImageFolder): Promise<DatasetRecord> {
+  // `train full` scans the same sets in every stage of every round: hash each listing once per process.
+  const key = `${folder.root}\0${folder.classes.map((c) => `${c.name}:${c.images.length}`).join('|')}`;
+  let record = described.get(key);
+  if (!record) {
+    record = hashDataset(folder);
+    described.set(key, record);
+    record.catch(() => described.delete(key));
+  }
+  return record;
+}
+
+const described = new Map<string, Promise<DatasetRecord>>();
+
+async function hashDataset(folder: ImageFolder): Promise<DatasetRecord> {
   const whole = createHash('sha256');
   let images = 0;
   for (const cls of folder.classes) {
