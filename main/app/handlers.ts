@@ -11,6 +11,7 @@ import type { FolderBrowser } from './folderBrowser';
 import { createAdaptationServiceFor, type Services } from './services';
 import { createAdaptationHandlers } from './adaptationHandlers';
 import { createFeedbackHandlers } from './feedbackHandlers';
+import { createLibraryHandlers } from './libraryHandlers';
 import { createSearchHandlers } from './searchHandlers';
 import type { Handlers } from './types';
 
@@ -33,6 +34,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
   return {
     ...createSearchHandlers(services),
+    ...createLibraryHandlers(services),
     ...createFeedbackHandlers(services, adaptation),
     ...createAdaptationHandlers(services, adaptation),
 
@@ -48,20 +50,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
 
     async 'library.folders'() {
       return catalogue.folders.listWithCounts();
-    },
-
-    async 'library.page'({ offset, limit, folderId }) {
-      return {
-        total: catalogue.images.countVisible(folderId),
-        items: catalogue.images.page(offset, limit, folderId).map((item) => ({
-          id: item.id,
-          name: path.basename(item.path),
-          folderId: item.folderId,
-          width: item.width,
-          height: item.height,
-          format: item.format,
-        })),
-      };
     },
 
     async 'library.image'({ id }) {

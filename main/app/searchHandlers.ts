@@ -12,7 +12,7 @@ import type { Services } from './services';
 import { decodeUpload } from './uploads';
 import type { Handlers } from './types';
 
-type SearchChannels = 'models.list' | 'models.activate' | 'embeddings.status' | 'embeddings.start' | 'search.byImage' | 'search.byUpload';
+type SearchChannels = 'models.list' | 'models.activate' | 'embeddings.status' | 'embeddings.start' | 'search.byImage' | 'search.bySeries' | 'search.byUpload';
 
 /** Domain errors of these channels become contract errors with their sentence. */
 const guarded = <T>(run: () => T | Promise<T>) => asAppError([SearchError, EngineError], run);
@@ -66,18 +66,25 @@ export function createSearchHandlers(services: Services): Pick<Handlers, SearchC
         return { jobId };
       });
     },
-    async 'search.byImage'({ id, k, filters }) {
+    async 'search.byImage'({ id, k, filters, group, exclude }) {
       return guarded(async () => {
         const queryKey = imageQueryKey(id);
-        const response = await search.byImage(id, await kWithRejected(queryKey, k), filters);
+        const response = await search.byImage(id, await kWithRejected(queryKey, k), filters, { group, exclude });
         return feedback.recordSearch(response, { queryKey, queryVector: null, k, filters });
       });
     },
-    async 'search.byUpload'({ name, data, k, filters }) {
+    async 'search.bySeries'({ seriesId, k, filters, group, exclude }) {
+      return guarded(async () => {
+        const queryKey = `series:${seriesId}`;
+        const { response, vector } = await search.bySeries(seriesId, await kWithRejected(queryKey, k), filters, { group, exclude });
+        return feedback.recordSearch(response, { queryKey, queryVector: vector, k, filters });
+      });
+    },
+    async 'search.byUpload'({ name, data, k, filters, group }) {
       const bytes = decodeUpload(data);
       return guarded(async () => {
         const queryKey = `upload:${createHash('sha256').update(bytes).digest('hex')}`;
-        const { response, vector } = await search.byBytesWithVector(name, bytes, await kWithRejected(queryKey, k), filters);
+        const { response, vector } = await search.byBytesWithVector(name, bytes, await kWithRejected(queryKey, k), filters, { group });
         return feedback.recordSearch(response, { queryKey, queryVector: vector, k, filters });
       });
     },

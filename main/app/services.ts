@@ -15,6 +15,7 @@ import type { DecodeLimits } from '../ingest/decoders/types';
 import { createImportRunner, IMPORT_JOB_KIND } from '../ingest/importJob';
 import { prepareHome, type HomeLayout } from '../home/dataHome';
 import { createJobQueue, type JobQueue } from '../jobs/jobQueue';
+import { createHierarchyRunner, HIERARCHY_JOB_KIND } from '../library/hierarchyBackfill';
 import { embedWorkersFromEnv } from '../search/embedderPool';
 import { createEmbedRunner, EMBED_JOB_KIND, isEmbedJobParams, type EmbedJobParams } from '../search/embedJob';
 import { createSearchEngine, type SearchEngine } from '../search/searchEngine';
@@ -119,6 +120,7 @@ export function openServices(options: ServicesOptions = {}): Services {
         emit,
         onCurve: (jobId, curve) => adaptCurves.set(jobId, [...curve]),
       }),
+      [HIERARCHY_JOB_KIND]: createHierarchyRunner({ catalogue }),
       [REEMBED_JOB_KIND]: createReembedRunner({ catalogue, engine, modelsDir: layout.models, preferBackends: options.preferBackends }),
       [IMPORT_JOB_KIND]: createImportRunner({
         catalogue,
@@ -138,7 +140,12 @@ export function openServices(options: ServicesOptions = {}): Services {
       }
     },
   });
-  if (options.resumeJobs) jobs.resumeInterrupted();
+  if (options.resumeJobs) {
+    jobs.resumeInterrupted();
+    // Archives imported before the patient > study > series tree existed get it from a header re-read.
+    const pending = catalogue.jobs.listInterrupted().some((job) => job.kind === HIERARCHY_JOB_KIND);
+    if (!pending && catalogue.hierarchy.countUnfiled() > 0) jobs.enqueue(HIERARCHY_JOB_KIND, 'Filing images into patients, studies and series', {});
+  }
   let closing: Promise<void> | null = null;
   return {
     layout,

@@ -8,6 +8,7 @@ import { createClassesRepository } from './repositories/classes';
 import { createEmbeddingsRepository } from './repositories/embeddings';
 import { createFailuresRepository } from './repositories/failures';
 import { createFoldersRepository } from './repositories/folders';
+import { createHierarchyRepository } from './repositories/hierarchy';
 import { createImagesRepository } from './repositories/images';
 import { createJobsRepository } from './repositories/jobs';
 import { createJudgementsRepository } from './repositories/judgements';
@@ -29,6 +30,7 @@ export interface Catalogue {
   readonly resultLists: ReturnType<typeof createResultListsRepository>;
   readonly classes: ReturnType<typeof createClassesRepository>;
   readonly trunkFeatures: ReturnType<typeof createTrunkFeaturesRepository>;
+  readonly hierarchy: ReturnType<typeof createHierarchyRepository>;
   /** Runs `fn` in one transaction (rolled back if it throws). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -54,6 +56,7 @@ export function openCatalogue(file: string): Catalogue {
     resultLists: createResultListsRepository(db),
     classes: createClassesRepository(db),
     trunkFeatures: createTrunkFeaturesRepository(db),
+    hierarchy: createHierarchyRepository(db),
     transaction: (fn) => db.transaction(fn)(),
     close: () => {
       if (db.open) db.close();

@@ -47,7 +47,11 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option(...homeOption)
     .option('--limit <n>', 'how many images', positiveInt, 100)
-    .action(async (opts: { json?: boolean; home?: string; limit: number }) => {
+    .option('--by <level>', 'list series or studies instead of images (series | study)', (v: string) => {
+      if (v !== 'series' && v !== 'study') throw new InvalidArgumentError('expected series or study');
+      return v;
+    })
+    .action(async (opts: { json?: boolean; home?: string; limit: number; by?: 'series' | 'study' }) => {
       process.exitCode = await runListCommand(opts);
     });
 

@@ -6,6 +6,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { placeImage } from '../catalogue/hierarchyPlacement';
 import type { Catalogue } from '../catalogue/catalogue';
 import { createInProcessReader, describeFsError, type ContentReader, type FileContent } from './contentReader';
 import { createDefaultRegistry } from './decoders/defaultRegistry';
@@ -109,9 +110,13 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
         return { code: 'write_error', message: `The thumbnail could not be written: ${describeFsError(error)}` };
       }
     }
-    const { width, height, format, meta } = result.image;
+    const { width, height, format } = result.image;
+    // The patient digest only places the image (keyed again by the hierarchy); it is not stored as meta.
+    const { patient_digest: _digest, ...meta } = result.image.meta;
+    const placement = placeImage(result.image.meta, format, { id: folderId, path: path.dirname(file.path) });
     const imageId = catalogue.transaction(() => {
       const id = catalogue.images.insert({ hash, width, height, format, byteSize, meta });
+      catalogue.hierarchy.file(id, placement);
       catalogue.paths.upsert({ path: file.path, imageId: id, folderId, size: file.size, mtimeMs: file.mtimeMs, seenByJob: jobId });
       catalogue.failures.clear(jobId, file.path); // in the same commit: one write transaction per new file
       return id;

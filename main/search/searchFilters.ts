@@ -1,30 +1,35 @@
 /**
  * Search filters as the set of image ids they allow (null: no filter). Only visible images (with at
- * least one path) pass. `label` is, until real labels exist (issue 5), the name of a folder that holds
- * the image (e.g. "CXR" for .../mednist/CXR/001.jpeg); `modality` matches the image's `modality` meta
- * (DICOM Modality, e.g. "CT"), case-insensitively.
+ * least one path) pass. Facet fields (modality, body part, series description, folder, format, study
+ * dates, one series) are answered by the in-memory facet index; the older single-value forms `folderId`
+ * (any path in the folder) and `label` (the name of a folder that holds the image, e.g. "CXR" for
+ * .../mednist/CXR/001.jpeg) by the catalogue.
  */
 import path from 'node:path';
 import type { SearchFilters } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
+import { facetIndexFor, hasFacetFilters } from '../library/facetIndex';
+import { toFacetFilters } from '../library/filters';
 
 export function hasFilters(filters: SearchFilters | undefined): boolean {
-  return !!filters && (filters.folderId != null || (filters.modality ?? '') !== '' || (filters.label ?? '') !== '');
+  return !!filters && (filters.folderId != null || (filters.label ?? '') !== '' || hasFacetFilters(toFacetFilters(filters)));
 }
 
 export function allowedIds(catalogue: Catalogue, filters: SearchFilters | undefined): Set<number> | null {
   if (!filters || !hasFilters(filters)) return null;
+  const facets = toFacetFilters(filters);
+  let allowed: Set<number> | null = hasFacetFilters(facets) ? new Set(facetIndexFor(catalogue).matchingIds(facets)) : null;
+  const legacy = legacyAllowedIds(catalogue, filters);
+  if (legacy) allowed = allowed ? new Set([...allowed].filter((id) => legacy.has(id))) : legacy;
+  return allowed ?? new Set();
+}
+
+function legacyAllowedIds(catalogue: Catalogue, filters: SearchFilters): Set<number> | null {
   const clauses: string[] = [];
   const values: Record<string, string | number> = {};
   if (filters.folderId != null) {
     clauses.push('EXISTS (SELECT 1 FROM image_paths p WHERE p.image_id = i.id AND p.folder_id = @folderId)');
     values.folderId = filters.folderId;
-  } else {
-    clauses.push('EXISTS (SELECT 1 FROM image_paths p WHERE p.image_id = i.id)');
-  }
-  if (filters.modality) {
-    clauses.push("lower(json_extract(i.meta, '$.modality')) = lower(@modality)");
-    values.modality = filters.modality;
   }
   if (filters.label) {
     const folders = catalogue.folders
@@ -34,6 +39,7 @@ export function allowedIds(catalogue: Catalogue, filters: SearchFilters | undefi
     if (folders.length === 0) return new Set();
     clauses.push(`EXISTS (SELECT 1 FROM image_paths q WHERE q.image_id = i.id AND q.folder_id IN (${folders.join(',')}))`);
   }
+  if (clauses.length === 0) return null;
   const rows = catalogue.db.prepare(`SELECT i.id FROM images i WHERE ${clauses.join(' AND ')}`).all(values) as { id: number }[];
   return new Set(rows.map((r) => r.id));
 }

@@ -5,10 +5,12 @@
  * how much of the archive that model has embedded so far.
  */
 import path from 'node:path';
-import type { ImageSummary, ModelSummary, SearchFilters, SearchResponse } from '../../shared/rpc/contract';
+import type { ImageSummary, ModelSummary, SearchFilters, SearchHit, SearchResponse } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { ModelRecord } from '../catalogue/repositories/models';
 import type { Neighbour } from '../index/types';
+import { facetIndexFor, type FacetIndex } from '../library/facetIndex';
+import { seriesNode } from '../library/seriesTree';
 import { allowedIds } from './searchFilters';
 import { EngineError, NO_MODEL_MESSAGE, type SearchEngine } from './searchEngine';
 
@@ -22,11 +24,19 @@ export class SearchError extends Error {
   }
 }
 
+/** Grouping of a search (issue 11): one hit per series, and leaving out the query's own series or study. */
+export interface GroupingOptions {
+  group?: 'none' | 'series';
+  exclude?: 'none' | 'series' | 'study';
+}
+
 export interface SearchService {
-  byImage(id: number, k: number, filters?: SearchFilters): Promise<SearchResponse>;
-  byBytes(name: string, bytes: Buffer, k: number, filters?: SearchFilters): Promise<SearchResponse>;
+  byImage(id: number, k: number, filters?: SearchFilters, grouping?: GroupingOptions): Promise<SearchResponse>;
+  /** A series as the query: the mean of its instances' L2-normalised vectors, re-normalised. */
+  bySeries(seriesId: number, k: number, filters?: SearchFilters, grouping?: GroupingOptions): Promise<{ response: SearchResponse; vector: Float32Array }>;
+  byBytes(name: string, bytes: Buffer, k: number, filters?: SearchFilters, grouping?: GroupingOptions): Promise<SearchResponse>;
   /** byBytes that also hands back the query's embedding (relevance feedback re-ranks from it). */
-  byBytesWithVector(name: string, bytes: Buffer, k: number, filters?: SearchFilters): Promise<{ response: SearchResponse; vector: Float32Array }>;
+  byBytesWithVector(name: string, bytes: Buffer, k: number, filters?: SearchFilters, grouping?: GroupingOptions): Promise<{ response: SearchResponse; vector: Float32Array }>;
   /** The active model (the shipped default installed first); throws `unsupported` when there is none. */
   requireModel(): Promise<ModelRecord>;
 }
@@ -46,6 +56,37 @@ export function modelSummary(model: ModelRecord, manifestInputSize?: number): Mo
   };
 }
 
+interface QueryPlace {
+  imageId: number | null;
+  seriesId: number | null;
+}
+
+/** The series a search leaves out: the query's own, or every series of its study. */
+function ownSeries(facets: FacetIndex, seriesId: number | null, exclude: 'none' | 'series' | 'study'): Set<number> {
+  const own = seriesId === null ? undefined : facets.series.get(seriesId);
+  if (!own || exclude === 'none') return new Set();
+  if (exclude === 'series') return new Set([own.id]);
+  return new Set([...facets.series.values()].filter((s) => s.studyKey === own.studyKey && s.patientKey === own.patientKey).map((s) => s.id));
+}
+
+/** Mean of L2-normalised vectors, re-normalised (null when there are none or they cancel out). */
+export function meanDirection(vectors: readonly Float32Array[]): Float32Array | null {
+  const first = vectors[0];
+  if (!first) return null;
+  const sum = new Float32Array(first.length);
+  for (const v of vectors) {
+    let norm = 0;
+    for (const x of v) norm += x * x;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (v[i] ?? 0) * scale;
+  }
+  let norm = 0;
+  for (const x of sum) norm += x * x;
+  if (!(norm > 1e-12)) return null;
+  const inv = 1 / Math.sqrt(norm);
+  return sum.map((x) => x * inv);
+}
+
 /** Extra candidates asked of the graph so that hidden (deleted) or excluded items still leave k. */
 const OVER_FETCH = 16;
 
@@ -63,29 +104,50 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     return model;
   };
 
-  const rank = async (model: ModelRecord, vector: Float32Array, k: number, exclude: number | null, filters: SearchFilters | undefined) => {
+  const rank = async (model: ModelRecord, vector: Float32Array, k: number, query: QueryPlace, filters: SearchFilters | undefined, grouping: GroupingOptions = {}) => {
     const index = await engine.index(model);
     const allowed = allowedIds(catalogue, filters);
     const filter = allowed ?? undefined;
-    let hits: { image: ImageSummary; distance: number }[] = [];
-    // Ask for more until k visible hits are found or the index has nothing more to give.
-    for (let want = k + OVER_FETCH; ; want *= 4) {
+    const group = grouping.group === 'series';
+    const exclude = grouping.exclude ?? 'none';
+    const facets = group || exclude !== 'none' ? facetIndexFor(catalogue) : null;
+    const excludedSeries = facets ? ownSeries(facets, query.seriesId, exclude) : new Set<number>();
+    let hits: SearchHit[] = [];
+    // Ask for more until k visible hits (k series when grouped) are found or the index has nothing more to give.
+    for (let want = group ? k * 8 + OVER_FETCH : k + OVER_FETCH; ; want *= 4) {
       const found: Neighbour[] = index.search(vector, want, filter);
       hits = [];
+      const bySeries = new Map<number, SearchHit>();
       for (const n of found) {
-        if (n.id === exclude) continue;
+        if (n.id === query.imageId) continue;
+        const seriesId = facets ? facets.seriesIdOf(n.id) : null;
+        if (seriesId !== null && excludedSeries.has(seriesId)) continue;
+        if (group && seriesId !== null) {
+          const seen = bySeries.get(seriesId);
+          if (seen) {
+            seen.seriesHits = (seen.seriesHits ?? 1) + 1;
+            continue;
+          }
+        }
+        if (hits.length === k) continue; // still counting series hits among the candidates
         const image = summaryOf(n.id);
-        if (image) hits.push({ image, distance: n.distance });
-        if (hits.length === k) break;
+        if (!image) continue;
+        const hit: SearchHit = { image, distance: n.distance, ...(facets ? { seriesId } : {}) };
+        if (group && seriesId !== null) {
+          hit.seriesHits = 1;
+          bySeries.set(seriesId, hit);
+        }
+        hits.push(hit);
       }
       if (hits.length >= k || found.length < want || want >= index.size) break;
     }
     return hits;
   };
 
-  const respond = (model: ModelRecord, query: SearchResponse['query'], hits: SearchResponse['hits'], started: number): SearchResponse => ({
+  const respond = (model: ModelRecord, query: SearchResponse['query'], hits: SearchResponse['hits'], started: number, grouping?: GroupingOptions): SearchResponse => ({
     model: modelSummary(model),
     query,
+    ...(grouping && (grouping.group || grouping.exclude) ? { grouping: { group: grouping.group ?? 'none', exclude: grouping.exclude ?? 'none' } } : {}),
     hits,
     embedded: catalogue.embeddings.count(model.id),
     total: catalogue.images.countVisible(),
@@ -94,7 +156,7 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
 
   return {
     requireModel,
-    async byImage(id, k, filters) {
+    async byImage(id, k, filters, grouping) {
       const started = performance.now();
       const model = await requireModel();
       const query = summaryOf(id);
@@ -104,16 +166,32 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
         // Not embedded yet (the job is still running): embed it now, like an uploaded file.
         vector = await embedOne(model, () => engine.prepareImage(id, engine.manifestOf(model).preprocess));
       }
-      return respond(model, { imageId: id, name: query.name }, await rank(model, vector, k, id, filters), started);
+      const seriesId = catalogue.hierarchy.instance(id)?.seriesId ?? null;
+      const hits = await rank(model, vector, k, { imageId: id, seriesId }, filters, grouping);
+      return respond(model, { imageId: id, name: query.name, seriesId }, hits, started, grouping);
     },
-    async byBytes(name, bytes, k, filters) {
-      return (await this.byBytesWithVector(name, bytes, k, filters)).response;
+    async bySeries(seriesId, k, filters, grouping) {
+      const started = performance.now();
+      const model = await requireModel();
+      const facets = facetIndexFor(catalogue);
+      const series = facets.series.get(seriesId);
+      const members = facets.seriesImageIds(seriesId);
+      if (!series || members.length === 0) throw new SearchError('not_found', `There is no series ${seriesId} in the library.`);
+      const vector = meanDirection(members.map((id) => catalogue.embeddings.get(model.id, id)).filter((v): v is Float32Array => !!v));
+      if (!vector) throw new SearchError('bad_request', `No instance of series ${seriesId} is embedded under ${model.name} yet; wait for the embedding job or search by one slice.`);
+      const hits = await rank(model, vector, k, { imageId: null, seriesId }, filters, grouping);
+      const name = seriesNode(series, members.length, members[Math.floor((members.length - 1) / 2)] as number).label;
+      return { response: respond(model, { imageId: null, name, seriesId }, hits, started, grouping), vector };
     },
-    async byBytesWithVector(name, bytes, k, filters) {
+    async byBytes(name, bytes, k, filters, grouping) {
+      return (await this.byBytesWithVector(name, bytes, k, filters, grouping)).response;
+    },
+    async byBytesWithVector(name, bytes, k, filters, grouping) {
       const started = performance.now();
       const model = await requireModel();
       const vector = await embedOne(model, () => engine.prepareBytes(bytes, engine.manifestOf(model).preprocess));
-      return { response: respond(model, { imageId: null, name }, await rank(model, vector, k, null, filters), started), vector };
+      const hits = await rank(model, vector, k, { imageId: null, seriesId: null }, filters, grouping);
+      return { response: respond(model, { imageId: null, name }, hits, started, grouping), vector };
     },
   };
 

@@ -147,23 +147,111 @@ export const ModelSummary = z.object({
 });
 export type ModelSummary = z.infer<typeof ModelSummary>;
 
+const facetValues = z.array(z.string().max(200)).max(100).optional();
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+/**
+ * Filters that the library grid, search and feedback all honour (issue 11). Values within a field are
+ * alternatives; fields combine. `folderId`, `modality` and `label` are the older single-value forms.
+ */
 export const SearchFilters = z
   .object({
     folderId: z.number().int().nullable().optional(),
     modality: z.string().max(64).nullable().optional(),
     label: z.string().max(200).nullable().optional(),
+    modalities: facetValues,
+    bodyParts: facetValues,
+    seriesDescriptions: facetValues,
+    formats: facetValues,
+    folders: z.array(z.number().int()).max(500).optional(),
+    studyDateFrom: isoDate.optional(),
+    studyDateTo: isoDate.optional(),
+    /** Only the instances of one series. */
+    seriesId: z.number().int().positive().optional(),
   })
   .strict();
 export type SearchFilters = z.infer<typeof SearchFilters>;
 
-export const SearchHit = z.object({ image: ImageSummary, distance: z.number() });
+export const FacetValue = z.object({ value: z.string(), label: z.string(), count: z.number().int() });
+export type FacetValue = z.infer<typeof FacetValue>;
+
+/** Counted values per field for the facet sidebar: each field's counts apply every other active filter. */
+export const FacetCounts = z.object({
+  total: z.number().int(),
+  matching: z.number().int(),
+  fields: z.object({
+    modality: z.array(FacetValue),
+    bodyPart: z.array(FacetValue),
+    seriesDescription: z.array(FacetValue),
+    folder: z.array(FacetValue),
+    format: z.array(FacetValue),
+  }),
+  studyDates: z.object({ min: z.string(), max: z.string() }).nullable(),
+});
+export type FacetCounts = z.infer<typeof FacetCounts>;
+
+export const SeriesNode = z.object({
+  id: z.number().int(),
+  seriesUid: z.string().nullable(),
+  studyKey: z.string(),
+  kind: z.enum(['dicom', 'folder', 'unknown']),
+  label: z.string(),
+  modality: z.string().nullable(),
+  bodyPart: z.string().nullable(),
+  description: z.string().nullable(),
+  number: z.number().nullable(),
+  /** Matching instances (images) of the series. */
+  instances: z.number().int(),
+  /** The series' tile: its middle matching instance. */
+  middleImageId: ImageId,
+  note: z.string().nullable(),
+});
+export type SeriesNode = z.infer<typeof SeriesNode>;
+
+export const StudyNode = z.object({
+  key: z.string(),
+  studyUid: z.string().nullable(),
+  label: z.string(),
+  date: z.string().nullable(),
+  description: z.string().nullable(),
+  instances: z.number().int(),
+  series: z.array(SeriesNode),
+});
+export type StudyNode = z.infer<typeof StudyNode>;
+
+/** Patients are named by a keyed digest of Patient ID, never the ID. */
+export const PatientNode = z.object({ key: z.string(), label: z.string(), instances: z.number().int(), studies: z.array(StudyNode) });
+export type PatientNode = z.infer<typeof PatientNode>;
+
+export const SeriesInstance = z.object({
+  imageId: ImageId,
+  instanceNumber: z.number().nullable(),
+  slicePosition: z.number().nullable(),
+  frames: z.number().int(),
+});
+export type SeriesInstance = z.infer<typeof SeriesInstance>;
+
+/** Search grouping: at most one hit per series; leave out the query's own series or study. */
+export const SearchGrouping = z.enum(['none', 'series']);
+export const SearchExclusion = z.enum(['none', 'series', 'study']);
+
+export const SearchHit = z.object({
+  image: ImageSummary,
+  distance: z.number(),
+  /** The hit's series (null: not filed). */
+  seriesId: z.number().int().nullable().optional(),
+  /** Grouped search: how many of the series' instances were among the candidates ranked. */
+  seriesHits: z.number().int().optional(),
+});
 export type SearchHit = z.infer<typeof SearchHit>;
 
 export const SearchResponse = z.object({
   /** The model (profile) that ranked these results: search always says which. */
   model: ModelSummary,
   /** The query: a catalogue image, or an uploaded file's name. */
-  query: z.object({ imageId: ImageId.nullable(), name: z.string() }),
+  query: z.object({ imageId: ImageId.nullable(), name: z.string(), seriesId: z.number().int().nullable().optional() }),
+  /** How the hits were grouped (absent: one hit per image). */
+  grouping: z.object({ group: SearchGrouping, exclude: SearchExclusion }).optional(),
   hits: z.array(SearchHit),
   /** Images of the archive the model has embedded, out of all images (a partial index ranks part of the archive). */
   embedded: z.number().int(),
@@ -193,8 +281,8 @@ export type EmbeddingStatus = z.infer<typeof EmbeddingStatus>;
 export const Judgement = z.enum(['relevant', 'not_relevant', 'unsure']);
 export type Judgement = z.infer<typeof Judgement>;
 
-/** 'image:<catalogue id>' or 'upload:<sha256 hex of the uploaded bytes>'. */
-export const QueryKey = z.string().regex(/^(image:[1-9][0-9]{0,15}|upload:[0-9a-f]{64})$/);
+/** 'image:<catalogue id>', 'series:<series id>' or 'upload:<sha256 hex of the uploaded bytes>'. */
+export const QueryKey = z.string().regex(/^(image:[1-9][0-9]{0,15}|series:[1-9][0-9]{0,15}|upload:[0-9a-f]{64})$/);
 export type QueryKey = z.infer<typeof QueryKey>;
 
 export const JudgedImage = z.object({ imageId: ImageId, judgement: Judgement, updatedAt: z.string() });
@@ -357,9 +445,19 @@ export const channels = {
         offset: z.number().int().min(0),
         limit: z.number().int().min(1).max(2000),
         folderId: z.number().int().nullable().optional(),
+        filters: SearchFilters.optional(),
       })
       .strict(),
     response: z.object({ total: z.number().int(), items: z.array(ImageSummary) }),
+  },
+  /** Facet sidebar: counted values per field under the active filters. */
+  'library.facets': { request: z.object({ filters: SearchFilters.optional() }).strict(), response: FacetCounts },
+  /** Patient > study > series tree of the matching images. */
+  'library.tree': { request: z.object({ filters: SearchFilters.optional() }).strict(), response: z.object({ patients: z.array(PatientNode) }) },
+  /** One series for the stack viewer: its instances in slice order. */
+  'library.series': {
+    request: z.object({ seriesId: z.number().int().positive() }).strict(),
+    response: z.object({ series: SeriesNode, studyLabel: z.string(), patientLabel: z.string(), instances: z.array(SeriesInstance) }),
   },
   'library.image': { request: z.object({ id: ImageId }).strict(), response: ImageDetail },
 
@@ -421,7 +519,28 @@ export const channels = {
 
   /** Search by example: an archive image, or a file the user dropped/opened (its bytes, never its path). */
   'search.byImage': {
-    request: z.object({ id: ImageId, k: z.number().int().min(1).max(1000), filters: SearchFilters.optional() }).strict(),
+    request: z
+      .object({
+        id: ImageId,
+        k: z.number().int().min(1).max(1000),
+        filters: SearchFilters.optional(),
+        group: SearchGrouping.optional(),
+        exclude: SearchExclusion.optional(),
+      })
+      .strict(),
+    response: SearchResponse,
+  },
+  /** A whole series as the query: the mean of its instances' L2-normalised embeddings, re-normalised. */
+  'search.bySeries': {
+    request: z
+      .object({
+        seriesId: z.number().int().positive(),
+        k: z.number().int().min(1).max(1000),
+        filters: SearchFilters.optional(),
+        group: SearchGrouping.optional(),
+        exclude: SearchExclusion.optional(),
+      })
+      .strict(),
     response: SearchResponse,
   },
   'search.byUpload': {
@@ -432,6 +551,7 @@ export const channels = {
         data: z.string().min(1).max(Math.ceil((MAX_UPLOAD_BYTES * 4) / 3) + 4),
         k: z.number().int().min(1).max(1000),
         filters: SearchFilters.optional(),
+        group: SearchGrouping.optional(),
       })
       .strict(),
     response: SearchResponse,

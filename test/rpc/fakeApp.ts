@@ -78,6 +78,19 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
     'search.byUpload': async () => {
       throw codedError('unsupported', 'No model to search with.');
     },
+    'search.bySeries': async ({ seriesId }) => {
+      throw codedError('not_found', `No series has id ${seriesId}.`);
+    },
+    'library.facets': async () => ({
+      total: Object.keys(images).length,
+      matching: Object.keys(images).length,
+      fields: { modality: [], bodyPart: [], seriesDescription: [], folder: [], format: [] },
+      studyDates: null,
+    }),
+    'library.tree': async () => ({ patients: [] }),
+    'library.series': async ({ seriesId }) => {
+      throw codedError('not_found', `No series has id ${seriesId}.`);
+    },
     'feedback.judge': async ({ listId }) => {
       throw codedError('not_found', `No result list has id ${listId}.`);
     },

@@ -97,6 +97,7 @@ export function createImagesRepository(db: Database.Database) {
        FROM images i JOIN image_paths p ON p.id = (SELECT MIN(id) FROM image_paths WHERE image_id = i.id AND folder_id = ?)
       WHERE i.id BETWEEN ? AND ? ORDER BY i.id`,
   );
+  const updateMeta = db.prepare('UPDATE images SET meta = ? WHERE id = ?');
   const visibleIds = new VisibleIdCache(db);
 
   return {
@@ -107,6 +108,20 @@ export function createImagesRepository(db: Database.Database) {
     get(id: number): ImageRecord | undefined {
       const row = byId.get(id);
       return row && toRecord(row);
+    },
+    /** Library rows of the given ids, in the given order (ids without a path are left out). */
+    byIds(ids: readonly number[], folderId: number | null): ImageListItem[] {
+      const out: ImageListItem[] = [];
+      for (const id of ids) {
+        const r = (folderId == null ? rangeAll.all(id, id) : rangeInFolder.all(folderId, id, id))[0];
+        if (r) out.push({ id: r.id, width: r.width, height: r.height, format: r.format, path: r.path, folderId: r.folder_id });
+      }
+      return out;
+    },
+    /** Merges keys into an image's meta (a header re-read adds facts that older imports did not keep). */
+    mergeMeta(id: number, extra: ImageMeta): void {
+      const row = byId.get(id);
+      if (row) updateMeta.run(JSON.stringify({ ...parseMeta(row.meta), ...extra }), id);
     },
     insert(image: NewImage): number {
       const result = insert.run(

@@ -5,7 +5,7 @@
  * facts are stored: patient attributes are never read by the decoder.
  */
 import sharp from 'sharp';
-import { decodeDicom, renderFrame, type DicomImage, type DisplayImage, type VoiPreset } from '../dicom';
+import { decodeDicom, renderFrame, type DicomImage, type DicomMeta, type DisplayImage, type VoiPreset } from '../dicom';
 import type { Sniffed } from '../sniff';
 import type { DecodeFailure, Decoder, DecodeResult, DecodeLimits } from './types';
 
@@ -16,6 +16,20 @@ export function middleFrame(frames: number): number {
 /** Header window presets as plain values (VOI LUTs are flagged, not stored). */
 export function windowPresets(presets: readonly VoiPreset[]): { center: number; width: number; fn: string; explanation: string | null }[] {
   return presets.flatMap((p) => (p.kind === 'window' ? [{ center: p.center, width: p.width, fn: p.fn, explanation: p.explanation ?? null }] : []));
+}
+
+/** Hierarchy and facet facts (issue 11); also what the header-only backfill writes for older images. */
+export function dicomHierarchyMeta(m: DicomMeta): Record<string, string | number | null> {
+  return {
+    study_date: m.studyDate ?? null,
+    study_description: m.studyDescription ?? null,
+    series_description: m.seriesDescription ?? null,
+    series_number: m.seriesNumber ?? null,
+    instance_number: m.instanceNumber ?? null,
+    slice_position: m.slicePosition ?? null,
+    patient_digest: m.patientDigest ?? null,
+    burned_in_annotation: m.burnedInAnnotation ?? null,
+  };
 }
 
 /** The catalogue's meta for a DICOM image. `valueRange` is the middle frame's modality range (mono only). */
@@ -29,6 +43,7 @@ export function dicomCatalogueMeta(image: DicomImage, valueRange: { min: number;
     instance_uid: m.sopInstanceUid ?? null,
     sop_class_uid: m.sopClassUid ?? null,
     manufacturer: m.manufacturer ?? null,
+    ...dicomHierarchyMeta(m),
     frames: image.frames,
     transfer_syntax: image.transferSyntaxUid,
     transfer_syntax_name: image.transferSyntaxName,

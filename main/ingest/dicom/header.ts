@@ -1,5 +1,6 @@
 // Reads the Image Pixel module, Modality LUT, VOI LUT, palette and catalogue facts from a DataSet.
-// Patient-identifying attributes are never read.
+// Patient-identifying attributes are never kept: Patient ID is only read to form a one-way digest.
+import { createHash } from 'node:crypto';
 import type { DataSet, Element } from './dicomParserModule';
 import type { DicomMeta, LutPreset, VoiFunction, VoiPreset } from './types';
 
@@ -162,9 +163,11 @@ function readVoiPresets(dataSet: DataSet, signed: boolean): VoiPreset[] {
   return presets;
 }
 
+type TextMetaKey = { [K in keyof DicomMeta]-?: DicomMeta[K] extends string | undefined ? K : never }[keyof DicomMeta];
+
 function readMeta(dataSet: DataSet, frames: number): DicomMeta {
   const meta: DicomMeta = { numberOfFrames: frames };
-  const set = (key: Exclude<keyof DicomMeta, 'numberOfFrames'>, tag: string) => {
+  const set = (key: TextMetaKey, tag: string) => {
     const v = str(dataSet, tag);
     if (v) meta[key] = v;
   };
@@ -175,7 +178,39 @@ function readMeta(dataSet: DataSet, frames: number): DicomMeta {
   set('sopInstanceUid', 'x00080018');
   set('sopClassUid', 'x00080016');
   set('manufacturer', 'x00080070');
+  set('studyDescription', 'x00081030');
+  set('seriesDescription', 'x0008103e');
+  set('burnedInAnnotation', 'x00280301');
+  const studyDate = dicomDate(str(dataSet, 'x00080020'));
+  if (studyDate) meta.studyDate = studyDate;
+  const seriesNumber = integer(str(dataSet, 'x00200011'));
+  if (seriesNumber !== undefined) meta.seriesNumber = seriesNumber;
+  const instanceNumber = integer(str(dataSet, 'x00200013'));
+  if (instanceNumber !== undefined) meta.instanceNumber = instanceNumber;
+  const sliceLocation = numberList(dataSet, 'x00201041')[0];
+  const positionZ = numberList(dataSet, 'x00200032')[2];
+  const slicePosition = sliceLocation ?? positionZ;
+  if (slicePosition !== undefined) meta.slicePosition = slicePosition;
+  const patientId = str(dataSet, 'x00100020');
+  if (patientId) {
+    const issuer = str(dataSet, 'x00100021') ?? '';
+    meta.patientDigest = createHash('sha256').update(`simila-patient\u0000${issuer}\u0000${patientId}`).digest('hex');
+  }
   return meta;
+}
+
+function integer(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[+-]?\d{1,9}$/.test(text)) return undefined;
+  return Number.parseInt(text, 10);
+}
+
+/** A DA value (YYYYMMDD, or the old YYYY.MM.DD) as YYYY-MM-DD; anything else is dropped. */
+export function dicomDate(text: string | undefined): string | undefined {
+  const m = text ? /^(\d{4})\.?(\d{2})\.?(\d{2})$/.exec(text) : null;
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1850 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
 export function readPixelHeader(dataSet: DataSet): PixelHeader {

@@ -47,6 +47,21 @@ export interface DicomMeta {
   sopClassUid?: string;
   numberOfFrames: number;
   manufacturer?: string;
+  /** Study Date as YYYY-MM-DD (only when the header holds a valid DA value). */
+  studyDate?: string;
+  studyDescription?: string;
+  seriesDescription?: string;
+  seriesNumber?: number;
+  instanceNumber?: number;
+  /** Slice Location, else the z of Image Position (Patient): orders slices when instance numbers are missing. */
+  slicePosition?: number;
+  /**
+   * A one-way digest of Patient ID (+ Issuer of Patient ID): groups a patient's studies without the ID
+   * itself ever leaving the header. The catalogue keys it again with a per-home secret before storing.
+   */
+  patientDigest?: string;
+  /** Burned In Annotation (0028,0301) as written: 'YES' / 'NO'. */
+  burnedInAnnotation?: string;
 }
 
 /**
