@@ -12,6 +12,7 @@ import type { ImageMeta } from '../catalogue/repositories/images';
 import { displayToSharp, middleFrame } from '../ingest/decoders/dicomDecoder';
 import { DEFAULT_LIMITS } from '../ingest/decoders/types';
 import { decodeDicom, renderFrame, type DicomFrame, type DicomImage, type WindowPreset } from '../ingest/dicom';
+import { defaultVoi } from '../ingest/dicom/render';
 import { AppError } from './errors';
 
 export interface RenderedFrame {
@@ -182,9 +183,11 @@ export function createDicomViews(catalogue: Catalogue): DicomViews {
     async render(id, frameIndex, window, invert = false) {
       const { image, frame } = await openFrame(id, frameIndex);
       const voi: WindowPreset | undefined = window && { kind: 'window', center: window.center, width: window.width, fn: window.fn };
-      const display = renderFrame({ ...image, invert: image.invert !== invert }, frame, voi);
+      // No window asked for: main's default (header VOI where it suits the data, else a CT default, else
+      // an automatic body window) is chosen once here, rendered, and reported so drags start from it.
+      const applied = frame.kind === 'mono' ? (voi ?? defaultVoi(image, frame).voi) : null;
+      const display = renderFrame({ ...image, invert: image.invert !== invert }, frame, applied ?? undefined);
       const png = await displayToSharp(display).png({ compressionLevel: 2 }).toBuffer();
-      const applied = frame.kind === 'mono' ? (voi ?? image.voiPresets[0] ?? null) : null;
       return {
         frame: frameIndex,
         width: display.width,

@@ -56,11 +56,13 @@ function pointer(type: string, x: number, y: number, init: PointerEventInit = {}
 }
 
 describe('DICOM viewer', () => {
-  it('asks for the header, renders with the header window and shows the frame from main', async () => {
+  it("asks for the header, renders with main's default window and shows the frame from main", async () => {
     const client = await openViewer(0);
     const id = summary(0).id;
     expect(client.callsTo('dicom.info')).toEqual([{ id }]);
-    expect(renders(client)[0]).toMatchObject({ id, frame: 0, window: { center: 40, width: 400 } });
+    // No window in the first request: main chooses (header VOI only where it suits the data) and says which.
+    expect(renders(client)[0]).toMatchObject({ id, frame: 0 });
+    expect(renders(client)[0]!.window).toBeUndefined();
     expect(q('viewer-image')!.getAttribute('src')).toContain(`${id}-0-400-40-pos`);
     expect(q('viewer-image')!.dataset.rendered).toBe('dicom');
     expect(q('dicom-window')!.textContent).toBe('W 400 / L 40');

@@ -1,4 +1,5 @@
 // Display rendition: VOI (window or VOI LUT) to 8 bits, MONOCHROME1 inverted, colour passed through.
+import { chooseWindow, lutMapper, type WindowChoice, type WindowContext } from './autoWindow';
 import type { DicomFrame, DicomImage, DicomError, DisplayImage, VoiPreset, WindowPreset } from './types';
 
 export type DisplayResult = ({ ok: true } & DisplayImage) | DicomError;
@@ -38,25 +39,13 @@ export function windowValue(x: number, w: WindowPreset): number {
   return ((x - (c - 0.5)) / (width - 1) + 0.5) * 255;
 }
 
+function voiMapper(voi: VoiPreset): (x: number) => number {
+  return voi.kind === 'window' ? (x) => windowValue(x, voi) : lutMapper(voi);
+}
+
 function applyVoi(data: Float32Array, voi: VoiPreset, invert: boolean): Uint8Array {
   const out = new Uint8Array(data.length);
-  let map: (x: number) => number;
-  if (voi.kind === 'window') {
-    map = (x) => windowValue(x, voi);
-  } else {
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const v of voi.data) {
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    const span = hi > lo ? hi - lo : 1;
-    const last = voi.data.length - 1;
-    map = (x) => {
-      const i = Math.min(last, Math.max(0, Math.round(x) - voi.firstMapped));
-      return ((voi.data[i]! - lo) / span) * 255;
-    };
-  }
+  const map = voiMapper(voi);
   for (let i = 0; i < data.length; i++) {
     const v = Math.round(map(data[i]!));
     const clamped = v < 0 ? 0 : v > 255 ? 255 : v;
@@ -65,10 +54,31 @@ function applyVoi(data: Float32Array, voi: VoiPreset, invert: boolean): Uint8Arr
   return out;
 }
 
-/** Renders a decoded frame: the given VOI, else the header's first preset, else a percentile window. */
-export function renderFrame(image: Pick<DicomImage, 'rows' | 'columns' | 'invert' | 'voiPresets'>, frame: DicomFrame, voi?: VoiPreset): DisplayImage {
+/** What rendering reads from the image: DicomImage fits; modality and rescale steer the default window. */
+export type RenderableImage = Pick<DicomImage, 'rows' | 'columns' | 'invert' | 'voiPresets'> & {
+  meta?: { modality?: string | undefined };
+  rescale?: WindowContext['rescale'];
+};
+
+/**
+ * The window a monochrome frame shows when nobody chose one (thumbnails, the first view): the header's
+ * VOI where it suits the data, else a CT default, else a percentile window of the body (autoWindow.ts).
+ */
+export function defaultVoi(image: RenderableImage, frame: Extract<DicomFrame, { kind: 'mono' }>): WindowChoice {
+  // LUTs are tested through a cached mapper: building one per sampled value would be quadratic.
+  const mappers = new Map<VoiPreset, (x: number) => number>();
+  const map = (x: number, voi: VoiPreset) => {
+    let m = mappers.get(voi);
+    if (!m) mappers.set(voi, (m = voiMapper(voi)));
+    return m(x);
+  };
+  return chooseWindow(frame.data, { voiPresets: image.voiPresets, modality: image.meta?.modality, rescale: image.rescale }, map);
+}
+
+/** Renders a decoded frame: the given VOI (the user's choice always wins), else `defaultVoi`. */
+export function renderFrame(image: RenderableImage, frame: DicomFrame, voi?: VoiPreset): DisplayImage {
   if (frame.kind === 'rgb') return { width: image.columns, height: image.rows, channels: 3, data: frame.data };
-  const chosen = voi ?? image.voiPresets[0] ?? defaultWindow(frame.data);
+  const chosen = voi ?? defaultVoi(image, frame).voi;
   return { width: image.columns, height: image.rows, channels: 1, data: applyVoi(frame.data, chosen, image.invert) };
 }
 

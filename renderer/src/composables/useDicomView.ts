@@ -102,7 +102,9 @@ export function createDicomView(client: SimilaClient, options: { dragRenderMs?: 
         const loaded = await client.call('dicom.info', { id });
         if (imageId !== id) return;
         info.value = loaded;
-        window.value = headerWindow();
+        // The first view asks for no window: main picks the default (the header's where it suits the
+        // data, else a CT default or a body window) and says which; R still gives the header's own.
+        window.value = null;
         await render();
       } catch (e) {
         if (imageId === id) error.value = errorMessage(e);
