@@ -119,6 +119,31 @@ describe('adaptation wizard', () => {
     expect(all('adapt-shot').filter((s) => s.dataset.role === 'holdout')).toHaveLength(1);
   });
 
+  it("shows the model's own learning rate from the start, never the 0.05 fallback", async () => {
+    const client = await mountApp();
+    await openView('Teach a class');
+    // No class yet: nothing to ask adapt.estimate with, so the boxes stay blank (not 0.05).
+    expect(q('adapt-settings')!.dataset.known).toBe('false');
+    expect((q('adapt-lr') as HTMLSelectElement).value).toBe('');
+    expect((q('adapt-steps') as HTMLInputElement).value).toBe('');
+    await createClass('Lungs');
+    await settle(5);
+    expect((q('adapt-lr') as HTMLSelectElement).value).toBe('0.5');
+
+    // A wizard opened where classes exist (none chosen) reads the model's settings at once.
+    wrapper?.unmount();
+    wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
+    await settle(10);
+    const before = client.callsTo('adapt.estimate').length;
+    await openView('Teach a class');
+    await settle(5);
+    expect(client.callsTo('adapt.estimate').slice(before)).toEqual([{ classIds: [1] }]);
+    expect(q('adapt-settings')!.dataset.known).toBe('true');
+    expect((q('adapt-lr') as HTMLSelectElement).value).toBe('0.5');
+    expect((q('adapt-steps') as HTMLInputElement).value).toBe('10');
+    expect(q('adapt-estimate')).toBeNull(); // no class chosen: no estimate shown
+  });
+
   it("shows the model's own settings and sends only what the analyst changed, until reset", async () => {
     const client = await mountApp();
     await classWithShots(client, [0, 1, 2]);

@@ -16,7 +16,10 @@ import { errorMessage } from './useClient';
 /** Fewer support shots than this per class earn a warning (the back end says the same in its estimate). */
 export const MIN_SHOTS = 3;
 
-/** Shown until the back end's estimate names the parent model's own settings (the back end's fallback too). */
+/**
+ * The back end's fallback settings; the wizard shows them only as a last resort: it asks for the parent
+ * model's own (modelSettings) as soon as a class exists, and marks the settings unknown until then.
+ */
 export const DEFAULT_SETTINGS: Required<AdaptSettings> = { group: 'last-stage-head', steps: 10, learningRate: 0.05, earlyStop: true };
 
 export const groupLabels: Record<Required<AdaptSettings>['group'], string> = {
@@ -44,6 +47,14 @@ export interface AdaptationStore {
   /** Back to the model's own settings. */
   resetSettings(): void;
   estimate: Ref<AdaptEstimate | null>;
+  /**
+   * The parent model's own settings (a meta-learnt model records its inner loop, e.g. learning rate 0.5),
+   * read when the wizard opens: from an estimate without overrides, which needs a class (any; the
+   * contract's adapt.estimate takes at least one). Null until then.
+   */
+  modelSettings: Ref<Required<AdaptSettings> | null>;
+  /** True once the settings shown are the model's (or the analyst's), not the fallback. */
+  settingsKnown: ComputedRef<boolean>;
   jobId: Ref<number | null>;
   job: Ref<JobProgress | null>;
   /** One point per adapt.progress event with a loss (the live chart). */
@@ -88,7 +99,8 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
   const images = shallowRef<ReadonlyMap<number, LabelledImage[]>>(new Map());
   const overrides = shallowRef<AdaptSettings>({});
   const estimate = shallowRef<AdaptEstimate | null>(null);
-  const settings = computed<Required<AdaptSettings>>(() => ({ ...DEFAULT_SETTINGS, ...estimate.value?.settings, ...overrides.value }));
+  const modelSettings = shallowRef<Required<AdaptSettings> | null>(null);
+  const settings = computed<Required<AdaptSettings>>(() => ({ ...DEFAULT_SETTINGS, ...modelSettings.value, ...estimate.value?.settings, ...overrides.value }));
   const jobId = shallowRef<number | null>(null);
   const job = shallowRef<JobProgress | null>(null);
   const curve = shallowRef<AdaptCurvePoint[]>([]);
@@ -135,8 +147,24 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
       estimate.value = null;
       return;
     }
-    const answer = await guarded(() => client.call('adapt.estimate', { classIds: ids, settings: overrides.value }));
-    if (answer) estimate.value = answer;
+    const sent = overrides.value;
+    const answer = await guarded(() => client.call('adapt.estimate', { classIds: ids, settings: sent }));
+    if (answer) {
+      estimate.value = answer;
+      if (Object.keys(sent).length === 0) modelSettings.value = answer.settings;
+    }
+  }
+
+  /** Reads the model's own settings once, with any class (the settings do not depend on the classes). */
+  async function loadModelSettings(): Promise<void> {
+    const any = classes.value[0];
+    if (modelSettings.value || !any) return;
+    try {
+      const answer = await client.call('adapt.estimate', { classIds: [any.id] });
+      modelSettings.value ??= answer.settings;
+    } catch {
+      // Not worth an error line: the first estimate of a chosen class says the same.
+    }
   }
 
   async function loadResult(id: number): Promise<void> {
@@ -191,6 +219,8 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
       overrides.value = {};
     },
     estimate,
+    modelSettings,
+    settingsKnown: computed(() => modelSettings.value !== null || estimate.value !== null),
     jobId,
     job,
     curve,
@@ -205,6 +235,7 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
     async loadClasses() {
       const listed = await guarded(() => client.call('classes.list', {}));
       if (listed) classes.value = listed;
+      await loadModelSettings();
     },
     async createClass(name) {
       const trimmed = name.trim();
