@@ -4,6 +4,7 @@ import { appVersion } from '../app/version';
 import { addBenchCommands } from './commands/benchCommand';
 import { runEmbedCommand } from './commands/embedCommand';
 import { addEvalCommand } from './commands/evalCommand';
+import { parseIdList, runExportCommand } from './commands/exportCommand';
 import { addFeedbackCommands } from './commands/feedbackCommand';
 import { runImportCommand } from './commands/importCommand';
 import { runInfoCommand } from './commands/infoCommand';
@@ -16,6 +17,13 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
+}
+
+function choice<T extends string>(allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${allowed.join(', ')}`);
+    return value as T;
+  };
 }
 
 function port(value: string): number {
@@ -47,10 +55,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .option(...homeOption)
     .option('--limit <n>', 'how many images', positiveInt, 100)
-    .option('--by <level>', 'list series or studies instead of images (series | study)', (v: string) => {
-      if (v !== 'series' && v !== 'study') throw new InvalidArgumentError('expected series or study');
-      return v;
-    })
+    .option('--by <level>', 'list series or studies instead of images (series | study)', choice(['series', 'study'] as const))
     .action(async (opts: { json?: boolean; home?: string; limit: number; by?: 'series' | 'study' }) => {
       process.exitCode = await runListCommand(opts);
     });
@@ -84,7 +89,9 @@ export function buildProgram(): Command {
     .option('--folder <id>', 'only images in this catalogue folder', positiveInt)
     .option('--modality <m>', 'only images of this modality (DICOM Modality, e.g. CT)')
     .option('--label <name>', 'only images whose folder has this name')
-    .action(async (query: string, opts: { k: number; json?: boolean; home?: string; folder?: number; modality?: string; label?: string }) => {
+    .option('--group <by>', 'series: at most one hit per series (its best instance, with the series hit count)', choice(['none', 'series'] as const))
+    .option('--exclude <what>', "leave out the query's own series or study (none | series | study)", choice(['none', 'series', 'study'] as const))
+    .action(async (query: string, opts: { k: number; json?: boolean; home?: string; folder?: number; modality?: string; label?: string; group?: 'none' | 'series'; exclude?: 'none' | 'series' | 'study' }) => {
       process.exitCode = await runSearchCommand(query, opts);
     });
 
@@ -96,6 +103,28 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'images per batch', positiveInt)
     .action(async (opts: { json?: boolean; home?: string; batchSize?: number }) => {
       process.exitCode = await runEmbedCommand(opts);
+    });
+
+  program
+    .command('export')
+    .description('copy a selection of catalogued images into a folder, optionally de-identified (DICOM Basic Profile)')
+    .option('--out <dir>', 'folder to export into (created if missing; nothing in it is overwritten)')
+    .option('--deidentify', 'de-identify DICOM files (PS3.15 Basic Profile, private tags removed); other files are skipped')
+    .option('--date-shift-days <n>', 'with --deidentify: shift dates by a per-patient offset of up to N days instead of removing them', positiveInt)
+    .option('--include-burned-in', 'with --deidentify: also export files that may show burned-in text')
+    .option('--all', 'every catalogued image')
+    .option('--from-search <id>', 'the hits of a saved result list', positiveInt)
+    .option('--ids <ids>', 'catalogue image ids, comma-separated', (v: string) => {
+      try {
+        return parseIdList(v);
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+    })
+    .option('--json', 'print a JSON summary on stdout')
+    .option(...homeOption)
+    .action(async (opts: Parameters<typeof runExportCommand>[0]) => {
+      process.exitCode = await runExportCommand(opts);
     });
 
   addBenchCommands(program, positiveInt);

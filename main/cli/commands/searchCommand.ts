@@ -15,11 +15,15 @@ export interface SearchCommandOptions {
   folder?: number;
   modality?: string;
   label?: string;
+  /** One hit per series (`series`), and leaving out the query's own series or study. */
+  group?: 'none' | 'series';
+  exclude?: 'none' | 'series' | 'study';
 }
 
 export async function runSearchCommand(query: string, options: SearchCommandOptions): Promise<number> {
   const services = openServices({ home: options.home, resumeJobs: false });
   const filters: SearchFilters = { folderId: options.folder ?? null, modality: options.modality ?? null, label: options.label ?? null };
+  const grouping = { group: options.group ?? 'none', exclude: options.exclude ?? 'none' } as const;
   const fail = (code: string, message: string, exit: number) => {
     if (options.json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
     else process.stderr.write(`simila: ${message}\n`);
@@ -29,7 +33,7 @@ export async function runSearchCommand(query: string, options: SearchCommandOpti
     let response;
     try {
       if (/^\d+$/.test(query)) {
-        response = await services.search.byImage(Number(query), options.k, filters);
+        response = await services.search.byImage(Number(query), options.k, filters, grouping);
       } else {
         const file = path.resolve(query);
         let bytes: Buffer;
@@ -38,7 +42,7 @@ export async function runSearchCommand(query: string, options: SearchCommandOpti
         } catch (error) {
           return fail('not_found', `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, 2);
         }
-        response = await services.search.byBytes(path.basename(file), bytes, options.k, filters);
+        response = await services.search.byBytes(path.basename(file), bytes, options.k, filters, grouping);
       }
     } catch (error) {
       if (error instanceof SearchError) return fail(error.code, error.message, error.code === 'unsupported' ? 3 : 2);
@@ -48,6 +52,8 @@ export async function runSearchCommand(query: string, options: SearchCommandOpti
       id: hit.image.id,
       path: services.catalogue.paths.listForImage(hit.image.id)[0]?.path ?? null,
       distance: Math.round(hit.distance * 1e6) / 1e6,
+      series_id: hit.seriesId ?? null,
+      ...(hit.seriesHits !== undefined ? { series_hits: hit.seriesHits } : {}),
     }));
     const out = {
       model: { id: response.model.id, name: response.model.name, stage: response.model.stage },
