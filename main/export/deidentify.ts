@@ -16,8 +16,10 @@
  *   it must read, hold the same pixel data bytes, and hold no private or removed attribute at top level.
  *   A file that fails any of this is refused with a reason, never written as if it were safe.
  */
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { dicomParser, type DataSet } from '../ingest/dicom/dicomParserModule';
 import { parseDataSet } from '../ingest/dicom/parse';
+import { EXPLICIT_LE as TS_EXPLICIT_LE } from '../ingest/dicom/transferSyntax';
 import { profileEntry } from './basicProfile';
 import {
   DicomFormatError,
@@ -258,12 +260,30 @@ function fileMeta(sopClassUid: string, sopInstanceUid: string, transferSyntax: s
 /** Pixel data elements compared byte for byte between the original and the rewritten file. */
 const PIXEL_TAGS = ['x7fe00010', 'x7fe00008', 'x7fe00009'] as const;
 
-type ParsedForCheck = Extract<ReturnType<typeof parseDataSet>, { ok: true }>;
+type Readback = { ok: true; dataSet: DataSet } | { ok: false; message: string };
 
-function pixelBytes(parsed: ParsedForCheck, tag: (typeof PIXEL_TAGS)[number]): Uint8Array | undefined {
-  const el = parsed.dataSet.elements[tag];
+/**
+ * Reads a file with dicom-parser for the check: through the importer's reader, except that a deflated
+ * data set is inflated here and parsed on its own (dicom-parser's own inflate path starts reading at the
+ * preamble, so it depends on what the preamble holds).
+ */
+function readBack(bytes: Uint8Array, deflated: boolean, metaEnd: number): Readback {
+  if (!deflated) {
+    const parsed = parseDataSet(bytes, MAX_INFLATED_BYTES);
+    return parsed.ok ? { ok: true, dataSet: parsed.dataSet } : { ok: false, message: parsed.message };
+  }
+  try {
+    const inflated = new Uint8Array(inflateRawSync(bytes.subarray(metaEnd), { maxOutputLength: MAX_INFLATED_BYTES }));
+    return { ok: true, dataSet: dicomParser.parseDicom(inflated, { TransferSyntaxUID: TS_EXPLICIT_LE } as Parameters<typeof dicomParser.parseDicom>[1]) };
+  } catch (e) {
+    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function pixelBytes(dataSet: DataSet, tag: (typeof PIXEL_TAGS)[number]): Uint8Array | undefined {
+  const el = dataSet.elements[tag];
   if (!el) return undefined;
-  return parsed.dataSet.byteArray.subarray(el.dataOffset, el.dataOffset + el.length);
+  return dataSet.byteArray.subarray(el.dataOffset, el.dataOffset + el.length);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -271,21 +291,23 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** The independent check of a rewritten file; a sentence when it fails. */
-function verify(original: Uint8Array, rewritten: Uint8Array, metaEnd: number, datesShifted: boolean): string | null {
-  const before = parseDataSet(original, MAX_INFLATED_BYTES);
-  const after = parseDataSet(rewritten, MAX_INFLATED_BYTES);
+function verify(file: ParsedDicomFile, rewritten: Uint8Array, metaLength: number, datesShifted: boolean): string | null {
+  const importable = parseDataSet(rewritten, MAX_INFLATED_BYTES);
+  if (!importable.ok) return `the rewritten file does not read back (${importable.message})`;
+  const before = readBack(file.fileBytes, file.deflated, file.meta.at(-1)?.end ?? 0);
+  const after = file.deflated ? readBack(rewritten, true, metaLength) : { ok: true as const, dataSet: importable.dataSet };
   if (!after.ok) return `the rewritten file does not read back (${after.message})`;
   if (!before.ok) return `the original could not be read independently to compare its pixel data (${before.message})`;
   for (const tag of PIXEL_TAGS) {
-    const a = pixelBytes(before, tag);
-    const b = pixelBytes(after, tag);
+    const a = pixelBytes(before.dataSet, tag);
+    const b = pixelBytes(after.dataSet, tag);
     if (!a && !b) continue;
     if (!a || !b || !sameBytes(a, b)) return `the pixel data ${tag} of the rewritten file differs from the original's`;
   }
   for (const [key, el] of Object.entries(after.dataSet.elements)) {
-    // In deflated files dicom-parser also lists what it read of the preamble and meta: not data set attributes.
-    if (el.dataOffset < metaEnd) continue;
+    if (!file.deflated && el.dataOffset < metaLength) continue;
     const tag = Number.parseInt(key.slice(1), 16) >>> 0;
+    if (tag >>> 16 === 0x0002) continue;
     if ((tag >>> 16) % 2 === 1) return `a private attribute ${key} is still present`;
     const entry = profileEntry(tag);
     if (entry?.action === 'X' && !(datesShifted && (entry.vr === 'DA' || entry.vr === 'DT'))) return `the attribute ${key} should have been removed`;
@@ -293,36 +315,40 @@ function verify(original: Uint8Array, rewritten: Uint8Array, metaEnd: number, da
   return null;
 }
 
+/** The rewritten bytes, before the independent check (exported for tests and diagnosis). */
+export function rewriteParsed(file: ParsedDicomFile, ctx: DeidentifyContext): Omit<DeidentifyResult, 'ok'> & { metaLength: number } {
+  const summary = summarise(file);
+  const dateShiftDays = ctx.dates ? ctx.dates.offsetFor(summary.patientId) : null;
+  const rewriter = new Rewriter(file.dataSetBytes, ctx, dateShiftDays);
+  const kept = rewriter.list(file.elements, file.encoding);
+  const added = addedElements(file.encoding, dateShiftDays !== null);
+  rewriter.counts.added = added.length;
+  const addedTags = new Set(added.map((a) => a.tag));
+  const all = [...kept.filter((e) => !addedTags.has(e.tag)), ...added].sort((a, b) => a.tag - b.tag);
+  const dataSet = Buffer.concat(all.flatMap((e) => e.chunks));
+  const sop = summary.sopUid ? ctx.uids.replace(summary.sopUid) : ctx.uids.fresh();
+  const body = file.deflated ? deflateRawSync(dataSet) : dataSet;
+  const meta = fileMeta(summary.sopClassUid, sop, file.outputTransferSyntax);
+  return {
+    bytes: new Uint8Array(Buffer.concat([...meta, body])),
+    metaLength: total(meta),
+    changes: rewriter.counts,
+    dateShiftDays,
+    uids: {
+      study: summary.studyUid ? ctx.uids.replace(summary.studyUid) : '',
+      series: summary.seriesUid ? ctx.uids.replace(summary.seriesUid) : '',
+      sop,
+    },
+  };
+}
+
 /** De-identifies a parsed file; `{ ok: false }` with a reason when it cannot be done safely. */
 export function deidentifyParsed(file: ParsedDicomFile, ctx: DeidentifyContext): DeidentifyResult | DicomFailure {
   try {
-    const summary = summarise(file);
-    const dateShiftDays = ctx.dates ? ctx.dates.offsetFor(summary.patientId) : null;
-    const rewriter = new Rewriter(file.dataSetBytes, ctx, dateShiftDays);
-    const kept = rewriter.list(file.elements, file.encoding);
-    const added = addedElements(file.encoding, dateShiftDays !== null);
-    rewriter.counts.added = added.length;
-    const addedTags = new Set(added.map((a) => a.tag));
-    const all = [...kept.filter((e) => !addedTags.has(e.tag)), ...added].sort((a, b) => a.tag - b.tag);
-    const dataSet = Buffer.concat(all.flatMap((e) => e.chunks));
-
-    const sop = summary.sopUid ? ctx.uids.replace(summary.sopUid) : ctx.uids.fresh();
-    const body = file.deflated ? deflateRawSync(dataSet) : dataSet;
-    const meta = fileMeta(summary.sopClassUid, sop, file.outputTransferSyntax);
-    const bytes = new Uint8Array(Buffer.concat([...meta, body]));
-    const problem = verify(file.fileBytes, bytes, total(meta), dateShiftDays !== null);
+    const { metaLength, ...result } = rewriteParsed(file, ctx);
+    const problem = verify(file, result.bytes, metaLength, result.dateShiftDays !== null);
     if (problem) return { ok: false, code: 'verify_failed', message: `De-identification was not safe to write: ${problem}.` };
-    return {
-      ok: true,
-      bytes,
-      changes: rewriter.counts,
-      dateShiftDays,
-      uids: {
-        study: summary.studyUid ? ctx.uids.replace(summary.studyUid) : '',
-        series: summary.seriesUid ? ctx.uids.replace(summary.seriesUid) : '',
-        sop,
-      },
-    };
+    return { ok: true, ...result };
   } catch (e) {
     if (e instanceof DicomFormatError) return { ok: false, code: e.code, message: e.message };
     return { ok: false, code: 'deidentify_error', message: `De-identification failed: ${e instanceof Error ? e.message : String(e)}.` };
