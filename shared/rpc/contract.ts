@@ -617,8 +617,9 @@ export const channels = {
   },
 
   /** Few-shot adaptation of the active profile to target classes (a job 'adapt'; 'adapt.progress' events). */
+  /** No classes: just the active model's own adaptation settings (the wizard shows them from the start). */
   'adapt.estimate': {
-    request: z.object({ classIds: z.array(z.number().int()).min(1).max(50), settings: AdaptSettings.optional() }).strict(),
+    request: z.object({ classIds: z.array(z.number().int()).max(50), settings: AdaptSettings.optional() }).strict(),
     response: AdaptEstimate,
   },
   'adapt.start': {

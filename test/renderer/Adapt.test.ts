@@ -122,10 +122,12 @@ describe('adaptation wizard', () => {
   it("shows the model's own learning rate from the start, never the 0.05 fallback", async () => {
     const client = await mountApp();
     await openView('Teach a class');
-    // No class yet: nothing to ask adapt.estimate with, so the boxes stay blank (not 0.05).
-    expect(q('adapt-settings')!.dataset.known).toBe('false');
-    expect((q('adapt-lr') as HTMLSelectElement).value).toBe('');
-    expect((q('adapt-steps') as HTMLInputElement).value).toBe('');
+    await settle(5);
+    // No class yet: an estimate for no classes gives the model's own settings at once (not 0.05).
+    expect(client.callsTo('adapt.estimate')).toEqual([{ classIds: [] }]);
+    expect(q('adapt-settings')!.dataset.known).toBe('true');
+    expect((q('adapt-lr') as HTMLSelectElement).value).toBe('0.5');
+    expect((q('adapt-steps') as HTMLInputElement).value).toBe('10');
     await createClass('Lungs');
     await settle(5);
     expect((q('adapt-lr') as HTMLSelectElement).value).toBe('0.5');
@@ -137,7 +139,7 @@ describe('adaptation wizard', () => {
     const before = client.callsTo('adapt.estimate').length;
     await openView('Teach a class');
     await settle(5);
-    expect(client.callsTo('adapt.estimate').slice(before)).toEqual([{ classIds: [1] }]);
+    expect(client.callsTo('adapt.estimate').slice(before)).toEqual([{ classIds: [] }]);
     expect(q('adapt-settings')!.dataset.known).toBe('true');
     expect((q('adapt-lr') as HTMLSelectElement).value).toBe('0.5');
     expect((q('adapt-steps') as HTMLInputElement).value).toBe('10');

@@ -49,8 +49,7 @@ export interface AdaptationStore {
   estimate: Ref<AdaptEstimate | null>;
   /**
    * The parent model's own settings (a meta-learnt model records its inner loop, e.g. learning rate 0.5),
-   * read when the wizard opens: from an estimate without overrides, which needs a class (any; the
-   * contract's adapt.estimate takes at least one). Null until then.
+   * read when the wizard opens: from an estimate for no classes and no overrides. Null until then.
    */
   modelSettings: Ref<Required<AdaptSettings> | null>;
   /** True once the settings shown are the model's (or the analyst's), not the fallback. */
@@ -155,12 +154,11 @@ export function createAdaptationStore(client: SimilaClient, options: AdaptationO
     }
   }
 
-  /** Reads the model's own settings once, with any class (the settings do not depend on the classes). */
+  /** Reads the model's own settings once (an estimate for no classes: the settings do not depend on them). */
   async function loadModelSettings(): Promise<void> {
-    const any = classes.value[0];
-    if (modelSettings.value || !any) return;
+    if (modelSettings.value) return;
     try {
-      const answer = await client.call('adapt.estimate', { classIds: [any.id] });
+      const answer = await client.call('adapt.estimate', { classIds: [] });
       modelSettings.value ??= answer.settings;
     } catch {
       // Not worth an error line: the first estimate of a chosen class says the same.
