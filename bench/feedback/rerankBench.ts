@@ -9,6 +9,7 @@ import { DEFAULT_ROCCHIO } from '../../main/feedback/rocchio';
 import { HnswIndex } from '../../main/index/hnswIndex';
 import { normaliseRowsInPlace } from '../../main/index/vectorMath';
 import { machineInfo } from '../machine';
+import { quantile, round3, seeded } from '../stats';
 
 export interface RerankBenchOptions {
   size: number;
@@ -19,19 +20,6 @@ export interface RerankBenchOptions {
   negatives: number;
   seed?: number;
 }
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function runRerankBench(options: RerankBenchOptions) {
   const random = seeded(options.seed ?? 1);

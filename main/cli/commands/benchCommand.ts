@@ -94,6 +94,21 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
+  bench
+    .command('series')
+    .description('a generated DICOM archive (default 100,000 instances in 1,000 series): import rate, facet counts and filtered pages (goal p95 <= 50 ms), grouped search (goal p95 <= 100 ms)')
+    .option('--instances <n>', 'DICOM instances generated', positiveInt, 100_000)
+    .option('--series <n>', 'series they are spread over', positiveInt, 1_000)
+    .option('--requests <n>', 'timed requests per kind', positiveInt, 200)
+    .option('--dim <n>', 'dimension of the synthetic vectors (the shipped model has 64)', positiveInt, 64)
+    .option('--json', 'print JSON only')
+    .action(async (opts: { instances: number; series: number; requests: number; dim: number; json?: boolean }) => {
+      const { runSeriesBench } = await import('../../../bench/series/seriesBench');
+      const log = opts.json ? undefined : (line: string) => process.stderr.write(`simila: ${line}\n`);
+      const result = await runSeriesBench({ ...opts, log });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
   return bench;
 }
 
