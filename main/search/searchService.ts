@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { ImageSummary, ModelSummary, SearchFilters, SearchHit, SearchResponse } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { ModelRecord } from '../catalogue/repositories/models';
-import type { Neighbour } from '../index/types';
+import type { IdFilter, Neighbour } from '../index/types';
 import { facetIndexFor, type FacetIndex } from '../library/facetIndex';
 import { seriesNode } from '../library/seriesTree';
 import { allowedIds } from './searchFilters';
@@ -87,6 +87,11 @@ export function meanDirection(vectors: readonly Float32Array[]): Float32Array | 
   return sum.map((x) => x * inv);
 }
 
+/** Filtered searches over at most this many allowed ids are exact (the index's own limit). */
+const EXACT_SET_LIMIT = 10_000;
+/** Rounds of a search that keeps asking for more candidates (a safety stop; a few are the rule). */
+const MAX_ROUNDS = 24;
+
 /** Extra candidates asked of the graph so that hidden (deleted) or excluded items still leave k. */
 const OVER_FETCH = 16;
 
@@ -112,24 +117,32 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     const exclude = grouping.exclude ?? 'none';
     const facets = group || exclude !== 'none' ? facetIndexFor(catalogue) : null;
     const excludedSeries = facets ? ownSeries(facets, query.seriesId, exclude) : new Set<number>();
+    const blocked = new Set(excludedSeries);
+    const isBlocked = (id: number) => blocked.has(facets?.seriesIdOf(id) ?? -1);
+    /** This round's filter: the search filters, minus blocked series (the query's own, and series already found). */
+    const roundFilter = (): IdFilter | undefined => {
+      if (blocked.size === 0) return filter;
+      if (allowed && allowed.size <= EXACT_SET_LIMIT) return new Set([...allowed].filter((id) => !isBlocked(id)));
+      return allowed ? (id: number) => allowed.has(id) && !isBlocked(id) : (id: number) => !isBlocked(id);
+    };
     let hits: SearchHit[] = [];
-    // Ask for more until k visible hits (k series when grouped) are found or the index has nothing more to give.
-    for (let want = group ? k * 8 + OVER_FETCH : k + OVER_FETCH; ; want *= 4) {
-      const found: Neighbour[] = index.search(vector, want, filter);
-      hits = [];
-      const bySeries = new Map<number, SearchHit>();
+    const bySeries = new Map<number, SearchHit>();
+    // Plain: ask for more until k visible hits are found or the index has nothing more to give. Grouped: each
+    // round leaves out the series found so far, so k series never need k x (slices per series) candidates.
+    let want = group ? k * 4 + OVER_FETCH : k + OVER_FETCH;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const found: Neighbour[] = index.search(vector, want, roundFilter());
+      if (!group) hits = [];
       for (const n of found) {
         if (n.id === query.imageId) continue;
         const seriesId = facets ? facets.seriesIdOf(n.id) : null;
         if (seriesId !== null && excludedSeries.has(seriesId)) continue;
-        if (group && seriesId !== null) {
-          const seen = bySeries.get(seriesId);
-          if (seen) {
-            seen.seriesHits = (seen.seriesHits ?? 1) + 1;
-            continue;
-          }
+        const seen = group && seriesId !== null ? bySeries.get(seriesId) : undefined;
+        if (seen) {
+          seen.seriesHits = (seen.seriesHits ?? 1) + 1; // how many of its instances were among the candidates
+          continue;
         }
-        if (hits.length === k) continue; // still counting series hits among the candidates
+        if (hits.length >= k) continue;
         const image = summaryOf(n.id);
         if (!image) continue;
         const hit: SearchHit = { image, distance: n.distance, ...(facets ? { seriesId } : {}) };
@@ -140,6 +153,12 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
         hits.push(hit);
       }
       if (hits.length >= k || found.length < want || want >= index.size) break;
+      if (group) {
+        for (const seriesId of bySeries.keys()) blocked.add(seriesId);
+        want = (k - hits.length) * 4 + OVER_FETCH;
+      } else {
+        want *= 4;
+      }
     }
     return hits;
   };
