@@ -20,6 +20,7 @@ import { createFakeFeedback } from './fakeFeedback';
 import type { FakeFeedback } from './fakeFeedback';
 import { createFakeAdaptation } from './fakeAdaptation';
 import type { FakeAdaptation } from './fakeAdaptation';
+import { fakeFacets, fakeSeriesAnswer, fakeTree, seriesOfImage } from './fakeSeries';
 
 export interface FakeClient extends SimilaClient {
   calls: Array<{ channel: ChannelName; request: unknown }>;
@@ -94,6 +95,32 @@ export function fakeSearch(
   return { model: fakeModel, query, hits: ranked, embedded: Math.min(count, embedded), total: count, tookMs: 3.2 };
 }
 
+/** Fake grouped search: hits carry their series; one per series when grouped; the query's series left out. */
+function groupHits(
+  response: SearchResponse,
+  group: 'none' | 'series' | undefined,
+  exclude: 'none' | 'series' | 'study' | undefined,
+  querySeries: number | null,
+): SearchResponse {
+  const seen = new Map<number, { image: ImageSummary; distance: number; seriesId: number | null; seriesHits?: number }>();
+  const hits: SearchResponse['hits'] = [];
+  for (const hit of response.hits) {
+    const seriesId = seriesOfImage(hit.image.id);
+    if (exclude === 'series' && seriesId !== null && seriesId === querySeries) continue;
+    if (group === 'series' && seriesId !== null) {
+      const first = seen.get(seriesId);
+      if (first) {
+        first.seriesHits = (first.seriesHits ?? 1) + 1;
+        continue;
+      }
+      const entry = { ...hit, seriesId, seriesHits: 1 };
+      seen.set(seriesId, entry);
+      hits.push(entry);
+    } else hits.push({ ...hit, seriesId });
+  }
+  return { ...response, hits, grouping: { group: group ?? 'none', exclude: exclude ?? 'none' } };
+}
+
 const tree: Record<string, { folder: FolderEntry; parent: string | null; children: string[] }> = {
   'h-root': { folder: { handle: 'h-root', name: 'data', display: '/data' }, parent: null, children: ['h-cats', 'h-dogs'] },
   'h-cats': { folder: { handle: 'h-cats', name: 'cats', display: '/data/cats' }, parent: 'h-root', children: ['h-tabby'] },
@@ -119,6 +146,13 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
       total: count,
       items: Array.from({ length: Math.max(0, Math.min(limit, count - offset)) }, (_, i) => summary(offset + i)),
     }),
+    'library.facets': async ({ filters }) => fakeFacets(filters),
+    'library.tree': async ({ filters }) => ({ patients: fakeTree(filters) }),
+    'library.series': async ({ seriesId }) => {
+      const answer = fakeSeriesAnswer(seriesId);
+      if (!answer) throw new RpcCallError('not_found', `There is no series ${seriesId} in the library.`);
+      return answer;
+    },
     'library.image': async ({ id }) => {
       const index = (id - 1000) / 7;
       return { ...summary(index), hash: 'ab'.repeat(32), byteSize: 12_345, paths: [`/data/img_${index}.jpg`], addedAt: '2026-01-01', meta: {} };
@@ -157,10 +191,18 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
     'models.activate': async () => fakeModel,
     'embeddings.status': async () => ({ model: fakeModel, embedded: embedded(), total: count, jobId: null, backend: 'wasm' }),
     'embeddings.start': async () => ({ jobId: 21 }),
-    'search.byImage': async ({ id, k, filters }) => {
+    'search.byImage': async ({ id, k, filters, group, exclude }) => {
       const index = (id - 1000) / 7;
       if (!Number.isInteger(index) || index < 0 || index >= count) throw new RpcCallError('not_found', 'That image is not in the catalogue.');
-      return feedback.record(fakeSearch(index, { imageId: id, name: summary(index).name }, k, filters, count, embedded()), `image:${id}`, k);
+      const ranked = fakeSearch(index, { imageId: id, name: summary(index).name }, k, filters, count, embedded());
+      return feedback.record(group || exclude ? groupHits(ranked, group, exclude, seriesOfImage(id)) : ranked, `image:${id}`, k);
+    },
+    'search.bySeries': async ({ seriesId, k, filters, group, exclude }) => {
+      const answer = fakeSeriesAnswer(seriesId);
+      if (!answer) throw new RpcCallError('not_found', `There is no series ${seriesId} in the library.`);
+      const first = (answer.instances[0]!.imageId - 1000) / 7;
+      const ranked = fakeSearch(first, { imageId: null, name: answer.series.label, seriesId }, k, filters, count, embedded());
+      return feedback.record(groupHits(ranked, group, exclude, seriesId), `series:${seriesId}`, k);
     },
     'search.byUpload': async ({ name, k, filters }) =>
       feedback.record(fakeSearch(0, { imageId: null, name }, k, filters, count, embedded()), `upload:${'0'.repeat(64)}`, k),

@@ -11,3 +11,10 @@ export const tileActions: readonly MenuAction[] = [
   { id: 'findSimilar', label: 'Find similar', hint: 'S' },
   { id: 'open', label: 'Open in viewer', hint: 'Enter' },
 ];
+
+/** The menu of a series tile in the grouped library. */
+export const seriesActions: readonly MenuAction[] = [
+  { id: 'open', label: 'Open in stack viewer', hint: 'Enter' },
+  { id: 'findSimilar', label: 'Find similar series', hint: 'S' },
+  { id: 'addToClass', label: 'Add series to class…' },
+];

@@ -4,7 +4,18 @@
  * typed as a record over the ids of a scope, so a shortcut without a handler does not compile.
  */
 
-export type ShortcutScope = 'global' | 'grid' | 'results' | 'viewer' | 'dicom' | 'import' | 'folders' | 'menu' | 'help';
+export type ShortcutScope =
+  | 'global'
+  | 'grid'
+  | 'series'
+  | 'results'
+  | 'viewer'
+  | 'dicom'
+  | 'stack'
+  | 'import'
+  | 'folders'
+  | 'menu'
+  | 'help';
 
 /**
  * A scope that refines another: keys it does not bind fall through to its parent. The DICOM viewer is
@@ -62,6 +73,14 @@ export const shortcuts = [
   { id: 'grid.clear', scope: 'grid', keys: ['Escape'], description: 'Clear the selection' },
   { id: 'grid.findSimilar', scope: 'grid', keys: ['S'], description: 'Find images similar to the focused image' },
 
+  { id: 'series.previous', scope: 'series', keys: ['ArrowLeft', 'ArrowUp'], description: 'Focus the previous series' },
+  { id: 'series.next', scope: 'series', keys: ['ArrowRight', 'ArrowDown'], description: 'Focus the next series' },
+  { id: 'series.first', scope: 'series', keys: ['Home'], description: 'Focus the first series' },
+  { id: 'series.last', scope: 'series', keys: ['End'], description: 'Focus the last series' },
+  { id: 'series.open', scope: 'series', keys: ['Enter', ' '], description: 'Open the focused series in the stack viewer' },
+  { id: 'series.findSimilar', scope: 'series', keys: ['S'], description: 'Find series similar to the focused series' },
+  { id: 'series.menu', scope: 'series', keys: ['ContextMenu', 'Shift+F10'], description: 'Menu of the focused series (open, find similar, add to class)' },
+
   { id: 'results.relevant', scope: 'results', keys: ['1'], description: 'Mark the focused result (or the selection) relevant; the focus moves on' },
   { id: 'results.notRelevant', scope: 'results', keys: ['2'], description: 'Mark it not relevant: it stays out of this query and profile' },
   { id: 'results.unsure', scope: 'results', keys: ['0'], description: 'Mark it unsure (not counted in precision)' },
@@ -88,6 +107,27 @@ export const shortcuts = [
   { id: 'dicom.tags', scope: 'dicom', keys: ['T'], description: 'Show or hide the tag overlay' },
   { id: 'dicom.previousFrame', scope: 'dicom', keys: ['PageUp', ','], description: 'Previous frame (multi-frame images)' },
   { id: 'dicom.nextFrame', scope: 'dicom', keys: ['PageDown', '.'], description: 'Next frame (multi-frame images)' },
+
+  { id: 'stack.close', scope: 'stack', keys: ['Escape'], description: 'Close the stack viewer' },
+  { id: 'stack.previous', scope: 'stack', keys: ['ArrowUp', 'ArrowLeft'], description: 'Previous slice (or frame)' },
+  { id: 'stack.next', scope: 'stack', keys: ['ArrowDown', 'ArrowRight'], description: 'Next slice (or frame)' },
+  { id: 'stack.pageBack', scope: 'stack', keys: ['PageUp'], description: '10 slices back' },
+  { id: 'stack.pageForward', scope: 'stack', keys: ['PageDown'], description: '10 slices on' },
+  { id: 'stack.first', scope: 'stack', keys: ['Home'], description: 'First slice' },
+  { id: 'stack.last', scope: 'stack', keys: ['End'], description: 'Last slice' },
+  { id: 'stack.cine', scope: 'stack', keys: ['P', ' '], description: 'Play or stop cine (loops through the stack)' },
+  { id: 'stack.slower', scope: 'stack', keys: ['['], description: 'Cine: fewer frames per second' },
+  { id: 'stack.faster', scope: 'stack', keys: [']'], description: 'Cine: more frames per second' },
+  {
+    id: 'stack.preset',
+    scope: 'stack',
+    keys: ['1', '2', '3', '4', '5'],
+    description: 'Window presets: soft tissue, lung, liver, bone, brain (the window stays for every slice)',
+  },
+  { id: 'stack.headerWindow', scope: 'stack', keys: ['R'], description: 'Back to the default window' },
+  { id: 'stack.invert', scope: 'stack', keys: ['I'], description: 'Invert the display' },
+  { id: 'stack.tags', scope: 'stack', keys: ['T'], description: 'Show or hide the tag overlay' },
+  { id: 'stack.findSimilar', scope: 'stack', keys: ['S'], description: 'Find series similar to this series' },
 
   { id: 'import.choose', scope: 'import', keys: ['O'], description: 'Choose a folder to import' },
   { id: 'import.pauseResume', scope: 'import', keys: ['P'], description: 'Pause or resume the shown import' },
@@ -117,6 +157,10 @@ export const gestures: readonly GestureDef[] = [
   { scope: 'dicom', gesture: 'Drag', description: 'Window: horizontal = width, vertical = level (centre)' },
   { scope: 'dicom', gesture: 'Shift+Drag', description: 'Pan the image' },
   { scope: 'dicom', gesture: 'Shift+Wheel', description: 'Scroll through the frames' },
+  { scope: 'series', gesture: 'Double-click', description: 'Open the series in the stack viewer' },
+  { scope: 'series', gesture: 'Right-click', description: 'Menu: open, find similar series, add the series to a class' },
+  { scope: 'stack', gesture: 'Wheel', description: 'One slice per notch' },
+  { scope: 'stack', gesture: 'Drag', description: 'Window: horizontal = width, vertical = level (centre)' },
   { scope: 'import', gesture: 'Drop a folder', description: 'Import it (desktop app)' },
   { scope: 'global', gesture: 'Drop an image file', description: 'Find images similar to it' },
 ];
@@ -128,9 +172,11 @@ export type ShortcutIdOf<S extends ShortcutScope> = Extract<Shortcut, { scope: S
 export const scopeTitles: Record<ShortcutScope, string> = {
   global: 'Everywhere',
   grid: 'Library grid',
+  series: 'Library series (patient > study > series)',
   results: 'Search results (on top of the grid keys)',
   viewer: 'Image viewer',
   dicom: 'DICOM viewer (on top of the image viewer keys)',
+  stack: 'Stack viewer (a series slice by slice)',
   import: 'Import view',
   folders: 'Folder browser',
   menu: 'Context menu',
@@ -203,6 +249,7 @@ const keyNames: Record<string, string> = {
   PageUp: 'PgUp',
   PageDown: 'PgDn',
   Backspace: '⌫',
+  ContextMenu: 'Menu',
 };
 
 /** Human label of a chord, e.g. 'Ctrl+A' (or '⌘A' on macOS). */

@@ -26,7 +26,13 @@ export interface DicomView {
   /** data: URL of the frame on screen. */
   png: Ref<string | null>;
   error: Ref<string | null>;
-  load(id: number): Promise<void>;
+  /**
+   * Shows image `id`. The stack viewer keeps the window (and invert) the analyst chose across slices and
+   * opens a multi-frame instance at a given frame; the plain viewer starts afresh with main's default.
+   */
+  load(id: number, options?: DicomLoadOptions): Promise<void>;
+  /** The image shown (null before the first load or after dispose). */
+  imageId(): number | null;
   setWindow(window: DicomWindow): void;
   resetWindow(): void;
   beginDrag(): void;
@@ -36,6 +42,11 @@ export interface DicomView {
   toggleInvert(): void;
   toggleTags(): void;
   dispose(): void;
+}
+
+export interface DicomLoadOptions {
+  frame?: number;
+  keepWindow?: boolean;
 }
 
 export function createDicomView(client: SimilaClient, options: { dragRenderMs?: number } = {}): DicomView {
@@ -88,15 +99,18 @@ export function createDicomView(client: SimilaClient, options: { dragRenderMs?: 
     showTags,
     png,
     error,
-    async load(id) {
+    async load(id, loadOptions = {}) {
       imageId = id;
       ticket++;
       renderWhileDragging.cancel();
+      const keep = loadOptions.keepWindow === true;
+      const kept = keep ? (window.value ?? applied.value) : null;
       info.value = null;
-      png.value = null;
+      // Stepping through a stack keeps the previous slice on screen until the next one arrives.
+      if (!keep) png.value = null;
       applied.value = null;
-      window.value = null;
-      frame.value = 0;
+      window.value = kept;
+      frame.value = Math.max(0, loadOptions.frame ?? 0);
       error.value = null;
       try {
         const loaded = await client.call('dicom.info', { id });
@@ -104,12 +118,14 @@ export function createDicomView(client: SimilaClient, options: { dragRenderMs?: 
         info.value = loaded;
         // The first view asks for no window: main picks the default (the header's where it suits the
         // data, else a CT default or a body window) and says which; R still gives the header's own.
-        window.value = null;
+        window.value = kept && loaded.monochrome ? kept : null;
+        if (frame.value >= loaded.frames) frame.value = Math.max(0, loaded.frames - 1);
         await render();
       } catch (e) {
         if (imageId === id) error.value = errorMessage(e);
       }
     },
+    imageId: () => imageId,
     setWindow(next) {
       if (!info.value?.monochrome) return;
       window.value = next;

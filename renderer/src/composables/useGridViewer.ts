@@ -41,7 +41,7 @@ export function useGridViewer(model: GridModel, grid: Readonly<ShallowRef<{ focu
     const item = model.list.value.get(index);
     if (!item) return;
     viewerIndex.value = null;
-    void search.byImage(item.id, item.name);
+    void search.byImage(item.id, item.name, item.format);
   }
   function onMenuChoose(action: string): void {
     const target = menu.value;

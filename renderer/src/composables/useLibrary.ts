@@ -5,7 +5,7 @@
  */
 import type { ComputedRef, InjectionKey, Ref, ShallowRef } from 'vue';
 import { computed, inject, shallowRef } from 'vue';
-import type { FolderSummary, ImageSummary } from '@shared/rpc/contract';
+import type { FolderSummary, ImageSummary, SearchFilters } from '@shared/rpc/contract';
 import type { SimilaClient } from '../rpc/types';
 import { PagedList } from './pagedList';
 import { emptySelection, selectedCount } from './selection';
@@ -17,6 +17,10 @@ export interface LibraryStore {
   folders: Ref<FolderSummary[]>;
   /** null = all folders. */
   folderId: Ref<number | null>;
+  /** The facet filters the grid asks with (the shared library filters, committed). */
+  filters: Ref<SearchFilters | undefined>;
+  /** The library shows images (flat grid) or series (patient > study > series tree). */
+  groupMode: Ref<LibraryMode>;
   list: ShallowRef<PagedList<ImageSummary>>;
   /** Item count of the current filter (0 until known). */
   total: Ref<number>;
@@ -28,11 +32,14 @@ export interface LibraryStore {
   selectedCount: ComputedRef<number>;
   error: Ref<string | null>;
   setFolder(folderId: number | null): void;
+  setFilters(filters: SearchFilters | undefined): void;
   /** Re-reads folders and the visible pages (throttled while an import streams changes). */
   refresh(): void;
   loadFolders(): Promise<void>;
   dispose(): void;
 }
+
+export type LibraryMode = 'images' | 'series';
 
 export interface LibraryStoreOptions {
   pageSize?: number;
@@ -42,6 +49,8 @@ export interface LibraryStoreOptions {
 export function createLibraryStore(client: SimilaClient, options: LibraryStoreOptions = {}): LibraryStore {
   const folders = shallowRef<FolderSummary[]>([]);
   const folderId = shallowRef<number | null>(null);
+  const filters = shallowRef<SearchFilters | undefined>(undefined);
+  const groupMode = shallowRef<LibraryMode>('images');
   const total = shallowRef(0);
   const version = shallowRef(0);
   const selection = shallowRef<Selection>(emptySelection);
@@ -49,9 +58,9 @@ export function createLibraryStore(client: SimilaClient, options: LibraryStoreOp
   const focusIndex = shallowRef(-1);
   const error = shallowRef<string | null>(null);
 
-  function makeList(filter: number | null): PagedList<ImageSummary> {
+  function makeList(filter: number | null, facets: SearchFilters | undefined): PagedList<ImageSummary> {
     const list: PagedList<ImageSummary> = new PagedList<ImageSummary>(
-      (offset, limit) => client.call('library.page', { offset, limit, folderId: filter }),
+      (offset, limit) => client.call('library.page', { offset, limit, folderId: filter, ...(facets ? { filters: facets } : {}) }),
       {
         pageSize: options.pageSize ?? 200,
         onChange: () => {
@@ -66,7 +75,7 @@ export function createLibraryStore(client: SimilaClient, options: LibraryStoreOp
   }
 
   const listRef = shallowRef<PagedList<ImageSummary>>(null as unknown as PagedList<ImageSummary>);
-  listRef.value = makeList(null);
+  listRef.value = makeList(null, undefined);
   void listRef.value.ensureRange(0, 1);
 
   async function loadFolders(): Promise<void> {
@@ -75,6 +84,18 @@ export function createLibraryStore(client: SimilaClient, options: LibraryStoreOp
     } catch (e) {
       error.value = errorMessage(e);
     }
+  }
+
+  /** A new filter: a new list from the top, nothing selected. */
+  function replaceList(): void {
+    listRef.value.dispose();
+    total.value = 0;
+    selection.value = emptySelection;
+    anchor.value = -1;
+    focusIndex.value = -1;
+    listRef.value = makeList(folderId.value, filters.value);
+    version.value++;
+    void listRef.value.ensureRange(0, 1);
   }
 
   const refresh = throttle(() => {
@@ -88,6 +109,8 @@ export function createLibraryStore(client: SimilaClient, options: LibraryStoreOp
   return {
     folders,
     folderId,
+    filters,
+    groupMode,
     list: listRef,
     total,
     version,
@@ -98,15 +121,13 @@ export function createLibraryStore(client: SimilaClient, options: LibraryStoreOp
     error,
     setFolder(id) {
       if (id === folderId.value) return;
-      listRef.value.dispose();
       folderId.value = id;
-      total.value = 0;
-      selection.value = emptySelection;
-      anchor.value = -1;
-      focusIndex.value = -1;
-      listRef.value = makeList(id);
-      version.value++;
-      void listRef.value.ensureRange(0, 1);
+      replaceList();
+    },
+    setFilters(next) {
+      if (JSON.stringify(next ?? {}) === JSON.stringify(filters.value ?? {})) return;
+      filters.value = next;
+      replaceList();
     },
     refresh,
     loadFolders,

@@ -7,6 +7,7 @@
 import type { ComputedRef, InjectionKey, Ref } from 'vue';
 import { computed, inject, shallowRef } from 'vue';
 import type { EmbeddingStatus, ImageSummary, JobProgress, SearchFilters, SearchHit, SearchResponse } from '@shared/rpc/contract';
+import { sameFilters } from './useLibraryFilters';
 import type { SimilaClient } from '../rpc/types';
 import type { GridModel } from './gridModel';
 import { isActive, queuedJob } from './jobs';
@@ -18,8 +19,20 @@ import { readUpload } from './upload';
 import { errorCode, errorMessage } from './useClient';
 
 export type SearchQuery =
-  | { kind: 'image'; id: number; name: string }
+  | { kind: 'image'; id: number; name: string; format?: string }
+  | { kind: 'series'; seriesId: number; name: string; thumbId: number }
   | { kind: 'upload'; name: string; data: string; size: number };
+
+/** One hit per series, or one per image; leave out nothing, the query's series or its study. */
+export type SearchGroup = 'none' | 'series';
+export type SearchExclude = 'none' | 'series' | 'study';
+
+/** Grouping by series is the default where a query has series (DICOM images, whole series). */
+export function defaultGroup(query: SearchQuery): SearchGroup {
+  if (query.kind === 'series') return 'series';
+  if (query.kind === 'image') return query.format === 'dicom' ? 'series' : 'none';
+  return /\.(dcm|dicom)$/i.test(query.name) ? 'series' : 'none';
+}
 
 export interface SearchFilterState {
   folderId: number | null;
@@ -34,6 +47,10 @@ export interface SearchStore extends GridModel {
   query: Ref<SearchQuery | null>;
   k: Ref<number>;
   filters: Ref<SearchFilterState>;
+  /** The library's facet filters (shared with the grid and the tree), applied on top of `filters`. */
+  sharedFilters: Ref<SearchFilters | undefined>;
+  group: Ref<SearchGroup>;
+  exclude: Ref<SearchExclude>;
   response: Ref<SearchResponse | null>;
   loading: Ref<boolean>;
   error: Ref<string | null>;
@@ -44,13 +61,18 @@ export interface SearchStore extends GridModel {
   embedJob: Ref<JobProgress | null>;
   embedding: ComputedRef<boolean>;
   hitAt(index: number): SearchHit | undefined;
-  byImage(id: number, name?: string): Promise<void>;
+  byImage(id: number, name?: string, format?: string): Promise<void>;
+  /** A whole series as the query (the mean of its instances' embeddings). */
+  bySeries(seriesId: number, name: string, thumbId: number): Promise<void>;
   byFile(file: File): Promise<void>;
   rerun(): Promise<void>;
   /** Shows an answer got elsewhere (a feedback re-rank of the same query) in place of the current one. */
   showResponse(answer: SearchResponse): void;
   setK(k: number): void;
   setFilters(patch: Partial<SearchFilterState>): void;
+  setSharedFilters(filters: SearchFilters | undefined): void;
+  setGroup(group: SearchGroup): void;
+  setExclude(exclude: SearchExclude): void;
   startEmbedding(): Promise<void>;
   refreshStatus(): Promise<void>;
   /** Opens the file chooser (App registers the hidden file input). */
@@ -69,9 +91,9 @@ export interface SearchStoreOptions {
 
 const PAGE_SIZE = 200;
 
-/** The filters as the contract wants them: empty fields left out. */
-export function toContractFilters(filters: SearchFilterState): SearchFilters | undefined {
-  const out: SearchFilters = {};
+/** The filters as the contract wants them: empty fields left out; the shared facet filters on top. */
+export function toContractFilters(filters: SearchFilterState, shared?: SearchFilters): SearchFilters | undefined {
+  const out: SearchFilters = { ...shared };
   if (filters.folderId !== null) out.folderId = filters.folderId;
   if (filters.modality.trim()) out.modality = filters.modality.trim();
   if (filters.label.trim()) out.label = filters.label.trim();
@@ -82,6 +104,9 @@ export function createSearchStore(client: SimilaClient, options: SearchStoreOpti
   const query = shallowRef<SearchQuery | null>(null);
   const k = shallowRef<number>(DEFAULT_K);
   const filters = shallowRef<SearchFilterState>({ folderId: null, modality: '', label: '' });
+  const sharedFilters = shallowRef<SearchFilters | undefined>(undefined);
+  const group = shallowRef<SearchGroup>('none');
+  const exclude = shallowRef<SearchExclude>('none');
   const response = shallowRef<SearchResponse | null>(null);
   const loading = shallowRef(false);
   const error = shallowRef<string | null>(null);
@@ -132,12 +157,20 @@ export function createSearchStore(client: SimilaClient, options: SearchStoreOpti
     loading.value = true;
     error.value = null;
     code.value = null;
-    const common = { k: k.value, filters: toContractFilters(filters.value) };
+    // The defaults ('none') are left out of the request, as main assumes them.
+    const common = {
+      k: k.value,
+      filters: toContractFilters(filters.value, sharedFilters.value),
+      ...(group.value !== 'none' ? { group: group.value } : {}),
+    };
+    const leaveOut = exclude.value !== 'none' ? { exclude: exclude.value } : {};
     try {
       const answer =
         q.kind === 'image'
-          ? await client.call('search.byImage', { id: q.id, ...common })
-          : await client.call('search.byUpload', { name: q.name, data: q.data, ...common });
+          ? await client.call('search.byImage', { id: q.id, ...common, ...leaveOut })
+          : q.kind === 'series'
+            ? await client.call('search.bySeries', { seriesId: q.seriesId, ...common, ...leaveOut })
+            : await client.call('search.byUpload', { name: q.name, data: q.data, ...common });
       if (mine !== ticket) return;
       response.value = answer;
       showHits(answer.hits);
@@ -187,6 +220,9 @@ export function createSearchStore(client: SimilaClient, options: SearchStoreOpti
     query,
     k,
     filters,
+    sharedFilters,
+    group,
+    exclude,
     response,
     loading,
     error,
@@ -195,8 +231,15 @@ export function createSearchStore(client: SimilaClient, options: SearchStoreOpti
     embedJob,
     embedding: computed(() => embedJob.value !== null && isActive(embedJob.value.state)),
     hitAt: (index) => hits[index],
-    async byImage(id, name) {
-      query.value = { kind: 'image', id, name: name ?? `Image ${id}` };
+    async byImage(id, name, format) {
+      query.value = { kind: 'image', id, name: name ?? `Image ${id}`, ...(format ? { format } : {}) };
+      group.value = defaultGroup(query.value);
+      options.onSearch?.();
+      await run();
+    },
+    async bySeries(seriesId, name, thumbId) {
+      query.value = { kind: 'series', seriesId, name, thumbId };
+      group.value = defaultGroup(query.value);
       options.onSearch?.();
       await run();
     },
@@ -211,6 +254,7 @@ export function createSearchStore(client: SimilaClient, options: SearchStoreOpti
         return;
       }
       query.value = { kind: 'upload', name: read.name, data: read.data, size: read.size };
+      group.value = defaultGroup(query.value);
       await run();
     },
     rerun: run,
@@ -233,6 +277,21 @@ export function createSearchStore(client: SimilaClient, options: SearchStoreOpti
         next.folderId === filters.value.folderId && next.modality === filters.value.modality && next.label === filters.value.label;
       if (same) return;
       filters.value = next;
+      void run();
+    },
+    setSharedFilters(next) {
+      if (sameFilters(next, sharedFilters.value)) return;
+      sharedFilters.value = next;
+      void run();
+    },
+    setGroup(next) {
+      if (next === group.value) return;
+      group.value = next;
+      void run();
+    },
+    setExclude(next) {
+      if (next === exclude.value) return;
+      exclude.value = next;
       void run();
     },
     async startEmbedding() {
