@@ -159,6 +159,15 @@ describe('series tree and stack viewer', () => {
     expect(q('series-tree')!.getAttribute('aria-activedescendant')).toBe('series-tile-0');
     await press('ArrowRight');
     expect(q('series-tree')!.getAttribute('aria-activedescendant')).toBe('series-tile-1');
+
+    // G switches between the grouped tree and the flat grid, the keys following.
+    await press('g');
+    expect(q('series-tree')).toBeNull();
+    expect(q('library-grid')).not.toBeNull();
+    expect(document.activeElement).toBe(q('library-grid'));
+    await press('g');
+    expect(q('series-tree')).not.toBeNull();
+    expect(q('library-mode-series')!.getAttribute('aria-pressed')).toBe('true');
   });
 
   it('opens a series with Enter and steps slices with the keys in the order main gives', async () => {

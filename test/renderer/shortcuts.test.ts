@@ -75,7 +75,7 @@ describe('keyboard dispatcher', () => {
     const help = vi.fn();
     keyboard.register('grid', handlersFor('grid', grid));
     keyboard.register('viewer', handlersFor('viewer', viewer));
-    keyboard.register('global', { 'help.toggle': help, 'view.switch': () => {}, 'search.openFile': () => {} });
+    keyboard.register('global', { 'help.toggle': help, 'view.switch': () => {}, 'search.openFile': () => {}, 'library.mode': () => {} });
 
     expect(keyboard.handle(event('ArrowRight'))).toBe('grid.right');
     const pop = keyboard.pushLayer('viewer');
@@ -98,6 +98,7 @@ describe('keyboard dispatcher', () => {
       'help.toggle': () => calls.push('help'),
       'view.switch': () => calls.push('view'),
       'search.openFile': () => calls.push('open'),
+      'library.mode': () => calls.push('mode'),
     });
     keyboard.register('folders', { 'folders.close': () => calls.push('close'), 'folders.up': () => calls.push('up') });
     const input = document.createElement('input');

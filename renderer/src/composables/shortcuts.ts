@@ -47,6 +47,12 @@ export const shortcuts = [
     description: 'Switch to the n-th view in the sidebar (Library, Import, Search, …)',
   },
   {
+    id: 'library.mode',
+    scope: 'global',
+    keys: ['G'],
+    description: 'Library: show images, or group them by patient > study > series (and back)',
+  },
+  {
     id: 'search.openFile',
     scope: 'global',
     keys: ['Mod+O'],
