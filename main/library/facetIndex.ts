@@ -274,14 +274,21 @@ export function hasFacetFilters(f: FacetFilters | undefined): boolean {
   return FACET_FIELDS.some((field) => (f[field]?.length ?? 0) > 0) || !!f.studyDateFrom || !!f.studyDateTo || f.seriesId !== undefined;
 }
 
-/** One facet index per catalogue, rebuilt when images, paths or filing changed since it was built. */
-const cache = new WeakMap<Catalogue, { version: string; index: FacetIndex }>();
+/**
+ * One facet index per catalogue, rebuilt when images, paths or filing changed since it was built. While
+ * an import adds images every moment, a large archive would rebuild on every request: an index that
+ * took long to build is served stale for up to five times its build time (a small one is always fresh).
+ */
+const cache = new WeakMap<Catalogue, { version: string; index: FacetIndex; builtAt: number; buildMs: number }>();
+const FRESH_BUILD_MS = 100;
 
-export function facetIndexFor(catalogue: Catalogue): FacetIndex {
+export function facetIndexFor(catalogue: Catalogue, options: { fresh?: boolean } = {}): FacetIndex {
   const db = catalogue.db;
   const version = (db.prepare("SELECT group_concat(value, ':') AS v FROM (SELECT value FROM change_counters ORDER BY name)").get() as { v: string | null }).v ?? '';
   const cached = cache.get(catalogue);
   if (cached && cached.version === version) return cached.index;
+  const now = performance.now();
+  if (cached && !options.fresh && cached.buildMs > FRESH_BUILD_MS && now - cached.builtAt < 5 * cached.buildMs) return cached.index;
   const rows = db
     .prepare(
       `SELECT i.id, i.format, p.folder_id, COALESCE(h.series_id, 0) AS series_id, h.instance_number, h.slice_position
@@ -292,6 +299,7 @@ export function facetIndexFor(catalogue: Catalogue): FacetIndex {
     )
     .all() as Row[];
   const index = new FacetIndex(rows, catalogue.hierarchy.allSeries(), catalogue.folders.listWithCounts());
-  cache.set(catalogue, { version, index });
+  const builtAt = performance.now();
+  cache.set(catalogue, { version, index, builtAt, buildMs: builtAt - now });
   return index;
 }

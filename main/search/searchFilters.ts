@@ -8,20 +8,36 @@
 import path from 'node:path';
 import type { SearchFilters } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
-import { facetIndexFor, hasFacetFilters } from '../library/facetIndex';
+import { facetIndexFor, hasFacetFilters, type FacetIndex } from '../library/facetIndex';
 import { toFacetFilters } from '../library/filters';
 
 export function hasFilters(filters: SearchFilters | undefined): boolean {
   return !!filters && (filters.folderId != null || (filters.label ?? '') !== '' || hasFacetFilters(toFacetFilters(filters)));
 }
 
+/** The last few answers per catalogue, by filters, valid while the facet index they came from is current. */
+const recent = new WeakMap<Catalogue, Map<string, { index: FacetIndex; ids: Set<number> }>>();
+const RECENT_ANSWERS = 8;
+
 export function allowedIds(catalogue: Catalogue, filters: SearchFilters | undefined): Set<number> | null {
   if (!filters || !hasFilters(filters)) return null;
   const facets = toFacetFilters(filters);
-  let allowed: Set<number> | null = hasFacetFilters(facets) ? new Set(facetIndexFor(catalogue).matchingIds(facets)) : null;
+  const index = hasFacetFilters(facets) ? facetIndexFor(catalogue) : null;
+  const legacyKey = filters.folderId != null || filters.label ? null : JSON.stringify(facets);
+  let answers = recent.get(catalogue);
+  if (!answers) recent.set(catalogue, (answers = new Map()));
+  const known = legacyKey !== null ? answers.get(legacyKey) : undefined;
+  if (known && known.index === index) return known.ids;
+  let allowed: Set<number> | null = index ? new Set(index.matchingIds(facets)) : null;
   const legacy = legacyAllowedIds(catalogue, filters);
   if (legacy) allowed = allowed ? new Set([...allowed].filter((id) => legacy.has(id))) : legacy;
-  return allowed ?? new Set();
+  const ids = allowed ?? new Set<number>();
+  if (legacyKey !== null && index) {
+    answers.delete(legacyKey);
+    answers.set(legacyKey, { index, ids });
+    if (answers.size > RECENT_ANSWERS) answers.delete(answers.keys().next().value as string);
+  }
+  return ids;
 }
 
 function legacyAllowedIds(catalogue: Catalogue, filters: SearchFilters): Set<number> | null {
