@@ -257,6 +257,16 @@ function fileMeta(sopClassUid: string, sopInstanceUid: string, transferSyntax: s
   return [preamble, w.header(0x00020000, 'UL', 4), groupLength, ...body];
 }
 
+/**
+ * A deflate stream may begin with empty, non-final stored blocks: a header byte whose low 3 bits are 0
+ * (the other 5 are padding, ignored), LEN 0, NLEN 0xFFFF. Two of them before the compressed data set
+ * change nothing for an inflater, but they fix the 8 bytes dicom-parser reads as one more element to
+ * find the end of the file meta: tag (00F8,FF00), which it sees as past group 0002 and so stops there,
+ * no valid VR, length 0. Without them the importer's reader fails on some deflated files, depending on
+ * what the first compressed bytes happen to look like.
+ */
+const EMPTY_STORED_BLOCKS = Buffer.from([0xf8, 0x00, 0x00, 0xff, 0xff, 0xf8, 0x00, 0x00, 0xff, 0xff]);
+
 /** Pixel data elements compared byte for byte between the original and the rewritten file. */
 const PIXEL_TAGS = ['x7fe00010', 'x7fe00008', 'x7fe00009'] as const;
 
@@ -324,10 +334,16 @@ export function rewriteParsed(file: ParsedDicomFile, ctx: DeidentifyContext): Om
   const added = addedElements(file.encoding, dateShiftDays !== null);
   rewriter.counts.added = added.length;
   const addedTags = new Set(added.map((a) => a.tag));
+  const sop = summary.sopUid ? ctx.uids.replace(summary.sopUid) : ctx.uids.fresh();
+  // An empty SOP Instance UID in the data set takes the (new) one the meta names, so the two match.
+  const sopElement = file.elements.find((e) => e.tag === 0x00080018);
+  const sopRow = kept.find((e) => e.tag === 0x00080018);
+  if (sopElement && sopRow && stringValue(file.dataSetBytes, sopElement) === '') {
+    sopRow.chunks = stringElement(new ElementWriter(file.encoding), 0x00080018, 'UI', sop);
+  }
   const all = [...kept.filter((e) => !addedTags.has(e.tag)), ...added].sort((a, b) => a.tag - b.tag);
   const dataSet = Buffer.concat(all.flatMap((e) => e.chunks));
-  const sop = summary.sopUid ? ctx.uids.replace(summary.sopUid) : ctx.uids.fresh();
-  const body = file.deflated ? deflateRawSync(dataSet) : dataSet;
+  const body = file.deflated ? Buffer.concat([EMPTY_STORED_BLOCKS, deflateRawSync(dataSet)]) : dataSet;
   const meta = fileMeta(summary.sopClassUid, sop, file.outputTransferSyntax);
   return {
     bytes: new Uint8Array(Buffer.concat([...meta, body])),

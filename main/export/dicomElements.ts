@@ -45,6 +45,8 @@ export interface DicomElement {
   itemEncoding?: Encoding;
   /** An undefined-length value made of fragments (encapsulated pixel data). */
   encapsulated?: boolean;
+  /** Top-level encapsulated pixel data that runs past the end of the file (copied as it is). */
+  truncated?: boolean;
 }
 
 export class DicomFormatError extends Error {
@@ -153,7 +155,17 @@ export class ElementReader {
       }
       // Encapsulated: a basic offset table item and fragments, then a sequence delimiter.
       let p = valueStart;
+      // Pixel data cut short at the end of the file (the importer still shows its first frames): kept
+      // byte for byte as the original has it; nothing follows it that could hold identifying data.
+      const cutShort = (): DicomElement | undefined =>
+        depth === 0 && tag === 0x7fe00010 && limit === this.bytes.length
+          ? { tag, vr, start: pos, valueStart, valueLength: limit - valueStart, end: limit, undefinedLength: true, encapsulated: true, truncated: true }
+          : undefined;
       for (;;) {
+        if (p + 8 > limit) {
+          const cut = cutShort();
+          if (cut) return cut;
+        }
         this.need(p, 8, limit, `the fragments of ${tagText(tag)}`);
         const t = this.tagAt(p, le);
         const len = this.u32(p + 4, le);
@@ -162,6 +174,10 @@ export class ElementReader {
         }
         if (t !== ITEM || len === UNDEFINED) {
           throw new DicomFormatError('dicom_malformed', `The encapsulated value of ${tagText(tag)} holds ${tagText(t)} at byte ${p}, not a fragment.`);
+        }
+        if (p + 8 + len > limit) {
+          const cut = cutShort();
+          if (cut) return cut;
         }
         this.need(p + 8, len, limit, `a fragment of ${tagText(tag)}`);
         p += 8 + len;

@@ -59,6 +59,8 @@ export interface ExportFileLog {
   transferSyntax?: string;
   changes?: ChangeCounts;
   dateShifted?: boolean;
+  /** Something worth knowing about an exported file (e.g. its pixel data was already cut short). */
+  note?: string;
 }
 
 export interface ExportResult {
@@ -153,6 +155,7 @@ export async function exportItems(items: readonly ExportItem[], outDir: string, 
       if (parsed?.ok) {
         summary = summarise(parsed.file);
         entry.transferSyntax = parsed.file.transferSyntax;
+        if (parsed.file.elements.some((e) => e.truncated)) entry.note = 'The pixel data of the original ends early; it is copied as it is.';
         const burned = burnedInCheck(summary);
         entry.burnedIn = burned.why;
         if (burned.flagged) {

@@ -40,17 +40,25 @@ export function independentParse(bytes: Uint8Array, opts: { implicitSyntaxFallba
     const inflated = new Uint8Array(inflateRawSync(bytes.subarray(end)));
     dataSet = dicomParser.parseDicom(inflated, { TransferSyntaxUID: '1.2.840.10008.1.2.1' } as DP.ParseDicomOptions);
   } else {
-    const options = { TransferSyntaxUID: ts || (opts.implicitSyntaxFallback ? '1.2.840.10008.1.2' : '1.2.840.10008.1.2.1'), vrCallback } as unknown as DP.ParseDicomOptions;
-    dataSet = dicomParser.parseDicom(bytes.subarray(end), options);
+    // An implicit VR data set under a meta that names an explicit syntax (kept as the original had it):
+    // recognised, as the importer does, by the first element having no VR letters.
+    const vrLetters = /^[A-Z]{2}$/.test(String.fromCharCode(bytes[end + 4] ?? 0, bytes[end + 5] ?? 0));
+    const declared = ts || (opts.implicitSyntaxFallback ? '1.2.840.10008.1.2' : '1.2.840.10008.1.2.1');
+    const syntax = !vrLetters && declared !== '1.2.840.10008.1.2.2' ? '1.2.840.10008.1.2' : declared;
+    dataSet = dicomParser.parseDicom(bytes.subarray(end), { TransferSyntaxUID: syntax, vrCallback } as unknown as DP.ParseDicomOptions);
   }
   return { meta, dataSet, transferSyntax: ts };
 }
 
-/** Every tag (xGGGGEEEE) at every depth. */
+/**
+ * Every tag (xGGGGEEEE) at every depth. Pixel data is not descended into: in implicit VR dicom-parser
+ * takes encapsulated pixel data for a sequence and its fragments for items, which hold no attributes.
+ */
 export function allTags(dataSet: DataSet): string[] {
   const out: string[] = [];
   for (const [key, el] of Object.entries(dataSet.elements)) {
     out.push(key);
+    if (key === 'x7fe00010') continue;
     for (const item of el.items ?? []) if (item.dataSet) out.push(...allTags(item.dataSet));
   }
   return out;
