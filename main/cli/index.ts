@@ -5,7 +5,6 @@ import { addBenchCommands } from './commands/benchCommand';
 import { runEmbedCommand } from './commands/embedCommand';
 import { addEvalCommand } from './commands/evalCommand';
 import { parseIdList, runExportCommand } from './commands/exportCommand';
-import { parseIdList, runExportCommand } from './commands/exportCommand';
 import { addFeedbackCommands } from './commands/feedbackCommand';
 import { runImportCommand } from './commands/importCommand';
 import { runInfoCommand } from './commands/infoCommand';
@@ -104,28 +103,6 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'images per batch', positiveInt)
     .action(async (opts: { json?: boolean; home?: string; batchSize?: number }) => {
       process.exitCode = await runEmbedCommand(opts);
-    });
-
-  program
-    .command('export')
-    .description('copy a selection of catalogued images into a folder, optionally de-identified (DICOM Basic Profile)')
-    .option('--out <dir>', 'folder to export into (created if missing; nothing in it is overwritten)')
-    .option('--deidentify', 'de-identify DICOM files (PS3.15 Basic Profile, private tags removed); other files are skipped')
-    .option('--date-shift-days <n>', 'with --deidentify: shift dates by a per-patient offset of up to N days instead of removing them', positiveInt)
-    .option('--include-burned-in', 'with --deidentify: also export files that may show burned-in text')
-    .option('--all', 'every catalogued image')
-    .option('--from-search <id>', 'the hits of a saved result list', positiveInt)
-    .option('--ids <ids>', 'catalogue image ids, comma-separated', (v: string) => {
-      try {
-        return parseIdList(v);
-      } catch (e) {
-        throw new InvalidArgumentError((e as Error).message);
-      }
-    })
-    .option('--json', 'print a JSON summary on stdout')
-    .option(...homeOption)
-    .action(async (opts: Parameters<typeof runExportCommand>[0]) => {
-      process.exitCode = await runExportCommand(opts);
     });
 
   program
