@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import type { ImageDetail } from '../../shared/rpc/contract';
+import { EXPORT_JOB_KIND, previewExport, type ExportJobParams } from '../export/exportJob';
+import { SelectionError } from '../export/exportSelection';
 import { IMPORT_JOB_KIND, type ImportJobParams } from '../ingest/importJob';
 import { AppError } from './errors';
 import type { DicomViews } from './dicomViews';
@@ -92,6 +94,29 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const root = browser.resolve(handle);
       const params: ImportJobParams = { root };
       return { jobId: jobs.enqueue(IMPORT_JOB_KIND, root, params) };
+    },
+
+    async 'export.preview'({ selection }) {
+      try {
+        return previewExport(catalogue, selection);
+      } catch (error) {
+        if (error instanceof SelectionError) throw new AppError('not_found', error.message);
+        throw error;
+      }
+    },
+
+    async 'export.start'({ handle, selection, deidentify, dateShiftDays, includeBurnedIn }) {
+      const root = browser.resolve(handle);
+      try {
+        if (previewExport(catalogue, selection).images === 0) throw new AppError('bad_request', 'There is nothing to export.');
+      } catch (error) {
+        if (error instanceof SelectionError) throw new AppError('not_found', error.message);
+        throw error;
+      }
+      if (!deidentify && (dateShiftDays !== undefined || includeBurnedIn)) throw new AppError('bad_request', 'Date shift and burned-in options apply only to a de-identified export.');
+      const params: ExportJobParams = { root, selection, deidentify, ...(dateShiftDays !== undefined ? { dateShiftDays } : {}), ...(includeBurnedIn ? { includeBurnedIn } : {}) };
+      const what = 'all' in selection ? 'the archive' : 'listId' in selection ? `result list ${selection.listId}` : `${selection.imageIds.length} image(s)`;
+      return { jobId: jobs.enqueue(EXPORT_JOB_KIND, `Exporting ${what}${deidentify ? ' (de-identified)' : ''} to ${root}`, params) };
     },
 
     async 'import.failures'({ jobId, limit }) {

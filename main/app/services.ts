@@ -16,6 +16,7 @@ import { createImportRunner, IMPORT_JOB_KIND } from '../ingest/importJob';
 import { prepareHome, type HomeLayout } from '../home/dataHome';
 import { createJobQueue, type JobQueue } from '../jobs/jobQueue';
 import { createHierarchyRunner, HIERARCHY_JOB_KIND } from '../library/hierarchyBackfill';
+import { createExportRunner, EXPORT_JOB_KIND } from '../export/exportJob';
 import { embedWorkersFromEnv } from '../search/embedderPool';
 import { createEmbedRunner, EMBED_JOB_KIND, isEmbedJobParams, type EmbedJobParams } from '../search/embedJob';
 import { createSearchEngine, type SearchEngine } from '../search/searchEngine';
@@ -121,6 +122,7 @@ export function openServices(options: ServicesOptions = {}): Services {
         onCurve: (jobId, curve) => adaptCurves.set(jobId, [...curve]),
       }),
       [HIERARCHY_JOB_KIND]: createHierarchyRunner({ catalogue }),
+      [EXPORT_JOB_KIND]: createExportRunner({ catalogue }),
       [REEMBED_JOB_KIND]: createReembedRunner({ catalogue, engine, modelsDir: layout.models, preferBackends: options.preferBackends }),
       [IMPORT_JOB_KIND]: createImportRunner({
         catalogue,

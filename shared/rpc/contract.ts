@@ -435,6 +435,14 @@ export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
 const Empty = z.object({}).strict();
 const handle = z.string().min(1).max(128);
 
+/** What to export: everything, a recorded result list, or chosen images (e.g. all instances of a series). */
+export const ExportSelection = z.union([
+  z.object({ all: z.literal(true) }).strict(),
+  z.object({ listId: z.number().int().positive() }).strict(),
+  z.object({ imageIds: z.array(ImageId).min(1).max(100_000) }).strict(),
+]);
+export type ExportSelection = z.infer<typeof ExportSelection>;
+
 export const channels = {
   'app.info': { request: Empty, response: AppInfo },
 
@@ -473,6 +481,25 @@ export const channels = {
   'import.failures': {
     request: z.object({ jobId: z.number().int(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
     response: z.array(ImportFailure),
+  },
+
+  /** Export (issue 11): a selection, a result list or everything, verbatim or de-identified (DICOM PS3.15 Basic Profile). */
+  'export.preview': {
+    request: z.object({ selection: ExportSelection }).strict(),
+    response: z.object({ images: z.number().int(), dicom: z.number().int(), notDicom: z.number().int(), flaggedBurnedIn: z.number().int() }),
+  },
+  /** Writes into a new sub-folder of the chosen folder (a handle from the folder browser); never overwrites. */
+  'export.start': {
+    request: z
+      .object({
+        handle,
+        selection: ExportSelection,
+        deidentify: z.boolean(),
+        dateShiftDays: z.number().int().min(1).max(3650).optional(),
+        includeBurnedIn: z.boolean().optional(),
+      })
+      .strict(),
+    response: z.object({ jobId: z.number().int() }),
   },
 
   'jobs.list': { request: Empty, response: z.array(JobProgress) },

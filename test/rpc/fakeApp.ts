@@ -88,6 +88,10 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
       studyDates: null,
     }),
     'library.tree': async () => ({ patients: [] }),
+    'export.preview': async () => ({ images: 0, dicom: 0, notDicom: 0, flaggedBurnedIn: 0 }),
+    'export.start': async () => {
+      throw codedError('not_found', 'That folder is not known.');
+    },
     'library.series': async ({ seriesId }) => {
       throw codedError('not_found', `No series has id ${seriesId}.`);
     },
