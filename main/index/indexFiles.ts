@@ -1,12 +1,13 @@
 /**
  * Index files on disk: <dir>/<modelId>.hnsw plus <modelId>.hnsw.json (the sidecar). Both are written to
- * temporary names and renamed into place, index first; the sidecar carries the index file's size and
+ * temporary names, fsynced, and renamed into place, index first (the folder is fsynced after the renames); the sidecar carries the index file's size and
  * SHA-256, so a torn or foreign pair is detected as corrupt before hnswlib ever reads it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncDir, fsyncFile } from '../ml/package/durableFiles';
 import type { HnswParams } from './hnswIndex';
 
 export const SIDECAR_FORMAT = 1;
@@ -68,9 +69,12 @@ export async function writeIndexAtomically(
       savedAt: new Date().toISOString(),
     };
     await writeFile(tmpSidecar, JSON.stringify(full));
+    await fsyncFile(tmpIndex);
+    await fsyncFile(tmpSidecar);
     await hooks.beforeRename?.();
     await rename(tmpIndex, final.index);
     await rename(tmpSidecar, final.sidecar);
+    await fsyncDir(dir);
     return full;
   } catch (error) {
     await rm(tmpIndex, { force: true });

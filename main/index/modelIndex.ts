@@ -1,7 +1,8 @@
 /**
  * The HNSW index of one model as a rebuildable cache of its vectors in SQLite: load it from
  * <home>/indexes/<modelId>.hnsw when the file checks out, catch it up when the vectors changed since it
- * was saved, rebuild it when it is missing or corrupt; save it atomically with its sidecar.
+ * was saved, rebuild it when it is missing or corrupt, or when it holds another number of vectors than the
+ * catalogue at the same revision; save it atomically with its sidecar. A rebuild is logged with its reason.
  */
 import type { Catalogue } from '../catalogue/catalogue';
 import { buildIndex, catchUp, type BuildOptions } from './buildIndex';
@@ -18,7 +19,21 @@ export interface ModelIndexLocation {
 export type IndexOrigin =
   | { kind: 'loaded' }
   | { kind: 'caught-up'; added: number; removed: number }
-  | { kind: 'rebuilt'; reason: 'missing' | 'corrupt' | 'mismatch' | 'unreadable' | 'params' };
+  | { kind: 'rebuilt'; reason: 'missing' | 'corrupt' | 'mismatch' | 'unreadable' | 'params' | 'count' };
+
+/** Where openModelIndex reports a rebuild (default: the process log on stderr). */
+export type IndexLog = (message: string) => void;
+
+const defaultLog: IndexLog = (message) => console.warn(`[simila] ${message}`);
+
+const REASONS: Record<Extract<IndexOrigin, { kind: 'rebuilt' }>['reason'], string> = {
+  missing: 'the index file is missing',
+  corrupt: 'the index file is truncated or does not match its checksum',
+  mismatch: 'the index file belongs to another model',
+  unreadable: 'the index file could not be read',
+  params: 'the index was built with other HNSW parameters',
+  count: 'the index holds another number of vectors than the catalogue',
+};
 
 export interface OpenedIndex {
   index: HnswIndex;
@@ -33,6 +48,7 @@ export async function openModelIndex(
   source: VectorSource,
   params: HnswParams = DEFAULT_HNSW_PARAMS,
   build: BuildOptions = {},
+  log: IndexLog = defaultLog,
 ): Promise<OpenedIndex> {
   const check = await checkIndexFiles(where.dir, where.modelId, source.dim);
   let reason: Extract<IndexOrigin, { kind: 'rebuilt' }>['reason'];
@@ -42,9 +58,14 @@ export async function openModelIndex(
       try {
         const index = await HnswIndex.read(indexPaths(where.dir, where.modelId).index, source.dim, params, saved.deleted);
         const revision = source.revision();
-        if (revision === saved.revision && index.size === saved.count) return { index, origin: { kind: 'loaded' }, revision };
-        const changes = catchUp(index, source);
-        return { index, origin: { kind: 'caught-up', ...changes }, revision };
+        if (revision === saved.revision && index.size === saved.count) {
+          // Same revision, so the catalogue's count must agree; an index short of vectors is not trusted.
+          if (index.size === source.count()) return { index, origin: { kind: 'loaded' }, revision };
+          reason = 'count';
+        } else {
+          const changes = catchUp(index, source);
+          return { index, origin: { kind: 'caught-up', ...changes }, revision };
+        }
       } catch {
         reason = 'unreadable';
       }
@@ -55,7 +76,11 @@ export async function openModelIndex(
     reason = check.code;
   }
   const revision = source.revision();
+  const started = performance.now();
   const index = await buildIndex(source, params, build);
+  if (reason !== 'missing' || source.count() > 0) {
+    log(`Index of model ${where.modelId} rebuilt from the ${index.size} stored vectors (${REASONS[reason]}) in ${Math.round(performance.now() - started)} ms.`);
+  }
   return { index, origin: { kind: 'rebuilt', reason }, revision };
 }
 

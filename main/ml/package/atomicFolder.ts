@@ -1,9 +1,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fsyncDir, fsyncTree } from './durableFiles';
 
 /**
  * Fills a fresh temp folder beside `dir`, then swaps it in with renames, so a reader sees the old
- * folder or the new one, never half a package (a crash leaves at most a stale temp folder).
+ * folder or the new one, never half a package (a crash leaves at most a stale temp folder). Every file
+ * of the temp folder is fsynced before the swap and the parent folder after it, so a power loss cannot
+ * publish a folder whose files were never written out.
  */
 export async function writeFolderAtomically(dir: string, fill: (tempDir: string) => Promise<void>): Promise<void> {
   const absolute = path.resolve(dir);
@@ -14,6 +17,7 @@ export async function writeFolderAtomically(dir: string, fill: (tempDir: string)
   await fs.mkdir(temp);
   try {
     await fill(temp);
+    await fsyncTree(temp);
     let moved = false;
     try {
       await fs.rename(absolute, old);
@@ -22,6 +26,7 @@ export async function writeFolderAtomically(dir: string, fill: (tempDir: string)
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     await fs.rename(temp, absolute);
+    await fsyncDir(path.dirname(absolute));
     if (moved) await fs.rm(old, { recursive: true, force: true });
   } catch (error) {
     await fs.rm(temp, { recursive: true, force: true });

@@ -45,7 +45,14 @@ export const modelManifestSchema = z
     preprocess: preprocessSpec,
     /** Adaptable parameter groups (DESIGN §1) by short parameter name. */
     parameterGroups: z.record(z.string(), z.array(z.string())),
-    weights: z.object({ file: z.string().regex(/^[\w.-]+$/), dtype: z.literal('float32'), byteLength: z.number().int().nonnegative(), tensors: z.array(tensorSpec) }),
+    weights: z.object({
+      file: z.string().regex(/^[\w.-]+$/),
+      dtype: z.literal('float32'),
+      byteLength: z.number().int().nonnegative(),
+      /** SHA-256 (hex) of the weights file, verified on load; packages written before it existed have none and still load. */
+      sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+      tensors: z.array(tensorSpec),
+    }),
     provenance: z.object({
       stage: z.string().min(1),
       datasets: z.array(

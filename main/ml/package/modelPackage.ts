@@ -34,7 +34,7 @@ export function buildManifest(net: EmbeddingNet, input: ManifestInput): ModelMan
 
 /**
  * Writes `dir` as a model package (manifest.json + weights.bin, every variable including batch-norm
- * statistics), atomically; `extra` may add files (e.g. a trainer's checkpoint state). Returns the manifest written.
+ * statistics), atomically (temp folder, fsync, rename), with the weights file's SHA-256 in the manifest; `extra` may add files (e.g. a trainer's checkpoint state). Returns the manifest written.
  */
 export async function saveModelPackage(
   dir: string,
@@ -45,8 +45,8 @@ export async function saveModelPackage(
   const manifest = buildManifest(net, input);
   await writeFolderAtomically(dir, async (temp) => {
     const tensors = [...net.variables].map(([name, tensor]) => ({ name, tensor }));
-    const { specs, byteLength } = await writeTensorBundle(path.join(temp, WEIGHTS_FILE), tensors);
-    manifest.weights = { file: WEIGHTS_FILE, dtype: 'float32', byteLength, tensors: specs };
+    const { specs, byteLength, sha256 } = await writeTensorBundle(path.join(temp, WEIGHTS_FILE), tensors);
+    manifest.weights = { file: WEIGHTS_FILE, dtype: 'float32', byteLength, sha256, tensors: specs };
     const checked = modelManifestSchema.safeParse(manifest);
     if (!checked.success) throw new Error(`refusing to write an invalid manifest: ${checked.error.issues[0]?.message ?? 'invalid'}`);
     await fs.writeFile(path.join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -89,7 +89,7 @@ export async function loadModelPackage(dir: string): Promise<LoadResult> {
   const read = await readModelManifest(dir);
   if (!read.ok) return read;
   const { manifest } = read;
-  const bundle = await readTensorBundle(path.join(path.resolve(dir), manifest.weights.file), manifest.weights.tensors, manifest.weights.byteLength);
+  const bundle = await readTensorBundle(path.join(path.resolve(dir), manifest.weights.file), manifest.weights.tensors, manifest.weights.byteLength, manifest.weights.sha256);
   if (!bundle.ok) return bundle;
   const net = createEmbeddingNet(manifest.architecture);
   try {

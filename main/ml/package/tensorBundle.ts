@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { sha256Hex } from './durableFiles';
 import type { TensorSpec } from './manifest';
 
 export interface NamedTensor {
@@ -8,8 +9,8 @@ export interface NamedTensor {
   tensor: tf.Tensor;
 }
 
-/** Writes tensors as one little-endian float32 file; returns where each one lies. */
-export async function writeTensorBundle(file: string, tensors: readonly NamedTensor[]): Promise<{ specs: TensorSpec[]; byteLength: number }> {
+/** Writes tensors as one little-endian float32 file; returns where each one lies and the file's SHA-256. */
+export async function writeTensorBundle(file: string, tensors: readonly NamedTensor[]): Promise<{ specs: TensorSpec[]; byteLength: number; sha256: string }> {
   const specs: TensorSpec[] = [];
   const parts: Float32Array[] = [];
   let offset = 0;
@@ -26,13 +27,16 @@ export async function writeTensorBundle(file: string, tensors: readonly NamedTen
     at += part.byteLength;
   }
   await fs.writeFile(file, bytes);
-  return { specs, byteLength: offset };
+  return { specs, byteLength: offset, sha256: sha256Hex(bytes) };
 }
 
 export type BundleResult = { ok: true; tensors: Map<string, tf.Tensor> } | { ok: false; code: 'weights-missing' | 'weights-corrupt'; message: string };
 
-/** Reads a bundle back as float32 tensors; checks the file length against the specs. */
-export async function readTensorBundle(file: string, specs: readonly TensorSpec[], byteLength: number): Promise<BundleResult> {
+/**
+ * Reads a bundle back as float32 tensors; checks the file length against the specs and, when the
+ * manifest recorded one, the file's SHA-256 (a mismatch names the file: it was changed or damaged).
+ */
+export async function readTensorBundle(file: string, specs: readonly TensorSpec[], byteLength: number, sha256?: string): Promise<BundleResult> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file);
@@ -40,7 +44,13 @@ export async function readTensorBundle(file: string, specs: readonly TensorSpec[
     return { ok: false, code: 'weights-missing', message: `weights file ${path.basename(file)} is missing in ${path.dirname(file)}` };
   }
   if (bytes.length !== byteLength) {
-    return { ok: false, code: 'weights-corrupt', message: `weights file ${path.basename(file)} has ${bytes.length} bytes, the manifest says ${byteLength}` };
+    return { ok: false, code: 'weights-corrupt', message: `weights file ${file} has ${bytes.length} bytes, the manifest says ${byteLength}` };
+  }
+  if (sha256 !== undefined) {
+    const actual = sha256Hex(bytes);
+    if (actual !== sha256) {
+      return { ok: false, code: 'weights-corrupt', message: `weights file ${file} does not match the SHA-256 in its manifest (${actual.slice(0, 12)}… instead of ${sha256.slice(0, 12)}…): it was changed or damaged; re-install the model package` };
+    }
   }
   const tensors = new Map<string, tf.Tensor>();
   for (const spec of specs) {
