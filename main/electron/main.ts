@@ -13,7 +13,7 @@ import { toEventFrame } from '../rpc/eventFrames';
 import { electronContentSecurityPolicy, secureWebPreferences } from './contentSecurity';
 import { IMAGE_SCHEME, IMAGE_SCHEME_PRIVILEGES, createImageProtocolHandler } from './imageProtocol';
 import { IPC_EVENT, IPC_RPC } from './ipcChannels';
-import { createIpcRpcHandler } from './ipcRpc';
+import { createIpcMainListener, createIpcRpcHandler } from './ipcRpc';
 import { homeFromArgv } from './launchOptions';
 import type { RendererLocation } from './senderCheck';
 
@@ -58,10 +58,7 @@ async function start(): Promise<void> {
 
   const dispatcher = createDispatcher(app.handlers, { log, validateResponses: !electronApp.isPackaged });
   const handleRpc = createIpcRpcHandler(dispatcher.dispatch, rendererLocation, log);
-  ipcMain.handle(IPC_RPC, (event, channel: unknown, payload: unknown) => {
-    const frame = event.senderFrame;
-    return handleRpc(frame ? { url: frame.url, isMainFrame: frame.parent === null } : null, channel, payload);
-  });
+  ipcMain.handle(IPC_RPC, createIpcMainListener(handleRpc));
   protocol.handle(IMAGE_SCHEME, createImageProtocolHandler(app, log));
 
   app.onEvent((event, payload) => {

@@ -27,7 +27,16 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
   const log = options.log ?? logToConsole;
   const validateResponses = options.validateResponses ?? isDevelopment();
 
+  /** Whatever arrives, an RpcResult comes back: a throw here would reject into a transport (and, unhandled, end the process). */
   async function dispatch(channel: string, payload: unknown, context: RequestContext): Promise<RpcResult<unknown>> {
+    try {
+      return await dispatchUnguarded(channel, payload, context);
+    } catch (error) {
+      return toRpcError(error, 'Dispatching a request', log);
+    }
+  }
+
+  async function dispatchUnguarded(channel: string, payload: unknown, context: RequestContext): Promise<RpcResult<unknown>> {
     if (typeof channel !== 'string' || !isChannelName(channel)) {
       return rpcError('unknown_channel', `Simila has no channel called "${String(channel).slice(0, 64)}".`);
     }

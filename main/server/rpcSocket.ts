@@ -61,8 +61,15 @@ export function createRpcSocket(options: RpcSocketOptions): RpcSocket {
     let inFlight = 0;
     socket.on('error', (error) => log('An RPC socket failed', error));
     socket.on('message', (data, isBinary) => {
+      // Binary frames carry nothing we speak: dropped. Text frames are valid UTF-8 (ws closes the socket otherwise).
       if (isBinary) return;
-      const parsed = parseRequestFrame(data.toString());
+      let parsed: ReturnType<typeof parseRequestFrame>;
+      try {
+        parsed = parseRequestFrame(data.toString());
+      } catch (error) {
+        log('An RPC frame could not be read', error);
+        return;
+      }
       if (parsed.kind === 'ignore') return;
       if (parsed.kind === 'reply') {
         send(socket, parsed.frame);
@@ -77,6 +84,7 @@ export function createRpcSocket(options: RpcSocketOptions): RpcSocket {
       void dispatcher
         .dispatch(channel, payload, { mode: 'browser' })
         .then((result) => send(socket, { kind: 'result', id, result }))
+        .catch((error: unknown) => log('An RPC answer could not be sent', error))
         .finally(() => {
           inFlight -= 1;
         });
@@ -89,7 +97,11 @@ export function createRpcSocket(options: RpcSocketOptions): RpcSocket {
       socket.send(JSON.stringify(frame));
     } catch (error) {
       log('A result could not be sent (is it JSON?)', error);
-      socket.send(JSON.stringify({ kind: 'result', id: frame.id, result: rpcError('internal', 'The answer could not be encoded.') }));
+      try {
+        socket.send(JSON.stringify({ kind: 'result', id: frame.id, result: rpcError('internal', 'The answer could not be encoded.') }));
+      } catch (again) {
+        log('Not even the error could be sent', again);
+      }
     }
   }
 
