@@ -170,6 +170,13 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
     'import.chooseFolder': async () => tree['h-dogs']!.folder,
     'import.start': async () => ({ jobId: 7 }),
     'import.failures': async () => [{ path: '/data/dogs/broken.jpg', code: 'decode_error', message: 'The file is truncated.' }],
+    // Export: every image is DICOM except 2 of "everything"; a recorded list counts 10; nothing flagged.
+    'export.preview': async ({ selection }) => {
+      if ('all' in selection) return { images: count, dicom: Math.max(0, count - 2), notDicom: Math.min(2, count), flaggedBurnedIn: 0 };
+      if ('listId' in selection) return { images: 10, dicom: 10, notDicom: 0, flaggedBurnedIn: 0 };
+      return { images: selection.imageIds.length, dicom: selection.imageIds.length, notDicom: 0, flaggedBurnedIn: 0 };
+    },
+    'export.start': async () => ({ jobId: 31 }),
     'jobs.list': async () => [],
     'jobs.cancel': async () => ({ ok: true }),
     'jobs.pause': async () => ({ ok: true }),

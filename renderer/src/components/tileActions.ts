@@ -17,4 +17,5 @@ export const seriesActions: readonly MenuAction[] = [
   { id: 'open', label: 'Open in stack viewer', hint: 'Enter' },
   { id: 'findSimilar', label: 'Find similar series', hint: 'S' },
   { id: 'addToClass', label: 'Add series to class…' },
+  { id: 'export', label: 'Export series…', hint: 'E' },
 ];

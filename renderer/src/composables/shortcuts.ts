@@ -14,6 +14,7 @@ export type ShortcutScope =
   | 'stack'
   | 'import'
   | 'folders'
+  | 'export'
   | 'menu'
   | 'help';
 
@@ -78,6 +79,12 @@ export const shortcuts = [
   { id: 'grid.selectAll', scope: 'grid', keys: ['Mod+A'], description: 'Select all images (in the current folder filter)' },
   { id: 'grid.clear', scope: 'grid', keys: ['Escape'], description: 'Clear the selection' },
   { id: 'grid.findSimilar', scope: 'grid', keys: ['S'], description: 'Find images similar to the focused image' },
+  {
+    id: 'grid.export',
+    scope: 'grid',
+    keys: ['E'],
+    description: 'Export: the selection or everything (library), the result list (search)',
+  },
 
   { id: 'series.previous', scope: 'series', keys: ['ArrowLeft', 'ArrowUp'], description: 'Focus the previous series' },
   { id: 'series.next', scope: 'series', keys: ['ArrowRight', 'ArrowDown'], description: 'Focus the next series' },
@@ -85,7 +92,8 @@ export const shortcuts = [
   { id: 'series.last', scope: 'series', keys: ['End'], description: 'Focus the last series' },
   { id: 'series.open', scope: 'series', keys: ['Enter', ' '], description: 'Open the focused series in the stack viewer' },
   { id: 'series.findSimilar', scope: 'series', keys: ['S'], description: 'Find series similar to the focused series' },
-  { id: 'series.menu', scope: 'series', keys: ['ContextMenu', 'Shift+F10'], description: 'Menu of the focused series (open, find similar, add to class)' },
+  { id: 'series.export', scope: 'series', keys: ['E'], description: 'Export the focused series' },
+  { id: 'series.menu', scope: 'series', keys: ['ContextMenu', 'Shift+F10'], description: 'Menu of the focused series (open, find similar, add to class, export)' },
 
   { id: 'results.relevant', scope: 'results', keys: ['1'], description: 'Mark the focused result (or the selection) relevant; the focus moves on' },
   { id: 'results.notRelevant', scope: 'results', keys: ['2'], description: 'Mark it not relevant: it stays out of this query and profile' },
@@ -134,6 +142,7 @@ export const shortcuts = [
   { id: 'stack.invert', scope: 'stack', keys: ['I'], description: 'Invert the display' },
   { id: 'stack.tags', scope: 'stack', keys: ['T'], description: 'Show or hide the tag overlay' },
   { id: 'stack.findSimilar', scope: 'stack', keys: ['S'], description: 'Find series similar to this series' },
+  { id: 'stack.export', scope: 'stack', keys: ['E'], description: 'Export this series' },
 
   { id: 'import.choose', scope: 'import', keys: ['O'], description: 'Choose a folder to import' },
   { id: 'import.pauseResume', scope: 'import', keys: ['P'], description: 'Pause or resume the shown import' },
@@ -145,6 +154,9 @@ export const shortcuts = [
 
   { id: 'folders.close', scope: 'folders', keys: ['Escape'], description: 'Close the folder browser' },
   { id: 'folders.up', scope: 'folders', keys: ['Backspace', 'Alt+ArrowUp'], description: 'Go to the parent folder' },
+
+  { id: 'export.close', scope: 'export', keys: ['Escape'], description: 'Close the export dialog (a running export goes on)' },
+  { id: 'export.start', scope: 'export', keys: ['Enter'], description: 'Start the export (once a destination folder is chosen)' },
 
   { id: 'menu.close', scope: 'menu', keys: ['Escape'], description: 'Close the menu' },
 
@@ -164,7 +176,7 @@ export const gestures: readonly GestureDef[] = [
   { scope: 'dicom', gesture: 'Shift+Drag', description: 'Pan the image' },
   { scope: 'dicom', gesture: 'Shift+Wheel', description: 'Scroll through the frames' },
   { scope: 'series', gesture: 'Double-click', description: 'Open the series in the stack viewer' },
-  { scope: 'series', gesture: 'Right-click', description: 'Menu: open, find similar series, add the series to a class' },
+  { scope: 'series', gesture: 'Right-click', description: 'Menu: open, find similar series, add the series to a class, export it' },
   { scope: 'stack', gesture: 'Wheel', description: 'One slice per notch' },
   { scope: 'stack', gesture: 'Drag', description: 'Window: horizontal = width, vertical = level (centre)' },
   { scope: 'import', gesture: 'Drop a folder', description: 'Import it (desktop app)' },
@@ -185,6 +197,7 @@ export const scopeTitles: Record<ShortcutScope, string> = {
   stack: 'Stack viewer (a series slice by slice)',
   import: 'Import view',
   folders: 'Folder browser',
+  export: 'Export dialog',
   menu: 'Context menu',
   help: 'This list',
 };
