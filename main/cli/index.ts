@@ -2,6 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { appVersion } from '../app/version';
 import { addBenchCommands } from './commands/benchCommand';
+import { runBackupCommand, runRestoreCommand } from './commands/backupCommand';
+import { runCheckCommand } from './commands/checkCommand';
 import { runEmbedCommand } from './commands/embedCommand';
 import { addEvalCommand } from './commands/evalCommand';
 import { parseIdList, runExportCommand } from './commands/exportCommand';
@@ -125,6 +127,40 @@ export function buildProgram(): Command {
     .option(...homeOption)
     .action(async (opts: Parameters<typeof runExportCommand>[0]) => {
       process.exitCode = await runExportCommand(opts);
+    });
+
+  program
+    .command('check')
+    .description('check the data home: catalogue integrity, indexes vs stored vectors, model checksums, missing files, orphan renditions')
+    .option('--repair', 'rebuild what can be rebuilt (indexes, thumbnails, orphan renditions removed); say what cannot')
+    .option('--sample <n>', 'check this many image paths at random instead of all of them', positiveInt)
+    .option('--json', 'print the report as JSON')
+    .option(...homeOption)
+    .action(async (opts: { repair?: boolean; sample?: number; json?: boolean; home?: string }) => {
+      process.exitCode = await runCheckCommand(opts);
+    });
+
+  program
+    .command('backup')
+    .description('write the catalogue (online backup), models, marks, thumbnails and indexes into one checksummed file')
+    .option('--out <file>', 'backup file to write (never overwritten)')
+    .option('--no-index', 'leave the HNSW indexes out (they are rebuilt from the stored vectors)')
+    .option('--no-thumbnails', 'leave thumbnails out (`simila check --repair` remakes them from the source files)')
+    .option('--json', 'print a JSON summary')
+    .option(...homeOption)
+    .action(async (opts: { out?: string; index: boolean; thumbnails: boolean; json?: boolean; home?: string }) => {
+      process.exitCode = await runBackupCommand(opts);
+    });
+
+  program
+    .command('restore')
+    .description('restore a backup file into a data home (verifies every checksum first)')
+    .argument('<file>', 'a file written by `simila backup`')
+    .option('--force', 'replace a data home that is not empty')
+    .option('--json', 'print a JSON summary')
+    .option(...homeOption)
+    .action(async (file: string, opts: { force?: boolean; json?: boolean; home?: string }) => {
+      process.exitCode = await runRestoreCommand(file, opts);
     });
 
   addBenchCommands(program, positiveInt);
