@@ -4,6 +4,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startBrowserServer, type BrowserServer } from '../../main/server/browserServer';
+import type { ServerTimeouts } from '../../main/server/requestGuards';
 import { createFakeApp, type FakeApp } from '../rpc/fakeApp';
 
 export const PNG_BYTES = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
@@ -19,7 +20,7 @@ export interface ServerFixture {
   dispose(): Promise<void>;
 }
 
-export async function startFixture(): Promise<ServerFixture> {
+export async function startFixture(timeouts?: Partial<ServerTimeouts>): Promise<ServerFixture> {
   const dir = mkdtempSync(path.join(tmpdir(), 'simila-server-'));
   const rendererDir = path.join(dir, 'renderer');
   mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
@@ -35,7 +36,7 @@ export async function startFixture(): Promise<ServerFixture> {
   app.imageFile = async (id, variant) =>
     variant === 'thumb' && id === 5 ? { path: path.join(dir, 'thumb.webp'), mime: 'image/webp' } : imageFile(id, variant);
   const logged: string[] = [];
-  const server = await startBrowserServer({ app, rendererDir, log: (message) => logged.push(message) });
+  const server = await startBrowserServer({ app, rendererDir, log: (message) => logged.push(message), timeouts });
   return {
     app,
     server,
