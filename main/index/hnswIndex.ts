@@ -30,8 +30,12 @@ export interface HnswParams {
  */
 export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 128, ef: 128 };
 
-/** Filtered searches over at most this many allowed ids are answered exactly. */
-const EXACT_FILTER_LIMIT = 10_000;
+/**
+ * Filtered searches over at most this many allowed ids are answered exactly. Reading a vector back out of
+ * hnswlib-node (getPoint) costs ~15 us, so exact scans lose to the filtered graph walk early: measured at
+ * 100k x 64-d, k 216: 1,000 ids exact 19 ms / walk 40 ms; 5,000 ids exact 46 ms / walk 12 ms.
+ */
+export const EXACT_FILTER_LIMIT = 2_000;
 const INITIAL_CAPACITY = 1024;
 
 export class HnswIndex {

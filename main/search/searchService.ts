@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ImageSummary, ModelSummary, SearchFilters, SearchHit, SearchResponse } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { ModelRecord } from '../catalogue/repositories/models';
+import { EXACT_FILTER_LIMIT } from '../index/hnswIndex';
 import type { IdFilter, Neighbour } from '../index/types';
 import { facetIndexFor, type FacetIndex } from '../library/facetIndex';
 import { seriesNode } from '../library/seriesTree';
@@ -87,8 +88,6 @@ export function meanDirection(vectors: readonly Float32Array[]): Float32Array | 
   return sum.map((x) => x * inv);
 }
 
-/** Filtered searches over at most this many allowed ids are exact (the index's own limit). */
-const EXACT_SET_LIMIT = 10_000;
 /** Rounds of a search that keeps asking for more candidates (a safety stop; a few are the rule). */
 const MAX_ROUNDS = 24;
 
@@ -122,7 +121,7 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     /** This round's filter: the search filters, minus blocked series (the query's own, and series already found). */
     const roundFilter = (): IdFilter | undefined => {
       if (blocked.size === 0) return filter;
-      if (allowed && allowed.size <= EXACT_SET_LIMIT) return new Set([...allowed].filter((id) => !isBlocked(id)));
+      if (allowed && allowed.size <= EXACT_FILTER_LIMIT) return new Set([...allowed].filter((id) => !isBlocked(id)));
       return allowed ? (id: number) => allowed.has(id) && !isBlocked(id) : (id: number) => !isBlocked(id);
     };
     let hits: SearchHit[] = [];

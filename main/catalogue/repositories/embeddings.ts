@@ -31,6 +31,8 @@ export function createEmbeddingsRepository(db: Database.Database) {
     'SELECT image_id FROM embeddings WHERE model_id = ? AND image_id > ? ORDER BY image_id LIMIT ?',
   );
   const count = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM embeddings WHERE model_id = ?');
+  const revisionOf = db.prepare<[number], { r: number }>('SELECT embeddings_revision AS r FROM models WHERE id = ?');
+  const counts = new Map<number, { revision: number; n: number }>();
   // Visible images (at least one path) with no vector for this model yet, in id order for resumable jobs.
   const missing = db.prepare<[{ model: number; after: number; limit: number }], { id: number }>(
     `SELECT i.id FROM images i
@@ -113,8 +115,14 @@ export function createEmbeddingsRepository(db: Database.Database) {
         after = out[out.length - 1]!;
       }
     },
+    /** Cached per model while its embeddings revision (bumped by trigger on every change) stands: COUNT(*) walks every row. */
     count(modelId: number): number {
-      return count.get(modelId)?.n ?? 0;
+      const rev = revisionOf.get(modelId)?.r;
+      const cached = counts.get(modelId);
+      if (rev !== undefined && cached && cached.revision === rev) return cached.n;
+      const n = count.get(modelId)?.n ?? 0;
+      if (rev !== undefined) counts.set(modelId, { revision: rev, n });
+      return n;
     },
     /** Up to `limit` visible images without a vector for the model, ids above `afterImageId`, ascending. */
     idsMissing(modelId: number, limit = 1000, afterImageId = 0): number[] {

@@ -99,6 +99,7 @@ export function createImagesRepository(db: Database.Database) {
   );
   const updateMeta = db.prepare('UPDATE images SET meta = ? WHERE id = ?');
   const visibleIds = new VisibleIdCache(db);
+  const visibleCounts = new Map<number | null, { version: number; n: number }>();
 
   return {
     findByHash(hash: string): ImageRecord | undefined {
@@ -139,7 +140,14 @@ export function createImagesRepository(db: Database.Database) {
     countVisible(folderId?: number | null): number {
       const cached = visibleIds.ifFresh(folderId);
       if (cached) return cached.length;
-      return (folderId == null ? countAll.get() : countInFolder.get(folderId))?.n ?? 0;
+      // Every search answer carries the archive's size: remember it until a path changes.
+      const version = visibleIds.currentVersion();
+      const known = visibleCounts.get(folderId ?? null);
+      if (known && known.version === version) return known.n;
+      const n = (folderId == null ? countAll.get() : countInFolder.get(folderId))?.n ?? 0;
+      if (visibleCounts.size > 16) visibleCounts.clear();
+      visibleCounts.set(folderId ?? null, { version, n });
+      return n;
     },
     /**
      * Images with at least one path, by id, from `offset`. Shallow pages use OFFSET; deep ones (a
@@ -182,6 +190,10 @@ class VisibleIdCache {
     this.version = db.prepare<[], number>("SELECT value FROM change_counters WHERE name = 'image_paths'").pluck();
     this.all = db.prepare<[], number>('SELECT DISTINCT image_id FROM image_paths ORDER BY image_id').pluck();
     this.inFolder = db.prepare<[number], number>('SELECT DISTINCT image_id FROM image_paths WHERE folder_id = ? ORDER BY image_id').pluck();
+  }
+
+  currentVersion(): number {
+    return this.version.get() ?? 0;
   }
 
   /** The ids if the cache is current, else undefined (nothing is built). */
