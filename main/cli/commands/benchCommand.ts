@@ -109,6 +109,21 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
+  bench
+    .command('reliability')
+    .description('hostile input (seeded RPC fuzz over WebSocket and IPC, HTTP attacks on every route) against the real app and browser server; later kills and a soak')
+    .option('--frames <n>', 'fuzz frames per transport', positiveInt, 10_000)
+    .option('--seed <n>', 'fuzz seed (the same seed sends the same frames)', positiveInt, 20260512)
+    .option('--max-string-mb <n>', 'largest oversized string in a frame, MiB', positiveInt, 4)
+    .option('--depth <n>', 'nesting depth of the deep frames', positiveInt, 10_000)
+    .option('--json', 'print JSON only')
+    .action(async (opts: { frames: number; seed: number; maxStringMb: number; depth: number; json?: boolean }) => {
+      const { runReliabilityBench } = await import('../../../bench/reliability/reliabilityBench');
+      const log = opts.json ? undefined : (line: string) => process.stderr.write(`simila: ${line}\n`);
+      const result = await runReliabilityBench({ frames: opts.frames, seed: opts.seed, maxStringBytes: opts.maxStringMb * 1024 * 1024, depth: opts.depth, packageRoot: packageRoot(), log });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
   return bench;
 }
 
