@@ -8,6 +8,7 @@ import type { Catalogue } from '../catalogue/catalogue';
 import type { ModelRecord } from '../catalogue/repositories/models';
 import type { DecoderRegistry } from '../ingest/decoders/registry';
 import { type HnswIndex } from '../index/hnswIndex';
+import { catchUp } from '../index/buildIndex';
 import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../index/modelIndex';
 import { normalisePixels, toInputPixels } from '../ml/data/preprocess';
 import type { PreprocessSpec } from '../ml/data/preprocessSpec';
@@ -30,7 +31,12 @@ export interface SearchEngineOptions {
   /** Embedding worker threads for single-threaded backends (default: one per core, at most 4). */
   embedWorkers?: number;
   log?: (line: string) => void;
+  /** How often an open index looks for vectors another process stored (default 3 s). */
+  externalSyncMs?: number;
 }
+
+/** How often an open index checks for vectors another process stored. */
+const EXTERNAL_SYNC_MS = 3000;
 
 export type Prepared = { ok: true; inputs: Float32Array } | { ok: false; code: string; message: string };
 
@@ -72,7 +78,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   let installing: Promise<void> | null = null;
   let current: { modelId: number; embedder: Promise<Embedder>; started?: Embedder } | null = null;
   let backend: string | null = null;
-  const indexes = new Map<number, Promise<{ index: HnswIndex }>>();
+  const indexes = new Map<number, Promise<{ index: HnswIndex; synced: { revision: number; at: number } }>>();
   let closed = false;
 
   const ready = () =>
@@ -141,11 +147,28 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       if (!opened) {
         const source = catalogueVectorSource(catalogue, model.id);
         if (!source) throw new EngineError('internal', `Model ${model.id} is not in the catalogue.`);
-        opened = openModelIndex({ dir: options.indexesDir, modelId: model.id }, source);
+        opened = openModelIndex({ dir: options.indexesDir, modelId: model.id }, source).then((o) => ({ index: o.index, synced: { revision: o.revision, at: performance.now() } }));
         indexes.set(model.id, opened);
         opened.catch(() => indexes.delete(model.id));
       }
-      return (await opened).index;
+      const entry = await opened;
+      // Another process on this data home (e.g. `simila embed` from a terminal) may have stored vectors:
+      // at most every few seconds, an index whose model revision moved takes in what it lacks.
+      const now = performance.now();
+      if (now - entry.synced.at >= (options.externalSyncMs ?? EXTERNAL_SYNC_MS)) {
+        entry.synced.at = now;
+        const revision = catalogue.models.embeddingsRevision(model.id) ?? 0;
+        if (revision !== entry.synced.revision) {
+          const source = catalogueVectorSource(catalogue, model.id);
+          if (source) {
+            await entry.index.settled();
+            const changes = catchUp(entry.index, source);
+            if (changes.added + changes.removed > 0) log(`[search] index of model ${model.id} took in ${changes.added} vectors and dropped ${changes.removed} stored since it was opened`);
+          }
+          entry.synced.revision = revision;
+        }
+      }
+      return entry.index;
     },
     async saveIndex(model) {
       const index = await this.index(model);
