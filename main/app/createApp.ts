@@ -2,6 +2,8 @@
  * Composes the back end for a shell: services (home, catalogue, jobs, importer) + handlers for every
  * contract channel + image resolution by id. Jobs an earlier process left running are resumed.
  */
+import { prepareHome } from '../home/dataHome';
+import { acquireInstanceLock } from '../home/instanceLock';
 import { createDicomViews } from './dicomViews';
 import { createFolderBrowser } from './folderBrowser';
 import { createFolderHandles } from './folderHandles';
@@ -30,7 +32,16 @@ export interface CreateAppOptions extends Omit<ServicesOptions, 'resumeJobs'> {
 }
 
 export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
-  const services = openServices({ ...options, resumeJobs: options.resumeJobs ?? true, autoEmbed: options.autoEmbed ?? false });
+  const layout = prepareHome({ home: options.home, env: options.env });
+  // A second app on one home is refused (terminal commands share it through SQLite instead).
+  const lock = acquireInstanceLock(layout.root);
+  let services: Services;
+  try {
+    services = openServices({ ...options, home: layout.root, resumeJobs: options.resumeJobs ?? true, autoEmbed: options.autoEmbed ?? false });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const warmUp = warmUpEngine(services, options.warmUpEngineAfterMs ?? null, options.autoEmbed ?? false);
   const browser = createFolderBrowser(createFolderHandles(), options.env);
   let chooser: (() => Promise<string | null>) | null = null;
@@ -49,9 +60,10 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
     setFolderChooser(next) {
       chooser = next;
     },
-    close: () => {
+    close: async () => {
       warmUp.cancel();
-      return services.close();
+      await services.close();
+      lock.release();
     },
   };
 }

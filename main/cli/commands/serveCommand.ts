@@ -1,6 +1,7 @@
 /** `simila serve`: the app in browser mode on a loopback port, until SIGINT/SIGTERM. */
 import { createApp } from '../../app/createApp';
 import type { SimilaApp } from '../../app/types';
+import { InstanceLockError } from '../../home/instanceLock';
 import { hasDisplay, openBrowser } from '../openBrowser';
 
 interface BrowserServer {
@@ -12,7 +13,14 @@ interface BrowserServer {
 type StartBrowserServer = (options: { app: SimilaApp; port?: number }) => Promise<BrowserServer>;
 
 export async function runServeCommand(options: { home?: string; port?: number; open?: boolean }): Promise<number> {
-  const app = await createApp({ home: options.home, mode: 'browser', autoEmbed: true, warmUpEngineAfterMs: 1500 });
+  let app: SimilaApp;
+  try {
+    app = await createApp({ home: options.home, mode: 'browser', autoEmbed: true, warmUpEngineAfterMs: 1500 });
+  } catch (error) {
+    if (!(error instanceof InstanceLockError)) throw error;
+    process.stderr.write(`simila: ${error.message}\n`);
+    return 1;
+  }
   let server: BrowserServer;
   try {
     // Loaded lazily: the server module (and its renderer assets) is only needed here.

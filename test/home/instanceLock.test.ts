@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../main/app/createApp';
+import { acquireInstanceLock, InstanceLockError, LOCK_FILE } from '../../main/home/instanceLock';
+import { tempDir } from '../ingest/support/fixtures';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A live process that is not this one (its pid stands for "another Simila"). */
+function otherProcess(): number {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  cleanups.push(() => child.kill('SIGKILL'));
+  return child.pid as number;
+}
+
+function home(): string {
+  const t = tempDir('instance-lock');
+  cleanups.push(() => t.cleanup());
+  return t.dir;
+}
+
+const writeLock = (dir: string, record: object) => writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify(record));
+
+describe('one app per data home', () => {
+  it('refuses a home a live process holds, naming the process', () => {
+    const dir = home();
+    const pid = otherProcess();
+    writeLock(dir, { pid, host: os.hostname(), startedAt: '2026-12-06T00:00:00.000Z' });
+    expect(() => acquireInstanceLock(dir)).toThrow(InstanceLockError);
+    expect(() => acquireInstanceLock(dir)).toThrow(new RegExp(`already running on the data home .*process ${pid}`));
+  });
+
+  it('takes over the lock of a process that is gone, or an unreadable lock file', async () => {
+    const dir = home();
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    await new Promise((resolve) => child.on('exit', resolve));
+    writeLock(dir, { pid: child.pid, host: os.hostname(), startedAt: 'then' });
+    const lock = acquireInstanceLock(dir);
+    expect(JSON.parse(readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    lock.release();
+    expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false);
+
+    writeFileSync(path.join(dir, LOCK_FILE), '{"pid": ');
+    acquireInstanceLock(dir).release();
+  });
+
+  it('does not start a second app on a held home, and frees the home when the app closes', async () => {
+    const dir = home();
+    const pid = otherProcess();
+    writeLock(dir, { pid, host: os.hostname(), startedAt: 'now' });
+    await expect(createApp({ home: dir, mode: 'browser', env: {}, shippedModelsRoot: null, decodeInProcess: true })).rejects.toThrow(InstanceLockError);
+
+    const free = home();
+    const app = await createApp({ home: free, mode: 'browser', env: {}, shippedModelsRoot: null, decodeInProcess: true });
+    expect(JSON.parse(readFileSync(path.join(free, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    await app.close();
+    expect(existsSync(path.join(free, LOCK_FILE))).toBe(false);
+  });
+});
