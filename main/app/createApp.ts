@@ -29,6 +29,8 @@ export interface CreateAppOptions extends Omit<ServicesOptions, 'resumeJobs'> {
    * The shells pass e.g. 1500.
    */
   warmUpEngineAfterMs?: number | null;
+  /** How often to look for images another process (e.g. `simila import` in a terminal) added; default 2 s. */
+  externalChangePollMs?: number;
 }
 
 export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
@@ -52,6 +54,7 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
     thumbnailsDir: services.layout.thumbnails,
     renditionsDir: services.layout.renditions,
   });
+  const watcher = watchOtherProcesses(services, options.externalChangePollMs ?? 2000);
   return {
     home: services.layout.root,
     handlers,
@@ -62,6 +65,7 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
     },
     close: async () => {
       warmUp.cancel();
+      watcher.stop();
       await services.close();
       lock.release();
     },
@@ -88,4 +92,40 @@ function warmUpEngine(services: Services, afterMs: number | null, autoEmbed: boo
   }, afterMs);
   timer.unref();
   return { cancel: () => clearTimeout(timer) };
+}
+
+/**
+ * Images another process added or removed on this home (a terminal import while the app serves) reach
+ * the open views: the image-paths change counter (bumped by trigger from any connection) is polled, and
+ * a move this process did not announce itself becomes a 'library.changed' event.
+ */
+function watchOtherProcesses(services: Services, everyMs: number): { stop(): void } {
+  const counter = services.catalogue.db.prepare<[], number>("SELECT value FROM change_counters WHERE name = 'image_paths'").pluck();
+  let seen = counter.get() ?? 0;
+  let visible = services.catalogue.images.countVisible();
+  const stopListening = services.onEvent((event) => {
+    if (event !== 'library.changed') return;
+    seen = counter.get() ?? seen; // our own import announced it
+    visible = services.catalogue.images.countVisible();
+  });
+  const timer = setInterval(() => {
+    try {
+      const now = counter.get() ?? 0;
+      if (now === seen) return;
+      seen = now;
+      const count = services.catalogue.images.countVisible();
+      const added = Math.max(0, count - visible);
+      visible = count;
+      services.emit('library.changed', { added, folderIds: [] });
+    } catch (error) {
+      console.error('[simila] could not look for changes made by other processes', error);
+    }
+  }, everyMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      stopListening();
+    },
+  };
 }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../main/app/createApp';
+import { openCatalogue } from '../../main/catalogue/catalogue';
 import { acquireInstanceLock, InstanceLockError, LOCK_FILE } from '../../main/home/instanceLock';
 import { tempDir } from '../ingest/support/fixtures';
 
@@ -61,5 +62,30 @@ describe('one app per data home', () => {
     expect(JSON.parse(readFileSync(path.join(free, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     await app.close();
     expect(existsSync(path.join(free, LOCK_FILE))).toBe(false);
+  });
+});
+
+describe('another process on the same home', () => {
+  it('announces images a terminal import added while the app runs', async () => {
+    const dir = home();
+    const app = await createApp({ home: dir, mode: 'browser', env: {}, shippedModelsRoot: null, decodeInProcess: true, externalChangePollMs: 20 });
+    cleanups.push(() => app.close());
+    const events: unknown[] = [];
+    app.onEvent((event, payload) => {
+      if (event === 'library.changed') events.push(payload);
+    });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(events).toEqual([]); // nothing changed: nothing announced
+
+    const terminal = openCatalogue(path.join(dir, 'catalogue.sqlite'));
+    const folderId = terminal.folders.ensure('/elsewhere');
+    for (let n = 0; n < 3; n++) {
+      const id = terminal.images.insert({ hash: `h${n}`, width: 1, height: 1, format: 'png', byteSize: 1, meta: {} });
+      terminal.paths.upsert({ path: `/elsewhere/${n}.png`, imageId: id, folderId, size: 1, mtimeMs: 1, seenByJob: null });
+    }
+    terminal.close();
+    await expect.poll(() => events.length, { timeout: 2000 }).toBeGreaterThan(0);
+    expect(events.at(-1)).toEqual({ added: 3, folderIds: [] });
+    expect((await app.handlers['library.page']({ offset: 0, limit: 10 }, { mode: 'browser' })).total).toBe(3);
   });
 });
