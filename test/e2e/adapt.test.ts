@@ -7,12 +7,11 @@
  * activate the profile, wait for the re-embedding, and search again with the same query. The adapted
  * profile must rank more HeadCT images in the top 10 than the base model did (both counts are printed).
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataRoot, embedWholeArchive, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { dataRoot, embedWholeArchive, importAndWaitForCount, useE2eSession } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'BreastMRI', 'ChestCT', 'CXR', 'Hand', 'HeadCT'] as const;
 const TARGET = 'HeadCT';
@@ -63,74 +62,56 @@ async function targetAmongTop(page: Page): Promise<{ count: number; model: strin
 }
 
 describe('adaptation wizard end to end (browser mode, real server, Chromium)', () => {
-  let workDir: string;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
   let before: { count: number; model: string };
 
-  beforeAll(async () => {
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'simila-e2e-adapt-'));
-    await makeFixture(workDir);
-    server = await startServer(path.join(workDir, 'home'), { cwd: workDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+  const e2e = useE2eSession('simila-e2e-adapt-', { prepare: makeFixture, viewport: { width: 1280, height: 900 } });
 
   it('imports and embeds the labelled fixture, then measures the base model', async () => {
-    await page.goto(server.url);
-    await importThroughFolderBrowser(page, workDir);
-    await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${CLASSES.length * PER_CLASS}\\b`));
-    await embedWholeArchive(page);
+    await e2e.page.goto(e2e.server.url);
+    await importAndWaitForCount(e2e.page, e2e.workDir, CLASSES.length * PER_CLASS, 30_000);
+    await embedWholeArchive(e2e.page);
     // The library shows the target's folder only, so every tile the test clicks is on screen (the grid is
     // virtualised); search results are not filtered by it.
-    await openView(page, 'Library');
-    const filter = page.getByTestId('folder-filter');
+    await openView(e2e.page, 'Library');
+    const filter = e2e.page.getByTestId('folder-filter');
     const value = await filter.locator('option').filter({ hasText: TARGET }).first().getAttribute('value');
     await filter.selectOption(value ?? '');
-    await expect.poll(() => page.getByTestId('grid-count').getAttribute('data-count')).toBe(String(PER_CLASS));
-    before = await targetAmongTop(page);
+    await expect.poll(() => e2e.page.getByTestId('grid-count').getAttribute('data-count')).toBe(String(PER_CLASS));
+    before = await targetAmongTop(e2e.page);
   });
 
   it('creates a class and picks five shots from the library grid', async () => {
-    await openView(page, 'Teach a class');
-    await page.getByTestId('adapt-class-name').fill(TARGET);
-    await page.getByTestId('adapt-class-name').press('Enter');
-    await expect.poll(() => page.getByTestId('adapt-shots').count()).toBe(1);
-    expect(await page.getByTestId('adapt-warning').textContent()).toMatch(/0 of at least 3/);
+    await openView(e2e.page, 'Teach a class');
+    await e2e.page.getByTestId('adapt-class-name').fill(TARGET);
+    await e2e.page.getByTestId('adapt-class-name').press('Enter');
+    await expect.poll(() => e2e.page.getByTestId('adapt-shots').count()).toBe(1);
+    expect(await e2e.page.getByTestId('adapt-warning').textContent()).toMatch(/0 of at least 3/);
 
-    await openView(page, 'Library');
-    await libraryTile(page, SHOTS[0]!).click();
-    for (const stem of SHOTS.slice(1)) await libraryTile(page, stem).click({ modifiers: ['ControlOrMeta'] });
-    await openView(page, 'Teach a class');
-    await page.getByTestId('adapt-add-library').click();
-    await expect.poll(() => page.getByTestId('adapt-count-support').getAttribute('data-count')).toBe(String(SHOTS.length));
-    expect(await page.getByTestId('adapt-warning').count()).toBe(0);
-    const names = await page.getByTestId('adapt-shot').evaluateAll((els) => els.map((el) => el.getAttribute('data-name') ?? ''));
+    await openView(e2e.page, 'Library');
+    await libraryTile(e2e.page, SHOTS[0]!).click();
+    for (const stem of SHOTS.slice(1)) await libraryTile(e2e.page, stem).click({ modifiers: ['ControlOrMeta'] });
+    await openView(e2e.page, 'Teach a class');
+    await e2e.page.getByTestId('adapt-add-library').click();
+    await expect.poll(() => e2e.page.getByTestId('adapt-count-support').getAttribute('data-count')).toBe(String(SHOTS.length));
+    expect(await e2e.page.getByTestId('adapt-warning').count()).toBe(0);
+    const names = await e2e.page.getByTestId('adapt-shot').evaluateAll((els) => els.map((el) => el.getAttribute('data-name') ?? ''));
     expect(names.map((n) => n.replace(/\.\w+$/, '')).sort()).toEqual([...SHOTS].sort());
-    await expect.poll(() => page.getByTestId('adapt-estimate').getAttribute('data-seconds')).not.toBeNull();
+    await expect.poll(() => e2e.page.getByTestId('adapt-estimate').getAttribute('data-seconds')).not.toBeNull();
   });
 
   it('trains with a live chart, activates the profile and ranks more of the class on top', async () => {
-    await page.getByTestId('adapt-start').click();
-    await expect.poll(() => page.getByTestId('adapt-chart-point').count(), { timeout: 120_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.getByTestId('adapt-result').getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
-    const points = await page.locator('[data-testid="adapt-chart-point"][data-series="loss"]').count();
+    await e2e.page.getByTestId('adapt-start').click();
+    await expect.poll(() => e2e.page.getByTestId('adapt-chart-point').count(), { timeout: 120_000 }).toBeGreaterThan(0);
+    await expect.poll(() => e2e.page.getByTestId('adapt-result').getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
+    const points = await e2e.page.locator('[data-testid="adapt-chart-point"][data-series="loss"]').count();
     expect(points).toBeGreaterThan(0);
 
-    await page.getByTestId('adapt-activate').click();
-    await expect.poll(() => page.getByTestId('reembed-progress').getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
-    const active = page.locator('[data-testid="profile"][data-active="true"]');
+    await e2e.page.getByTestId('adapt-activate').click();
+    await expect.poll(() => e2e.page.getByTestId('reembed-progress').getAttribute('data-state'), { timeout: 240_000 }).toBe('done');
+    const active = e2e.page.locator('[data-testid="profile"][data-active="true"]');
     expect(await active.textContent()).toContain(TARGET);
 
-    const after = await targetAmongTop(page);
+    const after = await targetAmongTop(e2e.page);
     console.log(`${TARGET} among the top ${TOP}: before ${before.count} (${before.model}), after ${after.count} (${after.model}); ${points} loss points`);
     // The search says which profile ranked: the adapted one now.
     expect(after.model).not.toBe(before.model);

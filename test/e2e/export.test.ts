@@ -6,12 +6,10 @@
  * files and export.csv, and none of the fixture's Patient IDs (or names) in any exported file's bytes.
  * The series menu's "Export series…" counts that series' instances.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
+import { describe, expect, it } from 'vitest';
+import { chooseInFolderBrowser, importAndWaitForCount, useE2eSession } from './support/simila';
 import { defaultSeries, writeDicomSeries } from './support/dicomSeries';
 
 const TOTAL = defaultSeries.reduce((n, s) => n + s.slices, 0);
@@ -19,45 +17,31 @@ const SELECTED = 5;
 const patientIds = [...new Set(defaultSeries.map((s) => s.patientId))];
 
 describe('export end to end (browser mode, real server, Chromium)', () => {
-  let workDir: string;
   let outDir: string;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
 
-  beforeAll(async () => {
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'simila-e2e-export-'));
-    await writeDicomSeries(path.join(workDir, 'archive'));
-    outDir = path.join(workDir, 'out');
-    await mkdir(outDir);
-    server = await startServer(path.join(workDir, 'home'), { cwd: workDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+  const e2e = useE2eSession('simila-e2e-export-', {
+    prepare: async (dir) => {
+      await writeDicomSeries(path.join(dir, 'archive'));
+      outDir = path.join(dir, 'out');
+      await mkdir(outDir);
+    },
   });
 
   it('imports the generated DICOM archive', async () => {
-    await page.goto(server.url);
-    await importThroughFolderBrowser(page, workDir);
-    await expect.poll(() => page.getByTestId('grid-count').getAttribute('data-count'), { timeout: 60_000 }).toBe(String(TOTAL));
+    await e2e.page.goto(e2e.server.url);
+    await importAndWaitForCount(e2e.page, e2e.workDir, TOTAL);
   });
 
   it('exports the selected images de-identified into a folder chosen in the folder browser', async () => {
-    await page.getByRole('button', { name: 'Library', exact: true }).click();
-    const grid = page.getByTestId('library-grid');
+    await e2e.page.getByRole('button', { name: 'Library', exact: true }).click();
+    const grid = e2e.page.getByTestId('library-grid');
     await grid.locator(`[data-testid="grid-item"][data-index="0"]`).click();
     await grid.locator(`[data-testid="grid-item"][data-index="${SELECTED - 1}"]`).click({ modifiers: ['Shift'] });
-    await expect.poll(() => page.locator('.selection').textContent()).toContain(`${SELECTED} selected`);
+    await expect.poll(() => e2e.page.locator('.selection').textContent()).toContain(`${SELECTED} selected`);
 
     // E, where the grid has the focus.
-    await page.keyboard.press('e');
-    const dialog = page.getByTestId('export-dialog');
+    await e2e.page.keyboard.press('e');
+    const dialog = e2e.page.getByTestId('export-dialog');
     await dialog.waitFor();
     const preview = dialog.getByTestId('export-preview');
     await expect.poll(() => preview.getAttribute('data-images'), { timeout: 30_000 }).toBe(String(SELECTED));
@@ -67,11 +51,8 @@ describe('export end to end (browser mode, real server, Chromium)', () => {
     expect(await dialog.getByTestId('export-start').isDisabled()).toBe(true);
 
     await dialog.getByTestId('export-choose-folder').click();
-    const folders = page.getByTestId('folder-browser');
-    await folders.waitFor();
-    await folders.getByTestId('folder-entry').filter({ hasText: path.basename(workDir) }).first().click();
-    await folders.getByTestId('folder-entry').filter({ hasText: /^\s*out\s*$/ }).click();
-    await folders.getByTestId('folder-import').click();
+    const folders = e2e.page.getByTestId('folder-browser');
+    await chooseInFolderBrowser(e2e.page, e2e.workDir, 'out');
     await expect.poll(() => folders.count()).toBe(0);
     expect(await dialog.getByTestId('export-destination').textContent()).toContain('out');
 
@@ -82,7 +63,7 @@ describe('export end to end (browser mode, real server, Chromium)', () => {
     expect(message).toContain(`Exported ${SELECTED} of ${SELECTED} to`);
     expect(message).toContain('simila-export-');
     expect(await dialog.getByTestId('export-error').count()).toBe(0);
-    await page.keyboard.press('Escape');
+    await e2e.page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
 
     // On disk: one new sub-folder, the files, the CSV, and no Patient ID anywhere in them.
@@ -110,15 +91,15 @@ describe('export end to end (browser mode, real server, Chromium)', () => {
   });
 
   it('offers "Export series…" in the series menu, counting the series instances', async () => {
-    await page.getByTestId('library-mode-series').click();
+    await e2e.page.getByTestId('library-mode-series').click();
     const spec = defaultSeries[0]!;
-    const tile = page.getByTestId('series-tile').filter({ hasText: spec.description });
+    const tile = e2e.page.getByTestId('series-tile').filter({ hasText: spec.description });
     await tile.click({ button: 'right' });
-    await page.getByTestId('tile-menu').locator('[data-action="export"]').click();
-    const dialog = page.getByTestId('export-dialog');
+    await e2e.page.getByTestId('tile-menu').locator('[data-action="export"]').click();
+    const dialog = e2e.page.getByTestId('export-dialog');
     await dialog.waitFor();
     await expect.poll(() => dialog.getByTestId('export-preview').getAttribute('data-images'), { timeout: 30_000 }).toBe(String(spec.slices));
-    await page.keyboard.press('Escape');
+    await e2e.page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
   });
 });

@@ -6,12 +6,11 @@
  * the first round's, with the rejected left out), then restart the server and open the same search
  * again: the judgements and both rounds are still there and the rejected images stay out.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataRoot, embedWholeArchive, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { dataRoot, embedWholeArchive, importAndWaitForCount, useE2eSession } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'CXR', 'Hand'] as const;
 const PER_CLASS = 10;
@@ -91,109 +90,88 @@ async function findSimilar(page: Page, name: string): Promise<void> {
 }
 
 describe('relevance feedback end to end (browser mode, real server, Chromium)', () => {
-  let workDir: string;
-  let home: string;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
   let queryName = '';
   const relevantIds: number[] = [];
   const rejectedIds: number[] = [];
   let firstRoundP10 = 0;
 
-  beforeAll(async () => {
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'simila-e2e-feedback-'));
-    home = path.join(workDir, 'home');
-    await makeFixture(workDir);
-    server = await startServer(home, { cwd: workDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
-  });
+  const e2e = useE2eSession('simila-e2e-feedback-', { prepare: makeFixture, viewport: { width: 1400, height: 900 } });
 
   it('imports and embeds the labelled fixture', async () => {
-    await page.goto(server.url);
-    await importThroughFolderBrowser(page, workDir);
-    await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${CLASSES.length * PER_CLASS}\\b`));
+    await e2e.page.goto(e2e.server.url);
+    await importAndWaitForCount(e2e.page, e2e.workDir, CLASSES.length * PER_CLASS, 30_000);
 
-    await embedWholeArchive(page);
+    await embedWholeArchive(e2e.page);
   });
 
   it('judges the top results with the keyboard by their true class and shows precision@10', async () => {
     queryName = `${QUERY_CLASS}-00.jpeg`;
-    const names = await page.getByTestId('library-grid').getByTestId('grid-item').evaluateAll((els) => els.map((el) => el.getAttribute('data-name')));
+    const names = await e2e.page.getByTestId('library-grid').getByTestId('grid-item').evaluateAll((els) => els.map((el) => el.getAttribute('data-name')));
     queryName = names.find((n) => n?.startsWith(`${QUERY_CLASS}-`)) ?? queryName;
-    await findSimilar(page, queryName);
-    expect(await page.getByTestId('feedback-model').textContent()).toMatch(/Ranked by \S+/);
+    await findSimilar(e2e.page, queryName);
+    expect(await e2e.page.getByTestId('feedback-model').textContent()).toMatch(/Ranked by \S+/);
     // The first search of this query: one round, nothing judged.
-    expect((await rounds(page)).map((r) => r.kind)).toEqual(['search']);
+    expect((await rounds(e2e.page)).map((r) => r.kind)).toEqual(['search']);
 
     for (let rank = 0; rank < JUDGED; rank++) {
-      const tile = await focusedTile(page);
+      const tile = await focusedTile(e2e.page);
       expect(tile.index).toBe(rank); // each mark moves the focus on
       const relevant = tile.name.startsWith(`${QUERY_CLASS}-`);
       (relevant ? relevantIds : rejectedIds).push(tile.id);
-      await page.keyboard.press(relevant ? '1' : '2');
+      await e2e.page.keyboard.press(relevant ? '1' : '2');
     }
-    await expect.poll(() => numberOf(page, 'feedback-judged', 'data-judged'), { timeout: 10_000 }).toBe(JUDGED);
+    await expect.poll(() => numberOf(e2e.page, 'feedback-judged', 'data-judged'), { timeout: 10_000 }).toBe(JUDGED);
     firstRoundP10 = relevantIds.length / JUDGED;
-    expect(await numberOf(page, 'feedback-p10', 'data-value')).toBeCloseTo(firstRoundP10, 6);
-    expect(await page.getByTestId('feedback-p10').textContent()).toBe(firstRoundP10.toFixed(2));
-    const marks = new Map((await shownTiles(page)).map((t) => [t.id, t.mark]));
+    expect(await numberOf(e2e.page, 'feedback-p10', 'data-value')).toBeCloseTo(firstRoundP10, 6);
+    expect(await e2e.page.getByTestId('feedback-p10').textContent()).toBe(firstRoundP10.toFixed(2));
+    const marks = new Map((await shownTiles(e2e.page)).map((t) => [t.id, t.mark]));
     for (const id of relevantIds) expect(marks.get(id)).toBe('relevant');
     for (const id of rejectedIds) expect(marks.get(id)).toBe('not_relevant');
     expect(relevantIds.length).toBeGreaterThan(0); // the shipped model finds some of its class near the top
   });
 
   it('re-ranks into a new round: precision@10 at least the first round, the rejected out', async () => {
-    await page.keyboard.press('r');
-    await expect.poll(async () => (await rounds(page)).length, { timeout: 30_000 }).toBe(2);
-    const [first, second] = await rounds(page);
+    await e2e.page.keyboard.press('r');
+    await expect.poll(async () => (await rounds(e2e.page)).length, { timeout: 30_000 }).toBe(2);
+    const [first, second] = await rounds(e2e.page);
     expect(second!.kind).toBe('rerank');
     expect(second!.current).toBe(true);
     expect(first!.p10).toBeCloseTo(firstRoundP10, 6);
     expect(second!.p10).not.toBeNull();
     expect(second!.p10!).toBeGreaterThanOrEqual(first!.p10!);
-    expect(await numberOf(page, 'feedback-p10', 'data-value')).toBeCloseTo(second!.p10!, 6);
-    expect(await page.getByTestId('feedback-chart-point').count()).toBe(2);
+    expect(await numberOf(e2e.page, 'feedback-p10', 'data-value')).toBeCloseTo(second!.p10!, 6);
+    expect(await e2e.page.getByTestId('feedback-chart-point').count()).toBe(2);
 
-    const shown = await shownTiles(page);
+    const shown = await shownTiles(e2e.page);
     const shownIds = new Set(shown.map((t) => t.id));
     for (const id of rejectedIds) expect(shownIds.has(id)).toBe(false);
     for (const id of relevantIds) expect(shownIds.has(id)).toBe(true);
   });
 
   it('keeps the judgements and the rounds after a server restart; the rejected stay out', async () => {
-    await server.stop();
-    server = await startServer(home, { cwd: workDir });
-    await page.goto(server.url);
-    await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${CLASSES.length * PER_CLASS}\\b`));
+    await e2e.restartServer();
+    await e2e.page.goto(e2e.server.url);
+    await expect.poll(() => e2e.page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${CLASSES.length * PER_CLASS}\\b`));
 
-    await findSimilar(page, queryName);
-    await expect.poll(async () => (await rounds(page)).map((r) => r.kind), { timeout: 30_000 }).toEqual(['search', 'rerank', 'search']);
-    const history = await rounds(page);
+    await findSimilar(e2e.page, queryName);
+    await expect.poll(async () => (await rounds(e2e.page)).map((r) => r.kind), { timeout: 30_000 }).toEqual(['search', 'rerank', 'search']);
+    const history = await rounds(e2e.page);
     expect(history[0]!.p10).toBeCloseTo(firstRoundP10, 6);
     expect(history[1]!.p10!).toBeGreaterThanOrEqual(firstRoundP10);
-    expect(await page.getByTestId('feedback-chart-point').count()).toBe(3);
-    expect(await numberOf(page, 'feedback-judged', 'data-rejected')).toBe(rejectedIds.length);
+    expect(await e2e.page.getByTestId('feedback-chart-point').count()).toBe(3);
+    expect(await numberOf(e2e.page, 'feedback-judged', 'data-rejected')).toBe(rejectedIds.length);
 
-    const shown = await shownTiles(page);
+    const shown = await shownTiles(e2e.page);
     const marks = new Map(shown.map((t) => [t.id, t.mark]));
     for (const id of rejectedIds) expect(marks.has(id)).toBe(false);
     for (const id of relevantIds) expect(marks.get(id)).toBe('relevant');
   });
 
   it('offers Refine model: a job with progress, or the back end says why it cannot', async () => {
-    await page.getByTestId('feedback-refine').click();
+    await e2e.page.getByTestId('feedback-refine').click();
     await expect
-      .poll(async () => (await page.getByTestId('feedback-notice').count()) + (await page.getByTestId('feedback-refine-progress').count()), { timeout: 30_000 })
+      .poll(async () => (await e2e.page.getByTestId('feedback-notice').count()) + (await e2e.page.getByTestId('feedback-refine-progress').count()), { timeout: 30_000 })
       .toBeGreaterThan(0);
-    expect(await page.getByTestId('feedback-error').count()).toBe(0);
+    expect(await e2e.page.getByTestId('feedback-error').count()).toBe(0);
   });
 });

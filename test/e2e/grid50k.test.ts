@@ -6,16 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openCatalogue } from '../../main/catalogue/catalogue';
 import { prepareHome } from '../../main/home/dataHome';
 import { thumbnailPath } from '../../main/ingest/thumbnails';
-import { launchChromium, startServer, type RunningServer } from './support/simila';
+import { useE2eSession } from './support/simila';
 
 const ITEMS = 50_000;
 
@@ -43,51 +40,41 @@ async function generateCatalogue(homeDir: string): Promise<void> {
 }
 
 describe('library grid with 50,000 items', () => {
-  let workDir: string;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'simila-grid50k-'));
-    await generateCatalogue(path.join(workDir, 'home'));
-    server = await startServer(path.join(workDir, 'home'));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(server.url);
+  const e2e = useE2eSession('simila-grid50k-', {
+    prepare: (dir) => generateCatalogue(path.join(dir, 'home')),
+    serveFromWorkDir: false,
+    logPageErrors: false,
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+  beforeAll(async () => {
+    await e2e.page.goto(e2e.server.url);
   });
 
   it('shows the full count with a bounded number of tiles in the DOM', async () => {
-    await expect.poll(() => page.getByTestId('grid-count').getAttribute('data-count')).toBe(String(ITEMS));
-    await expect.poll(() => page.getByTestId('grid-item').count()).toBeGreaterThan(10);
-    expect(await page.getByTestId('grid-item').count()).toBeLessThan(500);
+    await expect.poll(() => e2e.page.getByTestId('grid-count').getAttribute('data-count')).toBe(String(ITEMS));
+    await expect.poll(() => e2e.page.getByTestId('grid-item').count()).toBeGreaterThan(10);
+    expect(await e2e.page.getByTestId('grid-item').count()).toBeLessThan(500);
   });
 
   it('never makes the scroll content taller than a safe element height', async () => {
-    const scrollHeight = await page.getByTestId('library-grid').evaluate((el) => el.scrollHeight);
+    const scrollHeight = await e2e.page.getByTestId('library-grid').evaluate((el) => el.scrollHeight);
     // Chromium clamps element heights near 33.5 million px; Firefox near 17.9 million.
     expect(scrollHeight).toBeLessThan(10_000_000);
   });
 
   it('reaches the last image with End and the first with Home', async () => {
-    await page.getByTestId('grid-item').first().click();
-    await page.keyboard.press('End');
-    const last = page.locator(`[data-testid="grid-item"][data-index="${ITEMS - 1}"]`);
+    await e2e.page.getByTestId('grid-item').first().click();
+    await e2e.page.keyboard.press('End');
+    const last = e2e.page.locator(`[data-testid="grid-item"][data-index="${ITEMS - 1}"]`);
     await expect.poll(() => last.count()).toBe(1);
     expect(await last.isVisible()).toBe(true);
-    expect(await page.getByTestId('grid-item').count()).toBeLessThan(500);
-    await page.keyboard.press('Home');
-    await expect.poll(() => page.locator('[data-testid="grid-item"][data-index="0"]').count()).toBe(1);
+    expect(await e2e.page.getByTestId('grid-item').count()).toBeLessThan(500);
+    await e2e.page.keyboard.press('Home');
+    await expect.poll(() => e2e.page.locator('[data-testid="grid-item"][data-index="0"]').count()).toBe(1);
   });
 
   it('scrolls to the very bottom by the scrollbar and shows the last row', async () => {
-    const frameTimes = await page.getByTestId('library-grid').evaluate(async (grid) => {
+    const frameTimes = await e2e.page.getByTestId('library-grid').evaluate(async (grid) => {
       const times: number[] = [];
       let previous = performance.now();
       const steps = 60;
@@ -101,13 +88,13 @@ describe('library grid with 50,000 items', () => {
       return times.sort((a, b) => a - b);
     });
     console.log(JSON.stringify({ grid_items: ITEMS, scroll_frame_ms_p50: frameTimes[30], scroll_frame_ms_max: frameTimes.at(-1) }));
-    const last = page.locator(`[data-testid="grid-item"][data-index="${ITEMS - 1}"]`);
+    const last = e2e.page.locator(`[data-testid="grid-item"][data-index="${ITEMS - 1}"]`);
     await expect.poll(() => last.count()).toBe(1);
     expect(await last.isVisible()).toBe(true);
   });
 
   it('loads the thumbnails of the visible rows deep in the list', async () => {
-    const visible = page.getByTestId('grid-item').last().locator('img');
+    const visible = e2e.page.getByTestId('grid-item').last().locator('img');
     await expect.poll(() => visible.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), { timeout: 30_000 }).toBe(true);
   });
 });

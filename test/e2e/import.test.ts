@@ -3,13 +3,11 @@
  * files from the Import view, see progress and the failures with their reasons, pause and resume a larger
  * import, then open a CT image and change the window with a preset key.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataRoot, launchChromium, startServer, type RunningServer } from './support/simila';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseInFolderBrowser, dataRoot, useE2eSession } from './support/simila';
 
 const dicomDir = path.join(dataRoot, 'dicom', 'pydicom_test_files');
 const DICOM_FILES = ['CT_small.dcm', 'MR_small.dcm', 'SC_rgb_rle_2frame.dcm'];
@@ -36,51 +34,32 @@ async function makeArchive(root: string): Promise<void> {
 }
 
 describe('import and DICOM viewer end to end (browser mode, real server, Chromium)', () => {
-  let workDir: string;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
+  const e2e = useE2eSession('simila-e2e-import-', { prepare: makeArchive });
 
   beforeAll(async () => {
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'simila-e2e-import-'));
-    await makeArchive(workDir);
-    server = await startServer(path.join(workDir, 'home'), { cwd: workDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
-    await page.goto(server.url);
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await page.getByTestId('import-view').waitFor();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+    await e2e.page.goto(e2e.server.url);
+    await e2e.page.getByRole('button', { name: 'Import', exact: true }).click();
+    await e2e.page.getByTestId('import-view').waitFor();
   });
 
   async function importFolder(name: string): Promise<void> {
-    await page.keyboard.press('o');
-    const dialog = page.getByTestId('folder-browser');
-    await dialog.waitFor();
-    await dialog.getByTestId('folder-entry').filter({ hasText: path.basename(workDir) }).first().click();
-    await dialog.getByTestId('folder-entry').filter({ hasText: new RegExp(`^\\s*${name}\\s*$`) }).click();
-    await dialog.getByTestId('folder-import').click();
-    await dialog.waitFor({ state: 'detached' });
+    await e2e.page.keyboard.press('o');
+    await chooseInFolderBrowser(e2e.page, e2e.workDir, name);
+    await e2e.page.getByTestId('folder-browser').waitFor({ state: 'detached' });
   }
 
   it('imports a folder with DICOM and broken files and lists the failures with reasons', async () => {
     await importFolder('archive');
-    const detail = page.getByTestId('import-job-detail');
+    const detail = e2e.page.getByTestId('import-job-detail');
     await expect.poll(() => detail.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
-    await expect.poll(() => page.getByTestId('import-count-imported').locator('dd').textContent()).toMatch(/\b3\b/);
-    await expect.poll(() => page.getByTestId('import-count-failed').locator('dd').textContent()).toMatch(/\b2\b/);
-    const failures = page.getByTestId('failure-list');
+    await expect.poll(() => e2e.page.getByTestId('import-count-imported').locator('dd').textContent()).toMatch(/\b3\b/);
+    await expect.poll(() => e2e.page.getByTestId('import-count-failed').locator('dd').textContent()).toMatch(/\b2\b/);
+    const failures = e2e.page.getByTestId('failure-list');
     // The list refreshes (throttled) as failures arrive: wait for both.
     await expect.poll(() => failures.textContent(), { timeout: 20_000 }).toMatch(/truncated\.dcm/);
     await expect.poll(() => failures.textContent(), { timeout: 20_000 }).toMatch(/notes\.dcm/);
     // Every row carries a reason code and a sentence.
-    const rows = page.getByTestId('failure-row');
+    const rows = e2e.page.getByTestId('failure-row');
     expect(await rows.count()).toBe(2);
     for (const row of await rows.all()) {
       expect(await row.getAttribute('data-code')).toMatch(/^[a-z_]+$/);
@@ -90,73 +69,72 @@ describe('import and DICOM viewer end to end (browser mode, real server, Chromiu
 
   it('pauses and resumes a running import from the keyboard', async () => {
     await importFolder('bulk');
-    const detail = page.getByTestId('import-job-detail');
-    const firstJob = await page.getByTestId('import-job').last().getAttribute('data-job-id');
+    const detail = e2e.page.getByTestId('import-job-detail');
+    const firstJob = await e2e.page.getByTestId('import-job').last().getAttribute('data-job-id');
     await expect.poll(() => detail.getAttribute('data-job-id')).not.toBe(firstJob);
     await expect.poll(() => detail.getAttribute('data-state'), { timeout: 30_000 }).toMatch(/queued|running/);
-    await page.keyboard.press('p');
+    await e2e.page.keyboard.press('p');
     await expect.poll(() => detail.getAttribute('data-state'), { timeout: 30_000 }).toBe('paused');
-    const doneAtPause = Number((await page.getByTestId('import-count-done').locator('dd').textContent())?.replace(/\D/g, ''));
+    const doneAtPause = Number((await e2e.page.getByTestId('import-count-done').locator('dd').textContent())?.replace(/\D/g, ''));
     expect(doneAtPause).toBeLessThan(BULK_FILES);
-    await expect.poll(() => page.getByTestId('status-job').textContent()).toMatch(/paused/i);
-    await page.keyboard.press('p');
+    await expect.poll(() => e2e.page.getByTestId('status-job').textContent()).toMatch(/paused/i);
+    await e2e.page.keyboard.press('p');
     await expect.poll(() => detail.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
-    await expect.poll(() => page.getByTestId('import-count-imported').locator('dd').textContent()).toMatch(/\d/);
-    const imported = Number((await page.getByTestId('import-count-imported').locator('dd').textContent())?.replace(/\D/g, ''));
-    const skipped = Number((await page.getByTestId('import-count-skipped').locator('dd').textContent())?.replace(/\D/g, ''));
+    await expect.poll(() => e2e.page.getByTestId('import-count-imported').locator('dd').textContent()).toMatch(/\d/);
+    const imported = Number((await e2e.page.getByTestId('import-count-imported').locator('dd').textContent())?.replace(/\D/g, ''));
+    const skipped = Number((await e2e.page.getByTestId('import-count-skipped').locator('dd').textContent())?.replace(/\D/g, ''));
     expect(imported + skipped).toBe(BULK_FILES);
   });
 
   it('opens the CT image and changes the window with a preset key', async () => {
-    await page.keyboard.press('Alt+1');
-    await expect.poll(() => page.getByTestId('grid-count').getAttribute('data-count')).toBe(String(3 + BULK_FILES));
+    await e2e.page.keyboard.press('Alt+1');
+    await expect.poll(() => e2e.page.getByTestId('grid-count').getAttribute('data-count')).toBe(String(3 + BULK_FILES));
     // Only the DICOM folder: three images, one of them the CT.
-    const filter = page.getByTestId('folder-filter');
+    const filter = e2e.page.getByTestId('folder-filter');
     const dicomFolder = await filter.locator('option', { hasText: /dicom/ }).getAttribute('value');
     await filter.selectOption(dicomFolder ?? '');
-    await expect.poll(() => page.getByTestId('grid-count').getAttribute('data-count')).toBe('3');
-    await page.getByTestId('grid-item').first().click();
-    await page.keyboard.press('Enter');
-    const viewer = page.getByTestId('viewer');
+    await expect.poll(() => e2e.page.getByTestId('grid-count').getAttribute('data-count')).toBe('3');
+    await e2e.page.getByTestId('grid-item').first().click();
+    await e2e.page.keyboard.press('Enter');
+    const viewer = e2e.page.getByTestId('viewer');
     await viewer.waitFor();
     for (let i = 0; i < 3 && !((await viewer.locator('.name').textContent()) ?? '').includes('CT_small'); i++) {
-      await page.keyboard.press('ArrowRight');
+      await e2e.page.keyboard.press('ArrowRight');
     }
     expect(await viewer.locator('.name').textContent()).toContain('CT_small');
-    const windowText = page.getByTestId('dicom-window');
+    const windowText = e2e.page.getByTestId('dicom-window');
     await windowText.waitFor();
-    await expect.poll(() => page.getByTestId('viewer-image').getAttribute('data-rendered')).toBe('dicom');
-    const before = await page.getByTestId('viewer-image').getAttribute('src');
+    await expect.poll(() => e2e.page.getByTestId('viewer-image').getAttribute('data-rendered')).toBe('dicom');
+    const before = await e2e.page.getByTestId('viewer-image').getAttribute('src');
 
-    await page.keyboard.press('2');
+    await e2e.page.keyboard.press('2');
     await expect.poll(() => windowText.getAttribute('data-width')).toBe('1500');
     expect(await windowText.getAttribute('data-center')).toBe('-600');
     expect(await windowText.textContent()).toContain('W 1500 / L -600');
     // main rendered the frame again with the lung window.
-    await expect.poll(() => page.getByTestId('viewer-image').getAttribute('src')).not.toBe(before);
+    await expect.poll(() => e2e.page.getByTestId('viewer-image').getAttribute('src')).not.toBe(before);
     await expect
-      .poll(() => page.getByTestId('viewer-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
+      .poll(() => e2e.page.getByTestId('viewer-image').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0))
       .toBe(true);
 
-    await page.keyboard.press('5');
+    await e2e.page.keyboard.press('5');
     await expect.poll(() => windowText.getAttribute('data-width')).toBe('80');
 
-    await page.keyboard.press('t');
-    const tags = page.getByTestId('dicom-tags');
+    await e2e.page.keyboard.press('t');
+    const tags = e2e.page.getByTestId('dicom-tags');
     await tags.waitFor();
     expect(await tags.textContent()).toMatch(/CT/);
     expect(await tags.textContent()).toMatch(/1 \/ 1/);
-    await page.keyboard.press('Escape');
+    await e2e.page.keyboard.press('Escape');
     await expect.poll(() => viewer.count()).toBe(0);
   });
 
   it('shows the jobs again after a server restart', async () => {
-    await server.stop();
-    server = await startServer(path.join(workDir, 'home'), { cwd: workDir });
-    await page.goto(server.url);
-    await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await expect.poll(() => page.getByTestId('import-job').count()).toBe(2);
-    const states = await page.getByTestId('import-job').evaluateAll((items) => items.map((i) => i.getAttribute('data-state')));
+    await e2e.restartServer();
+    await e2e.page.goto(e2e.server.url);
+    await e2e.page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect.poll(() => e2e.page.getByTestId('import-job').count()).toBe(2);
+    const states = await e2e.page.getByTestId('import-job').evaluateAll((items) => items.map((i) => i.getAttribute('data-state')));
     expect(states).toEqual(['done', 'done']);
   });
 });

@@ -5,12 +5,11 @@
  * input and with a file dropped on the window. Results must come nearest first and mostly of the
  * query's class (file names carry the class, so tiles can be checked by their names).
  */
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { copyFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataRoot, embedWholeArchive, importThroughFolderBrowser, launchChromium, startServer, type RunningServer } from './support/simila';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { dataRoot, embedWholeArchive, importAndWaitForCount, useE2eSession } from './support/simila';
 
 const CLASSES = ['AbdomenCT', 'CXR', 'Hand'] as const;
 const PER_CLASS = 8;
@@ -78,70 +77,55 @@ function sameClassAmongTop(hits: ShownHit[], wanted: string, exclude: string | n
 }
 
 describe('search by example end to end (browser mode, real server, Chromium)', () => {
-  let workDir: string;
   let queries: Record<ClassName, string>;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
 
-  beforeAll(async () => {
-    workDir = await mkdtemp(path.join(os.tmpdir(), 'simila-e2e-search-'));
-    queries = await makeFixture(workDir);
-    server = await startServer(path.join(workDir, 'home'), { cwd: workDir });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('pageerror', (error) => console.error('page error:', error.message));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (workDir) await rm(workDir, { recursive: true, force: true });
+  const e2e = useE2eSession('simila-e2e-search-', {
+    prepare: async (dir) => {
+      queries = await makeFixture(dir);
+    },
   });
 
   it('imports the labelled fixture', async () => {
-    await page.goto(server.url);
-    await importThroughFolderBrowser(page, workDir);
-    const total = CLASSES.length * PER_CLASS;
-    await expect.poll(() => page.getByTestId('grid-count').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`\\b${total}\\b`));
+    await e2e.page.goto(e2e.server.url);
+    await importAndWaitForCount(e2e.page, e2e.workDir, CLASSES.length * PER_CLASS, 30_000);
   });
 
   it('embeds the whole archive with the shipped model', async () => {
-    await embedWholeArchive(page);
-    expect(await page.getByTestId('search-error').count()).toBe(0);
+    await embedWholeArchive(e2e.page);
+    expect(await e2e.page.getByTestId('search-error').count()).toBe(0);
   });
 
   it('finds similar images from the library grid by key: nearest first, mostly of the query class', async () => {
-    await page.getByRole('button', { name: 'Library', exact: true }).click();
+    await e2e.page.getByRole('button', { name: 'Library', exact: true }).click();
     // A fixed query: the grid lists images in import order, which parallel decoding makes vary from run to
     // run, and one of the eight Hand images (Hand-05) is an outlier far from every other image.
-    const query = page.getByTestId('library-grid').locator('[data-testid="grid-item"][aria-label="Hand-02.jpeg"]');
+    const query = e2e.page.getByTestId('library-grid').locator('[data-testid="grid-item"][aria-label="Hand-02.jpeg"]');
     const queryName = await query.getAttribute('aria-label');
     await query.click();
-    await page.keyboard.press('s');
+    await e2e.page.keyboard.press('s');
 
-    await expect.poll(() => page.getByTestId('search-query').textContent(), { timeout: 60_000 }).toContain(queryName ?? '?');
-    await expect.poll(() => page.getByTestId('search-results').getByTestId('grid-item').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(TOP);
-    expect(await page.getByTestId('search-model').textContent()).toMatch(/Searched with \S+ \(\w+\)/);
+    await expect.poll(() => e2e.page.getByTestId('search-query').textContent(), { timeout: 60_000 }).toContain(queryName ?? '?');
+    await expect.poll(() => e2e.page.getByTestId('search-results').getByTestId('grid-item').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(TOP);
+    expect(await e2e.page.getByTestId('search-model').textContent()).toMatch(/Searched with \S+ \(\w+\)/);
 
-    const hits = await shownHits(page);
+    const hits = await shownHits(e2e.page);
     expectNearestFirst(hits);
     // The query may be left out of its own results; where it is listed, it comes first.
     const self = hits.findIndex((hit) => hit.name === queryName);
     if (self >= 0) expect(hits[self]!.distance).toBe(hits[0]!.distance);
     expect(sameClassAmongTop(hits, 'Hand', queryName)).toBeGreaterThanOrEqual(MIN_SAME_CLASS);
     // The engine ran: the status bar names its backend.
-    await expect.poll(() => page.getByTestId('status-backend').textContent()).not.toMatch(/not started/);
+    await expect.poll(() => e2e.page.getByTestId('status-backend').textContent()).not.toMatch(/not started/);
   });
 
   it('searches a file opened through "Open file…"', async () => {
-    await page.setInputFiles('[data-testid="search-file-input"]', queries.CXR);
+    await e2e.page.setInputFiles('[data-testid="search-file-input"]', queries.CXR);
     const name = path.basename(queries.CXR);
-    await expect.poll(() => page.getByTestId('search-query').getAttribute('data-kind'), { timeout: 60_000 }).toBe('upload');
-    await expect.poll(() => page.getByTestId('search-query').textContent(), { timeout: 60_000 }).toContain(name);
-    await expect.poll(() => page.getByTestId('search-loading').count(), { timeout: 60_000 }).toBe(0);
-    expect(await page.getByTestId('search-error').count()).toBe(0);
-    const hits = await shownHits(page);
+    await expect.poll(() => e2e.page.getByTestId('search-query').getAttribute('data-kind'), { timeout: 60_000 }).toBe('upload');
+    await expect.poll(() => e2e.page.getByTestId('search-query').textContent(), { timeout: 60_000 }).toContain(name);
+    await expect.poll(() => e2e.page.getByTestId('search-loading').count(), { timeout: 60_000 }).toBe(0);
+    expect(await e2e.page.getByTestId('search-error').count()).toBe(0);
+    const hits = await shownHits(e2e.page);
     expectNearestFirst(hits);
     expect(sameClassAmongTop(hits, 'CXR', null)).toBeGreaterThanOrEqual(MIN_SAME_CLASS);
   });
@@ -149,8 +133,8 @@ describe('search by example end to end (browser mode, real server, Chromium)', (
   it('searches a file dropped on the window', async () => {
     const bytes = await readFile(queries.AbdomenCT);
     const name = path.basename(queries.AbdomenCT);
-    await page.getByRole('button', { name: 'Library', exact: true }).click();
-    await page.evaluate(
+    await e2e.page.getByRole('button', { name: 'Library', exact: true }).click();
+    await e2e.page.evaluate(
       ({ base64, fileName }) => {
         const raw = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
         const transfer = new DataTransfer();
@@ -161,10 +145,10 @@ describe('search by example end to end (browser mode, real server, Chromium)', (
       },
       { base64: bytes.toString('base64'), fileName: name },
     );
-    await expect.poll(() => page.getByTestId('search-query').textContent(), { timeout: 60_000 }).toContain(name);
-    await expect.poll(() => page.getByTestId('search-loading').count(), { timeout: 60_000 }).toBe(0);
-    expect(await page.getByTestId('search-error').count()).toBe(0);
-    const hits = await shownHits(page);
+    await expect.poll(() => e2e.page.getByTestId('search-query').textContent(), { timeout: 60_000 }).toContain(name);
+    await expect.poll(() => e2e.page.getByTestId('search-loading').count(), { timeout: 60_000 }).toBe(0);
+    expect(await e2e.page.getByTestId('search-error').count()).toBe(0);
+    const hits = await shownHits(e2e.page);
     expectNearestFirst(hits);
     expect(sameClassAmongTop(hits, 'AbdomenCT', null)).toBeGreaterThanOrEqual(MIN_SAME_CLASS);
   });
