@@ -64,8 +64,8 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
       chooser = next;
     },
     close: async () => {
-      warmUp.cancel();
       watcher.stop();
+      await warmUp.cancel();
       await services.close();
       lock.release();
     },
@@ -76,14 +76,29 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
  * Installs the shipped model at once (a small copy) and starts the embedding worker a moment after
  * start-up, off the path that opens the window; an empty library waits for its first search instead.
  */
-function warmUpEngine(services: Services, afterMs: number | null, autoEmbed: boolean): { cancel(): void } {
+function warmUpEngine(services: Services, afterMs: number | null, autoEmbed: boolean): { cancel(): Promise<void> } {
+  let cancelled = false;
   const installed = services.engine.ready().then(async () => {
     // A newly installed default (or images imported while no model was active) still needs vectors.
-    const model = await services.engine.activeModel();
-    if (autoEmbed && model && services.catalogue.embeddings.countMissing(model.id) > 0) await services.startEmbedding(model.id);
+    const model = cancelled ? null : await services.engine.activeModel();
+    if (!cancelled && autoEmbed && model && services.catalogue.embeddings.countMissing(model.id) > 0) await services.startEmbedding(model.id);
   });
-  installed.catch((error: unknown) => console.error('[simila] the embedding job could not be queued', error));
-  if (afterMs === null) return { cancel: () => undefined };
+  installed.catch((error: unknown) => {
+    if (!cancelled) console.error('[simila] the embedding job could not be queued', error);
+  });
+  // Closing waits for the install to settle, so it never runs on a closed catalogue.
+  const settled = () => installed.then(
+    () => undefined,
+    () => undefined,
+  );
+  if (afterMs === null) {
+    return {
+      cancel: () => {
+        cancelled = true;
+        return settled();
+      },
+    };
+  }
   const timer = setTimeout(() => {
     installed
       .then(() => services.engine.activeModel())
@@ -91,7 +106,13 @@ function warmUpEngine(services: Services, afterMs: number | null, autoEmbed: boo
       .catch((error: unknown) => console.error('[simila] the embedding engine did not start', error));
   }, afterMs);
   timer.unref();
-  return { cancel: () => clearTimeout(timer) };
+  return {
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+      return settled();
+    },
+  };
 }
 
 /**
