@@ -10,6 +10,7 @@ import type { DecoderRegistry } from '../ingest/decoders/registry';
 import { type HnswIndex } from '../index/hnswIndex';
 import { catchUp } from '../index/buildIndex';
 import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../index/modelIndex';
+import { VectorTable } from '../index/vectorTable';
 import { normalisePixels, toInputPixels } from '../ml/data/preprocess';
 import type { PreprocessSpec } from '../ml/data/preprocessSpec';
 import { modelManifestSchema, type ModelManifest } from '../ml/package/manifest';
@@ -48,6 +49,8 @@ export interface SearchEngine {
   manifestOf(model: ModelRecord): ModelManifest;
   embedder(model: ModelRecord): Promise<Embedder>;
   index(model: ModelRecord): Promise<HnswIndex>;
+  /** The model's stored vectors in memory, for exact search over a filtered subset (loaded on first use). */
+  vectors(model: ModelRecord): VectorTable;
   /** Writes the model's index atomically, recording the catalogue revision it reflects. */
   saveIndex(model: ModelRecord): Promise<void>;
   /** Network input of one catalogued image / one file's bytes. */
@@ -79,6 +82,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   let current: { modelId: number; embedder: Promise<Embedder>; started?: Embedder } | null = null;
   let backend: string | null = null;
   const indexes = new Map<number, Promise<{ index: HnswIndex; synced: { revision: number; at: number } }>>();
+  const tables = new Map<number, VectorTable>();
   let closed = false;
 
   const ready = () =>
@@ -170,6 +174,13 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       }
       return entry.index;
     },
+    vectors(model) {
+      let table = tables.get(model.id);
+      if (!table) tables.set(model.id, (table = new VectorTable(model.embeddingDim)));
+      const source = catalogueVectorSource(catalogue, model.id);
+      if (source) table.sync(source);
+      return table;
+    },
     async saveIndex(model) {
       const index = await this.index(model);
       await saveModelIndex({ dir: options.indexesDir, modelId: model.id }, index, catalogue.models.embeddingsRevision(model.id) ?? 0);
@@ -190,6 +201,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       if (running) await (await running.embedder.catch(() => null))?.close();
       for (const opened of indexes.values()) await (await opened.catch(() => null))?.index.settled();
       indexes.clear();
+      tables.clear();
     },
   };
 }

@@ -88,6 +88,8 @@ export function meanDirection(vectors: readonly Float32Array[]): Float32Array | 
   return sum.map((x) => x * inv);
 }
 
+/** Filtered searches over at most this many allowed images scan the in-memory vectors (~2 ms at 64-d). */
+const EXACT_SCAN_LIMIT = 20_000;
 /** Rounds of a search that keeps asking for more candidates (a safety stop; a few are the rule). */
 const MAX_ROUNDS = 24;
 
@@ -129,8 +131,11 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     // Plain: ask for more until k visible hits are found or the index has nothing more to give. Grouped: each
     // round leaves out the series found so far, so k series never need k x (slices per series) candidates.
     let want = group ? k * 4 + OVER_FETCH : k + OVER_FETCH;
+    // A filtered subset up to EXACT_SCAN_LIMIT images is ranked whole by a scan of the in-memory vectors:
+    // one exact pass, no rounds, where a graph walk rejecting most nodes would wander.
+    const exact = allowed && allowed.size <= EXACT_SCAN_LIMIT ? engine.vectors(model).rankAmong(vector, allowed) : null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const found: Neighbour[] = index.search(vector, want, roundFilter());
+      const found: Neighbour[] = exact ?? index.search(vector, want, roundFilter());
       if (!group) hits = [];
       for (const n of found) {
         if (n.id === query.imageId) continue;
@@ -151,7 +156,7 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
         }
         hits.push(hit);
       }
-      if (hits.length >= k || found.length < want || want >= index.size) break;
+      if (exact || hits.length >= k || found.length < want || want >= index.size) break;
       if (group) {
         for (const seriesId of bySeries.keys()) blocked.add(seriesId);
         want = (k - hits.length) * 4 + OVER_FETCH;

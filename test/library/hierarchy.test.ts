@@ -212,3 +212,34 @@ describe('search grouped by series', () => {
     expect(meanDirection([Float32Array.from([2, 0]), Float32Array.from([0, 3])])).toEqual(Float32Array.from([Math.SQRT1_2, Math.SQRT1_2]));
   });
 });
+
+describe('filtered search over the in-memory vectors', () => {
+  it('ranks a filtered subset exactly, grouped or not', async () => {
+    const catalogue = newCatalogue();
+    const model = catalogue.models.register({ name: 't', stage: 'random', dir: 't', embeddingDim: 3 });
+    const index = HnswIndex.create(3);
+    const rows: [number, number[]][] = [];
+    for (let i = 0; i < 30; i++) {
+      // Modality is a series attribute: series 5.1.0 and 5.1.1 are CT, 5.1.2 and 5.1.3 MR.
+      const id = addImage(catalogue, `/s/${i}.dcm`, ct('5.1', `5.1.${i % 4}`, i, { modality: i % 4 >= 2 ? 'MR' : 'CT' }));
+      const v = [Math.cos(i / 5), Math.sin(i / 5), 0.1];
+      rows.push([id, v]);
+      index.add([id], Float32Array.from(v));
+    }
+    catalogue.embeddings.putMany(model.id, rows.map(([imageId, v]) => ({ imageId, vector: Float32Array.from(v) })));
+    const { createSearchEngine } = await import('../../main/search/searchEngine');
+    const real = createSearchEngine({ catalogue, registry: {} as never, modelsDir: '/nonexistent', indexesDir: '/nonexistent', packageRoot: null });
+    const engine = { activeModel: async () => model, index: async () => index, manifestOf: () => ({ preprocess: {} }), vectors: (m: typeof model) => real.vectors(m) } as unknown as SearchEngine;
+    const service = createSearchService(catalogue, engine);
+    const query = rows[0]![0];
+    const mr = await service.byImage(query, 5, { modalities: ['MR'] });
+    // Expected independently: MR images (odd i) by distance of their direction to the query's.
+    const isMr = (i: number) => i % 4 >= 2;
+    const expected = rows.filter((_, i) => isMr(i)).map(([id, v]) => ({ id, d: Math.hypot(v[0]! - 1, v[1]!) })).sort((a, b) => a.d - b.d).slice(0, 5).map((e) => e.id);
+    expect(mr.hits.map((h) => h.image.id)).toEqual(expected);
+    const grouped = await service.byImage(query, 5, { modalities: ['MR'] }, { group: 'series' });
+    expect(grouped.hits).toHaveLength(2); // two series hold the MR slices
+    expect(grouped.hits.reduce((n, h) => n + (h.seriesHits ?? 0), 0)).toBe(rows.filter((_, i) => isMr(i)).length);
+    await real.close();
+  });
+});
