@@ -11,6 +11,7 @@ import { squaredL2 } from './vectorMath';
 export class VectorTable {
   private data: Float32Array;
   private readonly rows = new Map<number, number>();
+  private idsByRow = new Int32Array(1024);
   private revision = -1;
 
   constructor(readonly dim: number) {
@@ -47,14 +48,33 @@ export class VectorTable {
     const offset = row * this.dim;
     for (let i = 0; i < this.dim; i++) this.data[offset + i] = (vector[i] ?? 0) * scale;
     this.rows.set(id, row);
+    if (row >= this.idsByRow.length) {
+      const grown = new Int32Array(this.idsByRow.length * 2);
+      grown.set(this.idsByRow);
+      this.idsByRow = grown;
+    }
+    this.idsByRow[row] = id;
+  }
+
+  /** Distance of every stored vector to the query, by row, with the row's id (one pass, no sorting). */
+  scanAll(query: ArrayLike<number>): { ids: Int32Array; distances: Float32Array } {
+    const q = this.normalisedQuery(query);
+    const n = this.rows.size;
+    const distances = new Float32Array(n);
+    for (let row = 0; row < n; row++) distances[row] = Math.sqrt(squaredL2(this.data, row * this.dim, q, 0, this.dim));
+    return { ids: this.idsByRow.subarray(0, n), distances };
+  }
+
+  private normalisedQuery(query: ArrayLike<number>): Float32Array {
+    let norm = 0;
+    for (let i = 0; i < this.dim; i++) norm += (query[i] ?? 0) ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    return Float32Array.from({ length: this.dim }, (_, i) => (query[i] ?? 0) * scale);
   }
 
   /** Every allowed id that has a vector, nearest first (Euclidean between normalised vectors). */
   rankAmong(query: ArrayLike<number>, allowed: Iterable<number>): Neighbour[] {
-    let norm = 0;
-    for (let i = 0; i < this.dim; i++) norm += (query[i] ?? 0) ** 2;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    const q = Float32Array.from({ length: this.dim }, (_, i) => (query[i] ?? 0) * scale);
+    const q = this.normalisedQuery(query);
     const out: Neighbour[] = [];
     for (const id of allowed) {
       const row = this.rows.get(id);

@@ -10,6 +10,7 @@ import type { Catalogue } from '../catalogue/catalogue';
 import type { ModelRecord } from '../catalogue/repositories/models';
 import { EXACT_FILTER_LIMIT } from '../index/hnswIndex';
 import type { IdFilter, Neighbour } from '../index/types';
+import type { VectorTable } from '../index/vectorTable';
 import { facetIndexFor, type FacetIndex } from '../library/facetIndex';
 import { seriesNode } from '../library/seriesTree';
 import { allowedIds } from './searchFilters';
@@ -88,6 +89,8 @@ export function meanDirection(vectors: readonly Float32Array[]): Float32Array | 
   return sum.map((x) => x * inv);
 }
 
+/** Grouped searches scan every stored vector up to this archive size (~10 ms per 100k at 64-d). */
+const GROUP_SCAN_LIMIT = 300_000;
 /** Filtered searches over at most this many allowed images scan the in-memory vectors (~2 ms at 64-d). */
 const EXACT_SCAN_LIMIT = 20_000;
 /** Rounds of a search that keeps asking for more candidates (a safety stop; a few are the rule). */
@@ -118,6 +121,9 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     const exclude = grouping.exclude ?? 'none';
     const facets = group || exclude !== 'none' ? facetIndexFor(catalogue) : null;
     const excludedSeries = facets ? ownSeries(facets, query.seriesId, exclude) : new Set<number>();
+    if (group && facets && !(allowed && allowed.size <= EXACT_SCAN_LIMIT) && index.size <= GROUP_SCAN_LIMIT) {
+      return groupedByScan(engine.vectors(model), vector, k, query, allowed, facets, excludedSeries);
+    }
     const blocked = new Set(excludedSeries);
     const isBlocked = (id: number) => blocked.has(facets?.seriesIdOf(id) ?? -1);
     /** This round's filter: the search filters, minus blocked series (the query's own, and series already found). */
@@ -163,6 +169,46 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
       } else {
         want *= 4;
       }
+    }
+    return hits;
+  };
+
+  /**
+   * One hit per series by a full scan of the in-memory vectors: each series' nearest instance, the k
+   * nearest series, and per series how many of its instances are as near as the last hit shown. At
+   * 100k x 64-d one scan is ~10 ms, where graph rounds that leave out found series wander far.
+   */
+  const groupedByScan = (table: VectorTable, vector: Float32Array, k: number, query: QueryPlace, allowed: Set<number> | null, facets: FacetIndex, excluded: Set<number>): SearchHit[] => {
+    const { ids, distances } = table.scanAll(vector);
+    const groupOf = new Int32Array(ids.length); // series id, or -(row + 1) for an unfiled image (its own group)
+    const best = new Map<number, number>(); // group -> row of its nearest instance
+    for (let row = 0; row < ids.length; row++) {
+      const id = ids[row] as number;
+      groupOf[row] = 0;
+      if (id === query.imageId || (allowed && !allowed.has(id))) continue;
+      const seriesId = facets.seriesIdOf(id);
+      if (seriesId !== null && excluded.has(seriesId)) continue;
+      const groupKey = seriesId ?? -(row + 1);
+      groupOf[row] = groupKey;
+      const current = best.get(groupKey);
+      if (current === undefined || (distances[row] as number) < (distances[current] as number)) best.set(groupKey, row);
+    }
+    const ordered = [...best.entries()].sort((a, b) => (distances[a[1]] as number) - (distances[b[1]] as number) || (ids[a[1]] as number) - (ids[b[1]] as number));
+    const hits: SearchHit[] = [];
+    const shown = new Map<number, SearchHit>();
+    for (const [groupKey, row] of ordered) {
+      if (hits.length === k) break;
+      const id = ids[row] as number;
+      const image = summaryOf(id);
+      if (!image) continue;
+      const hit: SearchHit = { image, distance: distances[row] as number, seriesId: groupKey > 0 ? groupKey : null, seriesHits: 0 };
+      hits.push(hit);
+      shown.set(groupKey, hit);
+    }
+    const radius = hits.at(-1)?.distance ?? 0;
+    for (let row = 0; row < ids.length; row++) {
+      const hit = groupOf[row] !== 0 && (distances[row] as number) <= radius ? shown.get(groupOf[row] as number) : undefined;
+      if (hit) hit.seriesHits = (hit.seriesHits ?? 0) + 1;
     }
     return hits;
   };

@@ -4,6 +4,8 @@ import { openCatalogue, type Catalogue } from '../../main/catalogue/catalogue';
 import { placeImage } from '../../main/catalogue/hierarchyPlacement';
 import type { ImageMeta } from '../../main/catalogue/repositories/images';
 import { HnswIndex } from '../../main/index/hnswIndex';
+import { catalogueVectorSource } from '../../main/index/modelIndex';
+import { VectorTable } from '../../main/index/vectorTable';
 import { facetIndexFor } from '../../main/library/facetIndex';
 import { buildSeriesTree } from '../../main/library/seriesTree';
 import type { SearchEngine } from '../../main/search/searchEngine';
@@ -174,6 +176,11 @@ describe('search grouped by series', () => {
       activeModel: async () => model,
       index: async () => index,
       manifestOf: () => ({ preprocess: {} }),
+      vectors: () => {
+        const table = new VectorTable(4);
+        table.sync(catalogueVectorSource(catalogue, model.id)!);
+        return table;
+      },
     } as unknown as SearchEngine;
     const put = catalogue.embeddings.putMany(model.id, [...vectors].map(([imageId, vector]) => ({ imageId, vector })));
     expect(put).toBeTruthy();
