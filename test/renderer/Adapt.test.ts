@@ -1,34 +1,15 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mount } from '@vue/test-utils';
-import type { VueWrapper } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
 import type { EventOf, RequestOf } from '@shared/rpc/contract';
-import App from '../../renderer/src/App.vue';
-import { clientKey } from '../../renderer/src/composables/useClient';
 import { placeSeries } from '../../renderer/src/composables/lineChart';
-import { createFakeClient, settle, stubLayout, summary } from './fakeClient';
+import { createFakeClient, settle, summary } from './fakeClient';
 import type { FakeClient } from './fakeClient';
+import { all, mountAppWith, q, unmountApp, useAppTests } from './mountApp';
 
-let wrapper: VueWrapper | null = null;
-let restoreLayout: () => void;
-beforeEach(() => {
-  restoreLayout = stubLayout(1200, 800);
-});
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = null;
-  restoreLayout();
-});
+useAppTests();
 
-const q = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const all = (id: string) => [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
 
-async function mountApp(): Promise<FakeClient> {
-  const client = createFakeClient({ count: 40 });
-  wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
-  await settle(10);
-  return client;
-}
+const mountApp = () => mountAppWith(createFakeClient({ count: 40 }));
 
 async function openView(label: string): Promise<void> {
   const button = [...document.querySelectorAll<HTMLButtonElement>('nav button')].find((b) => b.textContent?.trim() === label);
@@ -133,9 +114,8 @@ describe('adaptation wizard', () => {
     expect((q('adapt-lr') as HTMLSelectElement).value).toBe('0.5');
 
     // A wizard opened where classes exist (none chosen) reads the model's settings at once.
-    wrapper?.unmount();
-    wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
-    await settle(10);
+    unmountApp();
+    await mountAppWith(client);
     const before = client.callsTo('adapt.estimate').length;
     await openView('Teach a class');
     await settle(5);

@@ -1,40 +1,18 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mount } from '@vue/test-utils';
-import type { VueWrapper } from '@vue/test-utils';
-import App from '../../renderer/src/App.vue';
-import { clientKey } from '../../renderer/src/composables/useClient';
+import { describe, expect, it } from 'vitest';
 import { formatChord, shortcuts } from '../../renderer/src/composables/shortcuts';
-import { createFakeClient, settle, stubLayout, summary } from './fakeClient';
+import { createFakeClient, settle, summary } from './fakeClient';
 import type { FakeClient } from './fakeClient';
+import { mountAppWith, press as pressKey, q, useAppTests } from './mountApp';
 
-let wrapper: VueWrapper | null = null;
-let restoreLayout: () => void;
-beforeEach(() => {
-  restoreLayout = stubLayout(1200, 800);
-});
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = null;
-  restoreLayout();
-});
+useAppTests();
 
-async function mountApp(count = 40): Promise<{ client: FakeClient; w: VueWrapper }> {
-  const client = createFakeClient({ count });
-  wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
-  await settle(10);
-  return { client, w: wrapper };
+async function mountApp(count = 40): Promise<{ client: FakeClient }> {
+  return { client: await mountAppWith(createFakeClient({ count })) };
 }
 
-/** Keys go where a user's would: to the focused element, bubbling to the window listener. */
-async function press(key: string, init: KeyboardEventInit = {}): Promise<void> {
-  const active = document.activeElement as HTMLElement | null;
-  const target = active?.isConnected ? active : document.body;
-  target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init }));
-  await settle();
-}
+const press = (key: string, init: KeyboardEventInit = {}) => pressKey(key, init, 5);
 
-const q = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 describe('App shell', () => {
   it('shows the library count, folders and mode in the shell', async () => {

@@ -1,22 +1,10 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mount } from '@vue/test-utils';
-import type { VueWrapper } from '@vue/test-utils';
-import App from '../../renderer/src/App.vue';
-import { clientKey } from '../../renderer/src/composables/useClient';
-import { createFakeClient, settle, stubLayout, summary } from './fakeClient';
+import { describe, expect, it } from 'vitest';
+import { createFakeClient, settle, summary } from './fakeClient';
 import type { FakeClient } from './fakeClient';
+import { mountAppWith, press as pressKey, q, useAppTests } from './mountApp';
 
-let wrapper: VueWrapper | null = null;
-let restoreLayout: () => void;
-beforeEach(() => {
-  restoreLayout = stubLayout(1200, 800);
-});
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = null;
-  restoreLayout();
-});
+useAppTests();
 
 /** A library where even positions are DICOM and odd ones JPEG. */
 async function openViewer(index = 0): Promise<FakeClient> {
@@ -28,8 +16,7 @@ async function openViewer(index = 0): Promise<FakeClient> {
       return (offset + i) % 2 === 0 ? { ...s, name: `ct_${offset + i}.dcm`, format: 'dicom' } : s;
     }),
   }));
-  wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
-  await settle(10);
+  await mountAppWith(client);
   q('library-grid')!.focus();
   // The first ArrowRight focuses the first image.
   for (let i = 0; i <= index; i++) await press('ArrowRight');
@@ -38,14 +25,8 @@ async function openViewer(index = 0): Promise<FakeClient> {
   return client;
 }
 
-async function press(key: string, init: KeyboardEventInit = {}): Promise<void> {
-  const active = document.activeElement as HTMLElement | null;
-  const target = active?.isConnected ? active : document.body;
-  target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init }));
-  await settle();
-}
+const press = (key: string, init: KeyboardEventInit = {}) => pressKey(key, init, 5);
 
-const q = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 type RenderRequest = { id: number; frame: number; window?: { center: number; width: number }; invert?: boolean };
 const renders = (client: FakeClient) => client.callsTo('dicom.render') as RenderRequest[];
 

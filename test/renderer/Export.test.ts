@@ -6,47 +6,21 @@
  * de-identification on by default for DICOM; the date shift and burned-in options sent only with it;
  * the job's progress, Cancel and final message; errors as alerts; keys (E, Enter, Escape, Tab wraps).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mount } from '@vue/test-utils';
-import type { VueWrapper } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
 import type { JobProgress, RequestOf } from '@shared/rpc/contract';
-import App from '../../renderer/src/App.vue';
-import { clientKey } from '../../renderer/src/composables/useClient';
 import { RpcCallError } from '../../renderer/src/rpc/types';
 import { librarySelection, parseDateShift, previewText, startRequest } from '../../renderer/src/composables/exportRequest';
 import { allSelected, onlyIds } from '../../renderer/src/composables/selection';
 import { matchShortcut } from '../../renderer/src/composables/shortcuts';
-import { createFakeClient, settle, stubLayout, summary } from './fakeClient';
+import { createFakeClient, jobProgress, settle, summary } from './fakeClient';
 import type { FakeClient } from './fakeClient';
+import { all, mountAppWith, press, q, useAppTests } from './mountApp';
 import { fakeSeriesDefs } from './fakeSeries';
 
-let wrapper: VueWrapper | null = null;
-let restoreLayout: () => void;
-beforeEach(() => {
-  restoreLayout = stubLayout(1200, 800);
-});
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = null;
-  restoreLayout();
-});
+useAppTests();
 
-async function mountApp(): Promise<FakeClient> {
-  const client = createFakeClient({ count: 30 });
-  wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
-  await settle(10);
-  return client;
-}
+const mountApp = () => mountAppWith(createFakeClient({ count: 30 }));
 
-async function press(key: string, init: KeyboardEventInit = {}): Promise<void> {
-  const active = document.activeElement as HTMLElement | null;
-  const target = active?.isConnected ? active : document.body;
-  target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init }));
-  await settle(10);
-}
-
-const q = (id: string, root: ParentNode = document) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const all = (id: string) => [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
 const dialog = () => q('export-dialog');
 const checkbox = (id: string) => q(id) as HTMLInputElement;
 const startButton = () => q('export-start') as HTMLButtonElement;
@@ -92,23 +66,7 @@ async function toggle(id: string): Promise<void> {
   await settle();
 }
 
-function progress(update: Partial<JobProgress>): JobProgress {
-  return {
-    jobId: 31,
-    kind: 'export',
-    state: 'running',
-    label: 'Exporting',
-    total: 2,
-    done: 0,
-    imported: 0,
-    skipped: 0,
-    failed: 0,
-    rate: 0,
-    etaSeconds: null,
-    message: null,
-    ...update,
-  };
-}
+const progress = (update: Partial<JobProgress>) => jobProgress({ jobId: 31, kind: 'export', label: 'Exporting', total: 2, ...update });
 
 describe('export from the library', () => {
   it('exports everything when nothing is selected: counts from export.preview, de-identify on for DICOM', async () => {

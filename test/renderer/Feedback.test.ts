@@ -1,42 +1,19 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mount } from '@vue/test-utils';
-import type { VueWrapper } from '@vue/test-utils';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RequestOf } from '@shared/rpc/contract';
-import App from '../../renderer/src/App.vue';
-import { clientKey } from '../../renderer/src/composables/useClient';
 import { chartPoints } from '../../renderer/src/composables/feedbackFigures';
-import { createFakeClient, settle, stubLayout, summary } from './fakeClient';
+import { createFakeClient, settle, summary } from './fakeClient';
 import type { FakeClient } from './fakeClient';
+import { all, mountAppWith, press, q, unmountApp, useAppTests } from './mountApp';
 import { REFINE_UNSUPPORTED } from './fakeFeedback';
 
-let wrapper: VueWrapper | null = null;
-let restoreLayout: () => void;
-beforeEach(() => {
-  restoreLayout = stubLayout(1200, 800);
-});
+useAppTests();
 afterEach(() => {
-  wrapper?.unmount();
-  wrapper = null;
-  restoreLayout();
   vi.restoreAllMocks();
 });
 
-async function mountApp(client: FakeClient = createFakeClient({ count: 40 })): Promise<FakeClient> {
-  wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
-  await settle(10);
-  return client;
-}
+const mountApp = (client: FakeClient = createFakeClient({ count: 40 })) => mountAppWith(client);
 
-async function press(key: string, init: KeyboardEventInit = {}): Promise<void> {
-  const active = document.activeElement as HTMLElement | null;
-  const target = active?.isConnected ? active : document.body;
-  target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init }));
-  await settle(10);
-}
-
-const q = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const all = (id: string) => [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
 const resultTiles = () => [...document.querySelectorAll<HTMLElement>('[data-testid="search-results"] [data-testid="grid-item"]')];
 const tileOf = (id: number) => resultTiles().find((t) => t.dataset.id === String(id));
 const shownIds = () => resultTiles().map((t) => Number(t.dataset.id));
@@ -178,7 +155,7 @@ describe('feedback panel', () => {
     const ids = shownIds();
     for (const key of ['1', '2']) await press(key);
     await press('r');
-    wrapper!.unmount();
+    unmountApp();
 
     await mountApp(client);
     await searchFrom(10);

@@ -8,7 +8,7 @@ import { clientKey } from '../../renderer/src/composables/useClient';
 import { createJobsStore, jobsKey } from '../../renderer/src/composables/useJobs';
 import { createKeyboardDispatcher, keyboardKey } from '../../renderer/src/composables/keyboard';
 import { RpcCallError } from '../../renderer/src/rpc/types';
-import { createFakeClient, settle } from './fakeClient';
+import { createFakeClient, jobProgress, settle } from './fakeClient';
 import type { FakeClient } from './fakeClient';
 
 let wrapper: VueWrapper | null = null;
@@ -34,23 +34,7 @@ function mountPanel(client: FakeClient) {
 
 const entryNames = (w: VueWrapper) => w.findAll('[data-testid="folder-entry"] .entry-name').map((e) => e.text());
 
-function progress(p: Partial<JobProgress>): JobProgress {
-  return {
-    jobId: 7,
-    kind: 'import',
-    state: 'running',
-    label: '/data',
-    total: 35,
-    done: 0,
-    imported: 0,
-    skipped: 0,
-    failed: 0,
-    rate: 0,
-    etaSeconds: null,
-    message: null,
-    ...p,
-  };
-}
+const progress = (p: Partial<JobProgress>) => jobProgress({ jobId: 7, ...p });
 
 describe('import from the UI (browser mode)', () => {
   it('browses folders by handle and starts the import with the chosen handle', async () => {

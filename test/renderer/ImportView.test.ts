@@ -10,7 +10,7 @@ import { createJobsStore, jobsKey } from '../../renderer/src/composables/useJobs
 import { createLibraryStore, libraryKey } from '../../renderer/src/composables/useLibrary';
 import { createKeyboardDispatcher, keyboardKey } from '../../renderer/src/composables/keyboard';
 import type { KeyboardDispatcher } from '../../renderer/src/composables/keyboard';
-import { createFakeClient, settle } from './fakeClient';
+import { createFakeClient, jobProgress, settle } from './fakeClient';
 import type { FakeClient } from './fakeClient';
 
 let wrappers: VueWrapper[] = [];
@@ -19,25 +19,8 @@ afterEach(() => {
   wrappers = [];
 });
 
-function progress(p: Partial<JobProgress>): JobProgress {
-  return {
-    jobId: 7,
-    kind: 'import',
-    state: 'running',
-    label: '/data/dogs',
-    total: 200,
-    done: 50,
-    imported: 40,
-    skipped: 4,
-    failed: 0,
-    duplicates: 3,
-    moved: 2,
-    rate: 25,
-    etaSeconds: 6,
-    message: null,
-    ...p,
-  };
-}
+const progress = (p: Partial<JobProgress>) =>
+  jobProgress({ jobId: 7, label: '/data/dogs', total: 200, done: 50, imported: 40, skipped: 4, duplicates: 3, moved: 2, rate: 25, etaSeconds: 6, ...p });
 
 async function mountView(client: FakeClient, options: { reload?: boolean } = {}) {
   const keyboard = createKeyboardDispatcher('grid');

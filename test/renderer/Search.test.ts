@@ -1,42 +1,17 @@
 // @vitest-environment happy-dom
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mount } from '@vue/test-utils';
-import type { VueWrapper } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
 import { MAX_UPLOAD_BYTES as CONTRACT_MAX_UPLOAD_BYTES } from '@shared/rpc/contract';
 import type { RequestOf } from '@shared/rpc/contract';
-import App from '../../renderer/src/App.vue';
-import { clientKey } from '../../renderer/src/composables/useClient';
 import { MAX_UPLOAD_BYTES, bytesToBase64 } from '../../renderer/src/composables/upload';
 import { RpcCallError } from '../../renderer/src/rpc/types';
-import { createFakeClient, fakeModel, settle, stubLayout, summary } from './fakeClient';
-import type { FakeClient } from './fakeClient';
+import { createFakeClient, fakeModel, settle, summary } from './fakeClient';
+import { mountAppWith, press, q, useAppTests } from './mountApp';
 
-let wrapper: VueWrapper | null = null;
-let restoreLayout: () => void;
-beforeEach(() => {
-  restoreLayout = stubLayout(1200, 800);
-});
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = null;
-  restoreLayout();
-});
+useAppTests();
 
-async function mountApp(options: { count?: number; embedded?: number } = {}): Promise<FakeClient> {
-  const client = createFakeClient({ count: options.count ?? 40, embedded: options.embedded });
-  wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
-  await settle(10);
-  return client;
-}
+const mountApp = (options: { count?: number; embedded?: number } = {}) =>
+  mountAppWith(createFakeClient({ count: options.count ?? 40, embedded: options.embedded }));
 
-async function press(key: string, init: KeyboardEventInit = {}): Promise<void> {
-  const active = document.activeElement as HTMLElement | null;
-  const target = active?.isConnected ? active : document.body;
-  target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init }));
-  await settle(10);
-}
-
-const q = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 const resultTiles = () => [...document.querySelectorAll<HTMLElement>('[data-testid="search-results"] [data-testid="grid-item"]')];
 const distances = () => resultTiles().map((tile) => Number(tile.dataset.detail));
 

@@ -5,28 +5,16 @@
  * (slice order, PageDown/End/Home, window kept across slices, frames as slices, cine), and grouped search
  * (default by query kind, the switch, leave-out, "n in series", whole-series marks, find similar series).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mount } from '@vue/test-utils';
-import type { VueWrapper } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
 import type { RequestOf, SearchFilters } from '@shared/rpc/contract';
-import App from '../../renderer/src/App.vue';
-import { clientKey } from '../../renderer/src/composables/useClient';
 import { FILTER_DEBOUNCE_MS } from '../../renderer/src/composables/useLibraryFilters';
 import { buildStack, cineNext, nextFps, stepSlice } from '../../renderer/src/composables/stack';
-import { createFakeClient, settle, stubLayout, summary } from './fakeClient';
+import { createFakeClient, settle, summary } from './fakeClient';
 import type { FakeClient } from './fakeClient';
+import { all, mountAppWith, press, q, useAppTests } from './mountApp';
 import { fakeSeriesDefs } from './fakeSeries';
 
-let wrapper: VueWrapper | null = null;
-let restoreLayout: () => void;
-beforeEach(() => {
-  restoreLayout = stubLayout(1200, 800);
-});
-afterEach(() => {
-  wrapper?.unmount();
-  wrapper = null;
-  restoreLayout();
-});
+useAppTests();
 
 async function mountApp(options: { dicom?: boolean } = {}): Promise<FakeClient> {
   const client = createFakeClient({ count: 30 });
@@ -36,20 +24,9 @@ async function mountApp(options: { dicom?: boolean } = {}): Promise<FakeClient> 
       items: Array.from({ length: Math.max(0, Math.min(limit, 30 - offset)) }, (_, i) => ({ ...summary(offset + i), format: 'dicom' })),
     }));
   }
-  wrapper = mount(App, { attachTo: document.body, global: { provide: { [clientKey as symbol]: client } } });
-  await settle(10);
-  return client;
+  return mountAppWith(client);
 }
 
-async function press(key: string, init: KeyboardEventInit = {}): Promise<void> {
-  const active = document.activeElement as HTMLElement | null;
-  const target = active?.isConnected ? active : document.body;
-  target.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init }));
-  await settle(10);
-}
-
-const q = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
-const all = (id: string) => [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
 const waitDebounce = () => new Promise((resolve) => setTimeout(resolve, FILTER_DEBOUNCE_MS + 60));
 
 function facetValue(field: string, value: string): HTMLElement | undefined {

@@ -8,6 +8,7 @@ import type {
   EventOf,
   FolderEntry,
   ImageSummary,
+  JobProgress,
   ModelSummary,
   RequestOf,
   ResponseOf,
@@ -271,4 +272,23 @@ export function stubLayout(width: number, height: number): () => void {
 
 export async function settle(times = 5): Promise<void> {
   for (let i = 0; i < times; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A job's progress event: a running import job that has done nothing yet, but for what `update` says. */
+export function jobProgress(update: Partial<JobProgress> = {}): JobProgress {
+  return {
+    jobId: 1,
+    kind: 'import',
+    state: 'running',
+    label: '/data',
+    total: 35,
+    done: 0,
+    imported: 0,
+    skipped: 0,
+    failed: 0,
+    rate: 0,
+    etaSeconds: null,
+    message: null,
+    ...update,
+  };
 }

@@ -2,24 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { JobProgress } from '@shared/rpc/contract';
 import { currentJob, importDetails, importHeadline, mergeProgress, progressFraction } from '../../renderer/src/composables/jobs';
 import { formatDuration, formatRate } from '../../renderer/src/composables/format';
+import { jobProgress } from './fakeClient';
 
-function progress(p: Partial<JobProgress>): JobProgress {
-  return {
-    jobId: 1,
-    kind: 'import',
-    state: 'running',
-    label: '/data/a',
-    total: 35,
-    done: 0,
-    imported: 0,
-    skipped: 0,
-    failed: 0,
-    rate: 0,
-    etaSeconds: null,
-    message: null,
-    ...p,
-  };
-}
+const progress = (p: Partial<JobProgress>) => jobProgress({ label: '/data/a', ...p });
 
 describe('job progress', () => {
   it('keeps the newest progress and ignores late, older events', () => {
