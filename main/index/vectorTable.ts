@@ -35,6 +35,18 @@ export class VectorTable {
     return lacking.length;
   }
 
+  /** Loads what the source has in batches, yielding to the event loop between them (the first load of a large archive). */
+  async load(source: VectorSource, batchSize = 4096): Promise<void> {
+    const revision = source.revision();
+    const lacking = source.ids().filter((id) => !this.rows.has(id));
+    for (let start = 0; start < lacking.length; start += batchSize) {
+      const found = source.get(lacking.slice(start, start + batchSize));
+      for (const [id, vector] of found) this.put(id, vector);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.revision = revision;
+  }
+
   private put(id: number, vector: Float32Array): void {
     const row = this.rows.size;
     if ((row + 1) * this.dim > this.data.length) {

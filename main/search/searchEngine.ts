@@ -49,8 +49,13 @@ export interface SearchEngine {
   manifestOf(model: ModelRecord): ModelManifest;
   embedder(model: ModelRecord): Promise<Embedder>;
   index(model: ModelRecord): Promise<HnswIndex>;
-  /** The model's stored vectors in memory, for exact search over a filtered subset (loaded on first use). */
-  vectors(model: ModelRecord): VectorTable;
+  /**
+   * The model's stored vectors in memory, for exact scans (filtered or grouped search); null while the
+   * first load runs in the background (searches meanwhile walk the graph).
+   */
+  vectors(model: ModelRecord): VectorTable | null;
+  /** The same, waiting for the first load. */
+  vectorsReady(model: ModelRecord): Promise<VectorTable>;
   /** Writes the model's index atomically, recording the catalogue revision it reflects. */
   saveIndex(model: ModelRecord): Promise<void>;
   /** Network input of one catalogued image / one file's bytes. */
@@ -82,7 +87,13 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   let current: { modelId: number; embedder: Promise<Embedder>; started?: Embedder } | null = null;
   let backend: string | null = null;
   const indexes = new Map<number, Promise<{ index: HnswIndex; synced: { revision: number; at: number } }>>();
-  const tables = new Map<number, VectorTable>();
+  interface LoadedVectors {
+    table: VectorTable;
+    ready: boolean;
+    syncedAt: number;
+    loading: Promise<VectorTable>;
+  }
+  const tables = new Map<number, LoadedVectors>();
   let closed = false;
 
   const ready = () =>
@@ -175,11 +186,36 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       return entry.index;
     },
     vectors(model) {
-      let table = tables.get(model.id);
-      if (!table) tables.set(model.id, (table = new VectorTable(model.embeddingDim)));
-      const source = catalogueVectorSource(catalogue, model.id);
-      if (source) table.sync(source);
-      return table;
+      const entry = tables.get(model.id);
+      if (!entry) {
+        void this.vectorsReady(model).catch((error: unknown) => log(`[search] the vectors of model ${model.id} could not be loaded: ${String(error)}`));
+        return null;
+      }
+      if (!entry.ready) return null;
+      // Vectors stored since (this process's embedding job, or another process): a small delta, at most every few seconds.
+      const now = performance.now();
+      if (now - entry.syncedAt >= (options.externalSyncMs ?? EXTERNAL_SYNC_MS)) {
+        entry.syncedAt = now;
+        const source = catalogueVectorSource(catalogue, model.id);
+        if (source) entry.table.sync(source);
+      }
+      return entry.table;
+    },
+    vectorsReady(model) {
+      let entry = tables.get(model.id);
+      if (!entry) {
+        const table = new VectorTable(model.embeddingDim);
+        const source = catalogueVectorSource(catalogue, model.id);
+        const created: LoadedVectors = { table, ready: false, syncedAt: performance.now(), loading: Promise.resolve(table) };
+        created.loading = (source ? table.load(source) : Promise.resolve()).then(() => {
+          created.ready = true;
+          created.syncedAt = performance.now();
+          return table;
+        });
+        created.loading.catch(() => tables.delete(model.id));
+        tables.set(model.id, (entry = created));
+      }
+      return entry.loading;
     },
     async saveIndex(model) {
       const index = await this.index(model);

@@ -121,8 +121,10 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     const exclude = grouping.exclude ?? 'none';
     const facets = group || exclude !== 'none' ? facetIndexFor(catalogue) : null;
     const excludedSeries = facets ? ownSeries(facets, query.seriesId, exclude) : new Set<number>();
-    if (group && facets && !(allowed && allowed.size <= EXACT_SCAN_LIMIT) && index.size <= GROUP_SCAN_LIMIT) {
-      return groupedByScan(engine.vectors(model), vector, k, query, allowed, facets, excludedSeries);
+    // Exact scans of the in-memory vectors once they are loaded (the first load runs in the background).
+    const table = (group && index.size <= GROUP_SCAN_LIMIT) || (allowed && allowed.size <= EXACT_SCAN_LIMIT) ? engine.vectors(model) : null;
+    if (table && group && facets && !(allowed && allowed.size <= EXACT_SCAN_LIMIT)) {
+      return groupedByScan(table, vector, k, query, allowed, facets, excludedSeries);
     }
     const blocked = new Set(excludedSeries);
     const isBlocked = (id: number) => blocked.has(facets?.seriesIdOf(id) ?? -1);
@@ -139,7 +141,7 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     let want = group ? k * 4 + OVER_FETCH : k + OVER_FETCH;
     // A filtered subset up to EXACT_SCAN_LIMIT images is ranked whole by a scan of the in-memory vectors:
     // one exact pass, no rounds, where a graph walk rejecting most nodes would wander.
-    const exact = allowed && allowed.size <= EXACT_SCAN_LIMIT ? engine.vectors(model).rankAmong(vector, allowed) : null;
+    const exact = table && allowed && allowed.size <= EXACT_SCAN_LIMIT ? table.rankAmong(vector, allowed) : null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const found: Neighbour[] = exact ?? index.search(vector, want, roundFilter());
       if (!group) hits = [];

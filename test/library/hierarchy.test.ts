@@ -236,6 +236,8 @@ describe('filtered search over the in-memory vectors', () => {
     catalogue.embeddings.putMany(model.id, rows.map(([imageId, v]) => ({ imageId, vector: Float32Array.from(v) })));
     const { createSearchEngine } = await import('../../main/search/searchEngine');
     const real = createSearchEngine({ catalogue, registry: {} as never, modelsDir: '/nonexistent', indexesDir: '/nonexistent', packageRoot: null });
+    expect(real.vectors(model)).toBeNull(); // the first load runs in the background
+    await real.vectorsReady(model);
     const engine = { activeModel: async () => model, index: async () => index, manifestOf: () => ({ preprocess: {} }), vectors: (m: typeof model) => real.vectors(m) } as unknown as SearchEngine;
     const service = createSearchService(catalogue, engine);
     const query = rows[0]![0];
