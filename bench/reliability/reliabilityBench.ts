@@ -15,6 +15,8 @@ import { createDispatcher } from '../../main/rpc/dispatcher';
 import { machineInfo, type MachineInfo } from '../machine';
 import { runIpcFuzz, runWsFuzz, type FuzzResult } from './fuzz';
 import { runHttpAttacks } from './httpAttacks';
+import { killsSection } from './kills';
+import { soakSection } from './soak';
 import { createBenchServer, type BenchServer } from './serverProcess';
 
 export type TopValue = number | boolean | null;
@@ -33,6 +35,12 @@ export interface ReliabilityOptions {
   /** Nesting depth of the deep fuzz frames. */
   depth: number;
   packageRoot: string;
+  /** SIGKILLs per job kind in the kills section (the issue asks for at least 20). */
+  killsPerKind?: number;
+  /** Minutes of mixed load in the soak section (0 skips it). */
+  soakMinutes?: number;
+  /** Generated images in the soak's catalogue. */
+  soakImages?: number;
   log?: (line: string) => void;
 }
 
@@ -99,15 +107,7 @@ export const httpSection: ReliabilitySection = {
   },
 };
 
-/** Placeholder until the crash-safety work (issue 12, item 1) adds its kill-and-restart section. */
-export const killsPlaceholderSection: ReliabilitySection = {
-  name: 'kills',
-  async run() {
-    return { top: { kills_injected: null, kills_survived: null }, detail: { note: 'not measured yet' } };
-  },
-};
-
-export const SECTIONS: ReliabilitySection[] = [killsPlaceholderSection, fuzzSection, httpSection];
+export const SECTIONS: ReliabilitySection[] = [killsSection(), fuzzSection, httpSection, soakSection()];
 
 export interface ReliabilityReport {
   [key: string]: unknown;
