@@ -79,6 +79,8 @@ export async function backfillHierarchy(
       }
     });
     options.onBatch?.(counts, catalogue.hierarchy.countUnfiled());
+    // Plain images need no file reads: yield anyway, so requests are answered while a large archive is filed.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
