@@ -11,6 +11,7 @@ import { fsyncDir, fsyncTree } from './durableFiles';
 export async function writeFolderAtomically(dir: string, fill: (tempDir: string) => Promise<void>): Promise<void> {
   const absolute = path.resolve(dir);
   await fs.mkdir(path.dirname(absolute), { recursive: true });
+  await recoverInterruptedSwap(absolute);
   const tag = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const temp = `${absolute}.tmp-${tag}`;
   const old = `${absolute}.old-${tag}`;
@@ -32,4 +33,32 @@ export async function writeFolderAtomically(dir: string, fill: (tempDir: string)
     await fs.rm(temp, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * A kill between the swap's two renames leaves no folder under `dir` and the previous one as
+ * `<dir>.old-*`: put the newest of those back (readers and the next write call this first).
+ */
+export async function recoverInterruptedSwap(dir: string): Promise<boolean> {
+  const absolute = path.resolve(dir);
+  try {
+    await fs.access(absolute);
+    return false;
+  } catch {
+    // missing: look for a folder the swap moved aside
+  }
+  const parent = path.dirname(absolute);
+  const prefix = `${path.basename(absolute)}.old-`;
+  let names: string[];
+  try {
+    names = (await fs.readdir(parent)).filter((n) => n.startsWith(prefix));
+  } catch {
+    return false;
+  }
+  if (names.length === 0) return false;
+  const dated = await Promise.all(names.map(async (n) => ({ n, t: (await fs.stat(path.join(parent, n))).mtimeMs })));
+  dated.sort((a, b) => b.t - a.t);
+  await fs.rename(path.join(parent, dated[0]!.n), absolute);
+  await fsyncDir(parent);
+  return true;
 }

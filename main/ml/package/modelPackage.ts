@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createEmbeddingNet, type EmbeddingNet, type ParameterGroup } from '../models/embeddingNet';
-import { writeFolderAtomically } from './atomicFolder';
+import { recoverInterruptedSwap, writeFolderAtomically } from './atomicFolder';
 import { MANIFEST_FORMAT, MANIFEST_VERSION, modelManifestSchema, type ModelManifest } from './manifest';
 import { readTensorBundle, writeTensorBundle } from './tensorBundle';
 
@@ -58,6 +58,7 @@ export async function saveModelPackage(
 /** Reads and validates a package's manifest without touching the weights. */
 export async function readModelManifest(dir: string): Promise<ManifestResult> {
   const absolute = path.resolve(dir);
+  await recoverInterruptedSwap(absolute).catch(() => false);
   try {
     if (!(await fs.stat(absolute)).isDirectory()) return { ok: false, code: 'package-missing', message: `${absolute} is not a model package folder` };
   } catch {
