@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createApp } from '../../main/app/createApp';
 import { createDispatcher } from '../../main/rpc/dispatcher';
 import { machineInfo, type MachineInfo } from '../machine';
+import { diskFaultsSection } from './diskFaults';
 import { runIpcFuzz, runWsFuzz, type FuzzResult } from './fuzz';
 import { runHttpAttacks } from './httpAttacks';
 import { killsSection } from './kills';
@@ -107,7 +108,7 @@ export const httpSection: ReliabilitySection = {
   },
 };
 
-export const SECTIONS: ReliabilitySection[] = [killsSection(), fuzzSection, httpSection, soakSection()];
+export const SECTIONS: ReliabilitySection[] = [killsSection(), fuzzSection, httpSection, soakSection(), diskFaultsSection];
 
 export interface ReliabilityReport {
   [key: string]: unknown;

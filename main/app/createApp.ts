@@ -2,7 +2,7 @@
  * Composes the back end for a shell: services (home, catalogue, jobs, importer) + handlers for every
  * contract channel + image resolution by id. Jobs an earlier process left running are resumed.
  */
-import { prepareHome } from '../home/dataHome';
+import { prepareHome, requireWritableHome } from '../home/dataHome';
 import { acquireInstanceLock } from '../home/instanceLock';
 import { createDicomViews } from './dicomViews';
 import { createFolderBrowser } from './folderBrowser';
@@ -35,6 +35,7 @@ export interface CreateAppOptions extends Omit<ServicesOptions, 'resumeJobs'> {
 
 export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
   const layout = prepareHome({ home: options.home, env: options.env });
+  requireWritableHome(layout); // the app writes jobs, marks and its lock: a read-only home gets a sentence, not EROFS
   // A second app on one home is refused (terminal commands share it through SQLite instead).
   const lock = acquireInstanceLock(layout.root);
   let services: Services;

@@ -13,7 +13,7 @@ import { createDefaultRegistry } from '../ingest/decoders/defaultRegistry';
 import type { DecoderRegistry } from '../ingest/decoders/registry';
 import type { DecodeLimits } from '../ingest/decoders/types';
 import { createImportRunner, IMPORT_JOB_KIND } from '../ingest/importJob';
-import { prepareHome, type HomeLayout } from '../home/dataHome';
+import { DataHomeError, prepareHome, readOnlyHomeMessage, spaceReserve, type HomeLayout } from '../home/dataHome';
 import { createJobQueue, type JobQueue } from '../jobs/jobQueue';
 import { createHierarchyRunner, HIERARCHY_JOB_KIND } from '../library/hierarchyBackfill';
 import { createExportRunner, EXPORT_JOB_KIND } from '../export/exportJob';
@@ -73,7 +73,9 @@ export interface Services {
 
 export function openServices(options: ServicesOptions = {}): Services {
   const layout = prepareHome({ home: options.home, env: options.env });
-  const catalogue = openCatalogue(layout.catalogueFile);
+  // A read-only home (read-only media or mount) is opened for reading: list, info and search work.
+  const catalogue = openCatalogue(layout.catalogueFile, { readonly: layout.readOnly });
+  const reserve = spaceReserve(layout.root);
   const registry = createDefaultRegistry();
   const reader = options.decodeInProcess ? createInProcessReader(registry) : createDecodePool({ size: options.decodeWorkers });
   const listeners = new Set<EventListener>();
@@ -91,7 +93,8 @@ export function openServices(options: ServicesOptions = {}): Services {
     registry,
     modelsDir: layout.models,
     indexesDir: layout.indexes,
-    packageRoot: options.shippedModelsRoot === undefined ? packageRoot() : options.shippedModelsRoot,
+    // Nothing can be installed into a read-only home: it searches with the models it already holds.
+    packageRoot: layout.readOnly ? null : options.shippedModelsRoot === undefined ? packageRoot() : options.shippedModelsRoot,
     preferBackends: options.preferBackends,
     embedWorkers: options.embedWorkers ?? embedWorkersFromEnv(options.env),
   });
@@ -111,6 +114,8 @@ export function openServices(options: ServicesOptions = {}): Services {
   const jobs = createJobQueue({
     catalogue,
     throttleMs: options.progressThrottleMs,
+    releaseSpaceReserve: reserve.release,
+    ensureSpaceReserve: reserve.ensure,
     runners: {
       [EMBED_JOB_KIND]: createEmbedRunner({ catalogue, engine, batchSize: options.embedBatchSize }),
       [ADAPT_JOB_KIND]: createAdaptRunner({
@@ -131,6 +136,8 @@ export function openServices(options: ServicesOptions = {}): Services {
         thumbnailsDir: layout.thumbnails,
         limits: options.limits,
         concurrency: options.importConcurrency,
+        releaseSpaceReserve: reserve.release,
+        ensureSpaceReserve: reserve.ensure,
         onLibraryChanged: (change) => emit('library.changed', change),
       }),
     },
@@ -142,7 +149,13 @@ export function openServices(options: ServicesOptions = {}): Services {
       }
     },
   });
-  if (options.resumeJobs) {
+  if (layout.readOnly) {
+    // Every job writes to the catalogue: refuse them with the reason instead of an SQLite error.
+    jobs.enqueue = () => {
+      throw new DataHomeError('read_only', layout.root, readOnlyHomeMessage(layout.root));
+    };
+  }
+  if (options.resumeJobs && !layout.readOnly) {
     jobs.resumeInterrupted();
     // Archives imported before the patient > study > series tree existed get it from a header re-read.
     const pending = catalogue.jobs.listInterrupted().some((job) => job.kind === HIERARCHY_JOB_KIND);

@@ -1,6 +1,8 @@
 /** The `simila` command line (bin/simila.js loads this through tsx). */
 import { Command, InvalidArgumentError } from 'commander';
 import { appVersion } from '../app/version';
+import { DataHomeError } from '../home/dataHome';
+import { asResourceFault, ResourceFaultError } from '../ingest/fsErrors';
 import { addBenchCommands } from './commands/benchCommand';
 import { runBackupCommand, runRestoreCommand } from './commands/backupCommand';
 import { runCheckCommand } from './commands/checkCommand';
@@ -171,4 +173,12 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  // A data home that cannot be used (read-only, full, not creatable) is a sentence, not a stack trace.
+  const fault = error instanceof DataHomeError ? error : asResourceFault(error, 'the command could not write to it');
+  if (!(fault instanceof DataHomeError) && !(fault instanceof ResourceFaultError)) throw error;
+  process.stderr.write(`simila: ${fault.message}\n`);
+  process.exitCode = 1;
+}

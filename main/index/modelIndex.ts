@@ -5,6 +5,7 @@
  * catalogue at the same revision; save it atomically with its sidecar. A rebuild is logged with its reason.
  */
 import type { Catalogue } from '../catalogue/catalogue';
+import { asResourceFault } from '../ingest/fsErrors';
 import { buildIndex, catchUp, type BuildOptions } from './buildIndex';
 import { DEFAULT_HNSW_PARAMS, HnswIndex, type HnswParams } from './hnswIndex';
 import { checkIndexFiles, indexPaths, writeIndexAtomically, type AtomicWriteHooks, type IndexSidecar } from './indexFiles';
@@ -91,17 +92,26 @@ export async function saveModelIndex(
   revision: number,
   hooks: AtomicWriteHooks = {},
 ): Promise<IndexSidecar> {
-  return writeIndexAtomically(
-    where.dir,
-    where.modelId,
-    async (file) => {
-      // Described at the moment the write starts: later mutations wait for it (see HnswIndex.write).
-      const described = { modelId: where.modelId, dim: index.dim, space: 'l2' as const, params: index.params, revision, count: index.size, deleted: index.deletedIds() };
-      await index.write(file);
-      return described;
-    },
-    hooks,
-  );
+  try {
+    return await writeIndexAtomically(
+      where.dir,
+      where.modelId,
+      async (file) => {
+        // Described at the moment the write starts: later mutations wait for it (see HnswIndex.write).
+        const described = { modelId: where.modelId, dim: index.dim, space: 'l2' as const, params: index.params, revision, count: index.size, deleted: index.deletedIds() };
+        await index.write(file);
+        return described;
+      },
+      hooks,
+    );
+  } catch (error) {
+    // A full disk or read-only home: the temporary files are gone, the previous index file is untouched.
+    throw asResourceFault(
+      error,
+      `the search index of model ${where.modelId} could not be saved`,
+      'The vectors are stored in the catalogue and the previous index file is left as it was (it is caught up or rebuilt from them when opened); free some space and it is saved again.',
+    );
+  }
 }
 
 /** The catalogue's vectors of one model as a VectorSource; undefined for an unknown model. */

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import type { DecoderRegistry } from './decoders/registry';
 import type { DecodeFailure, DecodeLimits, DecodeResult } from './decoders/types';
 import { decodeToThumbnail, sha256 } from './decodeBytes';
-import { describeFsError } from './fsErrors';
+import { describeFsError, describeUnreadable } from './fsErrors';
 import type { ScannedFile } from './scanner';
 
 export type HashResult = { ok: true; hash: string; size: number } | DecodeFailure;
@@ -41,7 +41,7 @@ export async function readForHash(path: string, maxFileBytes: number): Promise<{
     }
     bytes = await fs.readFile(path);
   } catch (error) {
-    return { ok: false, code: 'read_error', message: `The file could not be read: ${describeFsError(error)}` };
+    return { ok: false, ...describeUnreadable(error, 'file') };
   }
   if (bytes.length === 0) return { ok: false, code: 'empty_file', message: 'The file is empty (0 bytes).' };
   return { ok: true, bytes };

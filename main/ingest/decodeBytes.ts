@@ -4,7 +4,7 @@
  * in-process reader and the decode worker processes.
  */
 import { createHash } from 'node:crypto';
-import { describeFsError } from './fsErrors';
+import { asResourceFault, describeFsError, ResourceFaultError } from './fsErrors';
 import type { DecoderRegistry } from './decoders/registry';
 import type { DecodeLimits, DecodeResult } from './decoders/types';
 import { SNIFF_BYTES, sniff } from './sniff';
@@ -39,6 +39,8 @@ export async function decodeToThumbnail(registry: DecoderRegistry, path: string,
   try {
     await writeFileAtomic(thumbnailFile, result.image.thumbnail);
   } catch (error) {
+    const fault = asResourceFault(error, 'the thumbnail could not be written');
+    if (fault instanceof ResourceFaultError) return { ok: false, code: fault.code, message: fault.message };
     return { ok: false, code: 'write_error', message: `The thumbnail could not be written: ${describeFsError(error)}` };
   }
   return { ok: true, image: { ...result.image, thumbnail: Buffer.alloc(0), thumbnailFile } };

@@ -1,6 +1,6 @@
 /** The 'import' job kind: runs importFolder for a folder and reports counts and library changes. */
 import type { Catalogue } from '../catalogue/catalogue';
-import type { JobRunner } from '../jobs/jobQueue';
+import { JobFailure, type JobRunner } from '../jobs/jobQueue';
 import type { ContentReader } from './contentReader';
 import type { DecoderRegistry } from './decoders/registry';
 import type { DecodeLimits } from './decoders/types';
@@ -27,6 +27,10 @@ export interface ImportJobOptions {
   /** New images appeared (batched about once a second, and once at the end). */
   onLibraryChanged?: (change: { added: number; folderIds: number[] }) => void;
   libraryChangeIntervalMs?: number;
+  /** Frees the data home's space reserve when the disk fills (so the failure can still be recorded). */
+  releaseSpaceReserve?: () => boolean;
+  /** Makes the space reserve again when there is room (called as each import starts). */
+  ensureSpaceReserve?: () => boolean;
 }
 
 function jobCounts(c: Readonly<ImportCounts>) {
@@ -45,6 +49,7 @@ export function summaryRecord(s: ImportSummary): Record<string, unknown> {
     failed_by_reason: s.failedByReason,
     seconds: Math.round(s.seconds * 1000) / 1000,
     cancelled: s.cancelled,
+    ...(s.fault ? { fault: s.fault.code } : {}),
   };
 }
 
@@ -61,6 +66,7 @@ export function createImportRunner(options: ImportJobOptions): JobRunner {
       folders.clear();
       lastFlush = performance.now();
     };
+    options.ensureSpaceReserve?.();
     const summary = await importFolder({
       root: params.root,
       jobId,
@@ -71,6 +77,7 @@ export function createImportRunner(options: ImportJobOptions): JobRunner {
       limits: options.limits,
       concurrency: options.concurrency,
       signal,
+      releaseSpaceReserve: options.releaseSpaceReserve,
       onProgress: (counts) => report(jobCounts(counts)),
       onImported: (folderId) => {
         added++;
@@ -80,6 +87,11 @@ export function createImportRunner(options: ImportJobOptions): JobRunner {
     });
     flush();
     const s = summary;
+    if (s.fault) {
+      // The job ends failed with the fault's sentence; the counts and summary of what was done stay with it.
+      const done = `${s.imported} imported, ${s.skipped} unchanged, ${s.duplicates} duplicates, ${s.failed} failed before it stopped`;
+      throw new JobFailure(`${s.fault.message} (${done}.)`, summaryRecord(s), jobCounts(s), s.fault.code);
+    }
     const message = `${s.imported} imported, ${s.skipped} unchanged, ${s.duplicates} duplicates, ${s.failed} failed`;
     return { summary: summaryRecord(s), counts: jobCounts(s), message, cancelled: s.cancelled };
   };

@@ -3,15 +3,22 @@
  * read) -> read + sha256 -> known content just gains the path -> sniff -> decoder -> thumbnail ->
  * catalogue rows. A bad file is recorded with a reason code and a sentence; the import goes on.
  * Idempotent: running it again (also after a crash) catalogues every file exactly once.
+ *
+ * A fault of the machine rather than of a file (the disk holding the data home is full, or it turned
+ * read-only) stops the walk: the files in flight settle, the failure is recorded with the reason
+ * 'disk_full' (releasing the home's space reserve so SQLite has room to say so), nothing catalogued
+ * before is touched, and the summary carries the fault. Running the import again once there is room
+ * catalogues the rest (unchanged files are skipped without reading).
  */
 import os from 'node:os';
 import path from 'node:path';
 import { placeImage } from '../catalogue/hierarchyPlacement';
 import type { Catalogue } from '../catalogue/catalogue';
-import { createInProcessReader, describeFsError, type ContentReader, type FileContent } from './contentReader';
+import { createInProcessReader, type ContentReader, type FileContent } from './contentReader';
 import { createDefaultRegistry } from './decoders/defaultRegistry';
 import type { DecoderRegistry } from './decoders/registry';
 import { DEFAULT_LIMITS, type DecodeLimits, type FailureCode } from './decoders/types';
+import { asResourceFault, describeFsError, describeUnreadable, isDiskFull, ResourceFaultError, type ResourceFaultCode } from './fsErrors';
 import { countFiles, scanFolder, type ScannedFile } from './scanner';
 import { thumbnailPath, writeFileAtomic } from './thumbnails';
 
@@ -33,6 +40,8 @@ export interface ImportCounts {
 export interface ImportSummary extends ImportCounts {
   failedByReason: Record<string, number>;
   cancelled: boolean;
+  /** The machine fault that stopped the import early (disk full, read-only home); null when none. */
+  fault: ResourceFaultError | null;
   seconds: number;
 }
 
@@ -55,6 +64,8 @@ export interface ImportOptions {
   onProgress?: (counts: Readonly<ImportCounts>) => void;
   /** Called when new content was catalogued in a folder. */
   onImported?: (folderId: number) => void;
+  /** Frees the data home's space reserve when the disk is full (see dataHome.spaceReserve); true when it freed some. */
+  releaseSpaceReserve?: () => boolean;
 }
 
 type Outcome = 'imported' | 'skipped' | 'duplicate' | 'failed';
@@ -81,6 +92,26 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
   const inFlight = new Map<string, Promise<ContentResult>>();
   const duplicateImages = new Set<number>();
   let scanErrors = 0;
+  let fault: ResourceFaultError | null = null;
+  const stopFor = (error: unknown, what: string): ResourceFaultError | null => {
+    const mapped = asResourceFault(error, what, 'Free some space (or make the data home writable) and import the folder again: the images imported so far are kept, and the rest are catalogued then.');
+    if (!(mapped instanceof ResourceFaultError)) return null;
+    fault ??= mapped;
+    return mapped;
+  };
+  /** A catalogue write while the disk may be full: retried once after the space reserve is released. */
+  const bestEffort = (write: () => void): void => {
+    try {
+      write();
+    } catch (error) {
+      if (!isDiskFull(error) || !options.releaseSpaceReserve?.()) return;
+      try {
+        write();
+      } catch {
+        // Still no room: the job's end message says what happened.
+      }
+    }
+  };
 
   const folderIdFor = (dir: string): number => {
     let id = folderIds.get(dir);
@@ -91,6 +122,10 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
     return id;
   };
   const fail = (file: string, failure: Failure): 'failed' => {
+    if (fault || failure.code === 'disk_full' || failure.code === 'read_only') {
+      bestEffort(() => catalogue.failures.record(jobId, file, failure.code, failure.message));
+      return 'failed';
+    }
     catalogue.failures.record(jobId, file, failure.code, failure.message);
     // A path whose content turned bad no longer shows the old image.
     catalogue.paths.remove(file);
@@ -102,11 +137,16 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
     const thumbnailFile = thumbnailPath(options.thumbnailsDir, hash);
     const result = await content.decode(limits, thumbnailFile);
     content.release();
-    if (!result.ok) return { code: result.code, message: result.message };
+    if (!result.ok) {
+      if (result.code === 'disk_full' || result.code === 'read_only') fault ??= new ResourceFaultError(result.code as ResourceFaultCode, result.message);
+      return { code: result.code, message: result.message };
+    }
     if (result.image.thumbnailFile !== thumbnailFile) {
       try {
         await writeFileAtomic(thumbnailFile, result.image.thumbnail);
       } catch (error) {
+        const stopped = stopFor(error, 'the thumbnail could not be written');
+        if (stopped) return { code: stopped.code, message: stopped.message };
         return { code: 'write_error', message: `The thumbnail could not be written: ${describeFsError(error)}` };
       }
     }
@@ -180,7 +220,8 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
     onError: (p, error) => {
       scanErrors++;
       counts.failed++;
-      catalogue.failures.record(jobId, p, 'read_error', `The entry could not be read: ${describeFsError(error)}`);
+      const failure = describeUnreadable(error, 'entry');
+      bestEffort(() => catalogue.failures.record(jobId, p, failure.code, failure.message));
     },
   });
   const counting = countFiles(root, signal).then(
@@ -190,17 +231,33 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
     () => undefined,
   );
 
+  let walking = false;
   const worker = async () => {
     for (;;) {
-      if (signal?.aborted) return;
-      const next = await files.next();
+      if (signal?.aborted || fault) return;
+      let next: IteratorResult<ScannedFile>;
+      try {
+        next = await files.next();
+      } catch (error) {
+        if (!walking) throw error; // the root itself is missing or not a folder: the job fails with that
+        // The walk itself failed part-way (e.g. the root vanished): recorded like an unreadable entry.
+        if (!stopFor(error, 'the folder walk could not go on')) {
+          scanErrors++;
+          counts.failed++;
+          const failure = describeUnreadable(error, 'folder');
+          bestEffort(() => catalogue.failures.record(jobId, root, failure.code, failure.message));
+        }
+        return;
+      }
       if (next.done) return;
+      walking = true;
       let outcome: Outcome;
       try {
         outcome = await processFile(next.value);
       } catch (error) {
-        // Catalogue or file-system surprises for one file must not end the job.
-        outcome = fail(next.value.path, { code: 'internal', message: `Unexpected error: ${String(error)}` });
+        // Catalogue or file-system surprises for one file must not end the job; a full disk stops it.
+        const stopped = stopFor(error, 'the catalogue could not record the file');
+        outcome = fail(next.value.path, stopped ? { code: stopped.code, message: stopped.message } : { code: 'internal', message: `Unexpected error: ${String(error)}` });
       }
       counts.done++;
       if (outcome === 'imported') counts.imported++;
@@ -216,22 +273,36 @@ export async function importFolder(options: ImportOptions): Promise<ImportSummar
   await counting;
 
   const cancelled = signal?.aborted ?? false;
-  if (!cancelled && scanErrors === 0) {
+  if (!cancelled && !fault && scanErrors === 0) {
     // Only a complete walk can tell which catalogued paths are gone.
     const prefix = root.endsWith(path.sep) ? root : root + path.sep;
-    catalogue.transaction(() => {
-      const goneImages = catalogue.paths.imageIdsNotSeenUnder(prefix, jobId);
-      counts.removed = catalogue.paths.removeNotSeenUnder(prefix, jobId);
-      for (const id of goneImages) if (duplicateImages.has(id)) counts.moved++;
-    });
-    counts.duplicates -= counts.moved;
+    try {
+      catalogue.transaction(() => {
+        const goneImages = catalogue.paths.imageIdsNotSeenUnder(prefix, jobId);
+        counts.removed = catalogue.paths.removeNotSeenUnder(prefix, jobId);
+        for (const id of goneImages) if (duplicateImages.has(id)) counts.moved++;
+      });
+      counts.duplicates -= counts.moved;
+    } catch (error) {
+      if (!stopFor(error, 'the paths that are gone could not be removed from the catalogue')) throw error;
+      counts.removed = 0;
+      counts.moved = 0;
+    }
   }
-  if (!cancelled) counts.total = counts.done;
+  if (!cancelled && !fault) counts.total = counts.done;
   options.onProgress?.(counts);
+  let failedByReason: Record<string, number> = {};
+  try {
+    failedByReason = catalogue.failures.countByCode(jobId);
+  } catch (error) {
+    if (!fault) throw error;
+  }
   return {
     ...counts,
-    failedByReason: catalogue.failures.countByCode(jobId),
+    failedByReason,
+    fault,
     cancelled,
     seconds: (performance.now() - started) / 1000,
   };
 }
+

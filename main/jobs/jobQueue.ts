@@ -7,6 +7,7 @@
 import type { JobProgress, JobState } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { JobRecord } from '../catalogue/repositories/jobs';
+import { asResourceFault, isDiskFull as isFull } from '../ingest/fsErrors';
 import { createRateMeter, type RateMeter } from './rateMeter';
 
 export interface JobCounts {
@@ -35,6 +36,23 @@ export interface JobOutcome {
 }
 
 export type JobRunner = (context: JobContext) => Promise<JobOutcome>;
+
+/**
+ * Thrown by a runner that stops early for a reason it can state (a full disk, a read-only home): the job
+ * ends failed with `message`, and keeps the summary and counts of what it did.
+ */
+export class JobFailure extends Error {
+  constructor(
+    message: string,
+    readonly summary: Record<string, unknown>,
+    readonly counts?: JobCounts,
+    /** A reason code, e.g. 'disk_full'. */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'JobFailure';
+  }
+}
 
 export interface FinishedJob {
   id: number;
@@ -65,6 +83,13 @@ export interface JobQueueOptions {
   runners: Record<string, JobRunner>;
   onProgress: (progress: JobProgress) => void;
   throttleMs?: number;
+  /**
+   * Frees the data home's space reserve; called when the catalogue is full so the queue can still
+   * record how a job ended (see dataHome.spaceReserve). True when it freed some.
+   */
+  releaseSpaceReserve?: () => boolean;
+  /** Makes the space reserve again when there is room; called as each job starts. */
+  ensureSpaceReserve?: () => boolean;
 }
 
 interface StoredProgress {
@@ -104,12 +129,13 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
 
   const toProgress = (record: JobRecord): JobProgress => {
     const isLive = live?.jobId === record.id;
+    const kept = isLive ? undefined : unsaved.get(record.id);
     const stored = storedProgress(record);
-    const counts = isLive ? live!.counts : { ...ZERO, ...stored.counts };
+    const counts = isLive ? live!.counts : kept ? kept.counts : { ...ZERO, ...stored.counts };
     return {
       jobId: record.id,
       kind: record.kind,
-      state: record.state,
+      state: kept ? kept.state : record.state,
       label: record.label,
       total: counts.total,
       done: counts.done,
@@ -118,18 +144,48 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       failed: counts.failed,
       rate: isLive ? live!.meter.rate() : 0,
       etaSeconds: isLive ? live!.meter.eta(counts.total, counts.done) : null,
-      message: isLive ? live!.message : (record.error ?? stored.message ?? null),
+      message: isLive ? live!.message : kept ? kept.message : (record.error ?? stored.message ?? null),
     };
   };
   const emit = (jobId: number) => {
     const record = catalogue.jobs.get(jobId);
     if (record) onProgress(toProgress(record));
   };
+  /**
+   * How jobs ended whose final state the catalogue could not store (its disk was full, or it turned
+   * read-only): waiters and listeners still learn it, and the next start finds the job unfinished in
+   * the catalogue and resumes it (runners are idempotent).
+   */
+  const unsaved = new Map<number, FinishedJob & { counts: JobCounts; message: string | null }>();
+  /** A catalogue write of the queue's own bookkeeping; on a full disk retried once after the space reserve is freed. */
+  const persist = (write: () => void): boolean => {
+    try {
+      write();
+      return true;
+    } catch (error) {
+      if (isFull(error) && options.releaseSpaceReserve?.()) {
+        try {
+          write();
+          return true;
+        } catch {
+          // still no room: reported below
+        }
+      }
+      console.error(`[simila] the job queue could not store a job's state: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+  };
   const settle = (jobId: number) => {
-    const record = catalogue.jobs.get(jobId);
-    if (!record || !FINAL.includes(record.state)) return;
-    const stored = storedProgress(record);
-    const finished: FinishedJob = { id: jobId, state: record.state, summary: stored.summary ?? null, error: record.error };
+    const kept = unsaved.get(jobId);
+    let finished: FinishedJob;
+    if (kept) {
+      finished = { id: jobId, state: kept.state, summary: kept.summary, error: kept.error };
+    } else {
+      const record = catalogue.jobs.get(jobId);
+      if (!record || !FINAL.includes(record.state)) return;
+      const stored = storedProgress(record);
+      finished = { id: jobId, state: record.state, summary: stored.summary ?? null, error: record.error };
+    }
     for (const resolve of waiters.get(jobId) ?? []) resolve(finished);
     waiters.delete(jobId);
   };
@@ -139,7 +195,8 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     if (!record || record.state !== 'queued') return;
     const runner = runners[record.kind];
     if (!runner) {
-      catalogue.jobs.setState(jobId, 'failed', `No runner for jobs of kind "${record.kind}".`);
+      const error = `No runner for jobs of kind "${record.kind}".`;
+      if (!persist(() => catalogue.jobs.setState(jobId, 'failed', error))) unsaved.set(jobId, { id: jobId, state: 'failed', summary: null, error, counts: { ...ZERO }, message: error });
       emit(jobId);
       settle(jobId);
       return;
@@ -156,7 +213,9 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       pausing: false,
     };
     live = current;
-    catalogue.jobs.setState(jobId, 'running');
+    unsaved.delete(jobId);
+    options.ensureSpaceReserve?.(); // made again once there is room (released when a disk filled)
+    persist(() => catalogue.jobs.setState(jobId, 'running'));
     emit(jobId);
     const report = (counts: JobCounts, message?: string | null) => {
       current.counts = { ...counts };
@@ -169,25 +228,45 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       }
       if (now - current.lastSave >= 1000) {
         current.lastSave = now;
-        catalogue.jobs.saveProgress(jobId, { counts: current.counts, message: current.message });
+        try {
+          catalogue.jobs.saveProgress(jobId, { counts: current.counts, message: current.message });
+        } catch {
+          // Saved progress is a convenience for restarts; a full disk must not end the job from here.
+        }
       }
     };
+    let state: JobState;
+    let summary: Record<string, unknown> | null = null;
+    let error: string | null = null;
+    let message: string | null;
     try {
       const outcome = await runner({ jobId, params: record.params, signal: current.controller.signal, report });
       current.counts = { ...outcome.counts };
-      catalogue.jobs.saveProgress(jobId, { counts: outcome.counts, summary: outcome.summary, message: outcome.message ?? null });
+      summary = outcome.summary;
+      message = outcome.message ?? null;
       // A job stopped by close() (app quitting) stays queued so the next start resumes it.
       // A paused job keeps its state until resumed.
       const stopped: JobState = current.closing ? 'queued' : current.pausing ? 'paused' : 'cancelled';
-      const state: JobState = outcome.cancelled ? stopped : 'done';
-      catalogue.jobs.setState(jobId, state);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      catalogue.jobs.saveProgress(jobId, { counts: current.counts, message });
-      catalogue.jobs.setState(jobId, current.closing ? 'queued' : current.pausing ? 'paused' : 'failed', message);
+      state = outcome.cancelled ? stopped : 'done';
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown.message : String(thrown);
+      message = error;
+      if (thrown instanceof JobFailure) {
+        summary = thrown.summary;
+        if (thrown.counts) current.counts = { ...thrown.counts };
+      }
+      state = current.closing ? 'queued' : current.pausing ? 'paused' : 'failed';
     } finally {
       live = null;
     }
+    const counts = current.counts;
+    const saved = persist(() =>
+      catalogue.transaction(() => {
+        catalogue.jobs.saveProgress(jobId, summary ? { counts, summary, message } : { counts, message });
+        catalogue.jobs.setState(jobId, state, error);
+      }),
+    );
+    if (!saved) unsaved.set(jobId, { id: jobId, state, summary, error, counts, message });
     emit(jobId);
     settle(jobId);
   };
@@ -200,7 +279,14 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       while (!closed) {
         const next = pending.shift();
         if (next === undefined) break;
-        await runOne(next);
+        try {
+          await runOne(next);
+        } catch (error) {
+          // The catalogue itself failed under the queue (e.g. it cannot be read any more): this job is
+          // left as the catalogue has it, the next ones still get their turn.
+          console.error(`[simila] job ${next} could not be run: ${error instanceof Error ? error.message : String(error)}`);
+          live = null;
+        }
       }
     };
     running = loop().finally(() => {
@@ -212,7 +298,13 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   return {
     enqueue(kind, label, params) {
       if (closed) throw new Error('The job queue is closed.');
-      const id = catalogue.jobs.create(kind, label, params);
+      let id: number;
+      try {
+        id = catalogue.jobs.create(kind, label, params);
+      } catch (error) {
+        // No room (or no write access) for even the job's row: say so instead of an SQLite error.
+        throw asResourceFault(error, `the job "${label}" could not be queued`, 'Free some space and start it again.');
+      }
       pending.push(id);
       emit(id);
       pump();

@@ -6,7 +6,8 @@
  * Preprocessing of the next batch overlaps embedding of the current one (sharp in libuv, tfjs in the worker).
  */
 import type { Catalogue } from '../catalogue/catalogue';
-import type { JobCounts, JobRunner } from '../jobs/jobQueue';
+import { asResourceFault, ResourceFaultError } from '../ingest/fsErrors';
+import { JobFailure, type JobCounts, type JobRunner } from '../jobs/jobQueue';
 import type { SearchEngine } from './searchEngine';
 
 export const EMBED_JOB_KIND = 'embed';
@@ -73,6 +74,18 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
     let sinceSave = 0;
     let upcoming = nextBatch();
     let cancelled = false;
+    /**
+     * A full disk (SQLITE_FULL for vectors, ENOSPC for the index file) or a read-only home stops the job
+     * with a sentence; every batch committed before stays, and the next run goes on from there.
+     */
+    const stop = async (error: unknown, what: string): Promise<never> => {
+      const recovery = `The ${counts.done} images embedded so far are kept (the search index is rebuilt from the stored vectors when needed); free some space and run the embedding again to do the rest.`;
+      const fault = asResourceFault(error, what, recovery);
+      if (!(fault instanceof ResourceFaultError)) throw error;
+      await upcoming.catch(() => null);
+      const summary = { model: model.name, modelId: model.id, embedded: counts.imported, failed: counts.failed, total: counts.total, cancelled: false, fault: fault.code };
+      throw new JobFailure(fault.message, summary, counts, fault.code);
+    };
     for (;;) {
       const batch = await upcoming;
       if (!batch) break;
@@ -81,20 +94,29 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
         break;
       }
       upcoming = nextBatch(); // prepared while this batch is embedded
-      for (const failure of batch.failures) {
-        const where = catalogue.paths.listForImage(failure.id)[0]?.path ?? `image ${failure.id}`;
-        catalogue.failures.record(jobId, where, failure.code, failure.message);
+      try {
+        for (const failure of batch.failures) {
+          const where = catalogue.paths.listForImage(failure.id)[0]?.path ?? `image ${failure.id}`;
+          catalogue.failures.record(jobId, where, failure.code, failure.message);
+        }
+      } catch (error) {
+        await stop(error, 'the failures of a batch could not be recorded');
       }
       counts.failed += batch.failures.length;
       if (batch.ids.length > 0) {
         const { vectors, trunk } = await embedder.embedInputsWithTrunk(batch.inputs.subarray(0, batch.ids.length * inputLength), batch.ids.length);
-        // Trunk features of the same pass: an adapted child of this model re-embeds from them (issue 5).
-        if (trunk && embedder.trunk) catalogue.trunkFeatures.putMany(embedder.trunk.key, batch.ids, trunk);
         const dim = embedder.embeddingDim;
-        const put = catalogue.embeddings.putMany(
-          model.id,
-          batch.ids.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })),
-        );
+        let put: ReturnType<typeof catalogue.embeddings.putMany>;
+        try {
+          // Trunk features of the same pass: an adapted child of this model re-embeds from them (issue 5).
+          if (trunk && embedder.trunk) catalogue.trunkFeatures.putMany(embedder.trunk.key, batch.ids, trunk);
+          put = catalogue.embeddings.putMany(
+            model.id,
+            batch.ids.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })),
+          );
+        } catch (error) {
+          return stop(error, `the vectors of ${batch.ids.length} images could not be stored in the catalogue`);
+        }
         if (!put.ok) throw new Error(put.message);
         index.add(batch.ids, vectors);
         counts.imported += batch.ids.length;
@@ -104,12 +126,20 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
       counts.done += batch.ids.length + batch.failures.length;
       report(counts);
       if (sinceSave >= saveEvery) {
-        await engine.saveIndex(model);
+        try {
+          await engine.saveIndex(model);
+        } catch (error) {
+          await stop(error, 'the search index could not be saved');
+        }
         sinceSave = 0;
       }
     }
     await upcoming.catch(() => null); // let a prefetch in flight settle before returning
-    await engine.saveIndex(model);
+    try {
+      await engine.saveIndex(model);
+    } catch (error) {
+      await stop(error, 'the search index could not be saved');
+    }
     const message = `${counts.imported} embedded, ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`;
     return {
       summary: { model: model.name, modelId: model.id, embedded: counts.imported, failed: counts.failed, total: counts.total, cancelled },

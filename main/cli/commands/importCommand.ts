@@ -46,7 +46,7 @@ export async function runImportCommand(folder: string, options: ImportCommandOpt
     if (options.json) {
       const { imported, skipped, failed, duplicates, moved, removed, failed_by_reason, seconds } = s;
       process.stdout.write(
-        `${JSON.stringify({ imported, skipped, failed, duplicates, moved, removed, failed_by_reason, seconds, job: jobId, state: finished.state })}\n`,
+        `${JSON.stringify({ imported, skipped, failed, duplicates, moved, removed, failed_by_reason, seconds, job: jobId, state: finished.state, ...(finished.error ? { error: finished.error } : {}) })}\n`,
       );
     } else if (finished.state === 'failed') {
       process.stderr.write(`simila: the import failed: ${finished.error ?? 'unknown error'}\n`);
