@@ -11,6 +11,7 @@
  * skipped with the reason. The integration test (test/integration/resourceFaults.test.ts) runs the same
  * scenarios at a small scale; `simila bench reliability` runs them larger as the `diskFaults` section.
  */
+import { installTinyModel } from '../support/tinyModel';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync, closeSync } from 'node:fs';
 import os from 'node:os';
@@ -19,10 +20,6 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { openServices, type Services } from '../../main/app/services';
 import { IMPORT_JOB_KIND } from '../../main/ingest/importJob';
-import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
-import { createEmbeddingNet } from '../../main/ml/models/embeddingNet';
-import { saveModelPackage } from '../../main/ml/package/modelPackage';
-import { registerModelPackage } from '../../main/ml/package/registerModel';
 import type { ReliabilitySection } from './reliabilityBench';
 
 export interface DiskCase {
@@ -199,25 +196,6 @@ async function runImport(services: Services, root: string) {
   return services.jobs.waitFor(jobId);
 }
 
-/** A tiny randomly initialised Conv-4 made active (mechanics only: vectors to store and search). */
-async function installTinyModel(services: Services, seed = 7): Promise<number> {
-  const net = createEmbeddingNet({ arch: 'conv4', inputSize: 16, channels: 1, widths: [8, 8, 8, 8], seed });
-  const dir = path.join(services.layout.models, `tiny-${seed}`);
-  try {
-    const manifest = await saveModelPackage(dir, net, {
-      name: `tiny-${seed}`,
-      preprocess: defaultPreprocessSpec(16, 1),
-      provenance: { stage: 'random', datasets: [], parent: null, created: new Date().toISOString(), backend: 'test', trainingSeconds: 0, steps: 0, complete: true },
-      metrics: { loss: [], validation: [], final: null },
-    });
-    const registered = registerModelPackage(services.catalogue.models, services.layout.models, dir, manifest);
-    if (!registered.ok) throw new Error(registered.message);
-    services.catalogue.models.setActive(registered.model.id);
-    return registered.model.id;
-  } finally {
-    net.dispose();
-  }
-}
 
 async function embedAll(services: Services, modelId: number) {
   const jobId = await services.startEmbedding(modelId);

@@ -14,6 +14,7 @@
  *   feedback      'feedback.judge' on a recorded result list, one image at a time, forever
  *   migration     an old-version catalogue opened (and so migrated)
  */
+import { seeded } from '../stats';
 import path from 'node:path';
 import { createApp } from '../../main/app/createApp';
 import { openCatalogue } from '../../main/catalogue/catalogue';
@@ -57,16 +58,7 @@ export function killAppOptions(home: string) {
   };
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seeded;
 
 const send = (message: unknown) => process.send?.(message);
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -20,6 +20,8 @@
  * once unkilled and killed at a uniform point of that time; one that ends before its kill is a miss
  * and is drawn again. The looping ones (index save, package write, feedback) run until killed.
  */
+import { seeded } from '../stats';
+import { installTinyModel } from '../support/tinyModel';
 import { fork } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -34,10 +36,7 @@ import { homeLayout } from '../../main/home/dataHome';
 import { catalogueVectorSource, openModelIndex } from '../../main/index/modelIndex';
 import { IMPORT_JOB_KIND } from '../../main/ingest/importJob';
 import { checkHome } from '../../main/maintenance/check';
-import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
-import { createEmbeddingNet } from '../../main/ml/models/embeddingNet';
-import { readModelManifest, saveModelPackage } from '../../main/ml/package/modelPackage';
-import { registerModelPackage } from '../../main/ml/package/registerModel';
+import { readModelManifest } from '../../main/ml/package/modelPackage';
 import { writeSyntheticArchive } from '../ingest/syntheticArchive';
 import { killAppOptions, type KillKind, type KillScenario, type SentJudgement } from './killChild';
 import type { ReliabilitySection } from './reliabilityBench';
@@ -93,16 +92,7 @@ export interface KillReport {
   seconds: number;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seeded;
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -167,24 +157,6 @@ interface Templates {
   images: number;
 }
 
-async function installTinyModel(services: Services, seed: number): Promise<number> {
-  const net = createEmbeddingNet({ arch: 'conv4', inputSize: 16, channels: 1, widths: [8, 8, 8, 8], seed });
-  const dir = path.join(services.layout.models, `tiny-${seed}`);
-  try {
-    const manifest = await saveModelPackage(dir, net, {
-      name: `tiny-${seed}`,
-      preprocess: defaultPreprocessSpec(16, 1),
-      provenance: { stage: 'random', datasets: [], parent: null, created: new Date().toISOString(), backend: 'bench', trainingSeconds: 0, steps: 0, complete: true },
-      metrics: { loss: [], validation: [], final: null },
-    });
-    const registered = registerModelPackage(services.catalogue.models, services.layout.models, dir, manifest);
-    if (!registered.ok) throw new Error(registered.message);
-    services.catalogue.models.setActive(registered.model.id);
-    return registered.model.id;
-  } finally {
-    net.dispose();
-  }
-}
 
 async function writeArchive(dir: string, packageRoot: string, count: number): Promise<string[]> {
   const archive = path.join(dir, 'archive');

@@ -10,6 +10,7 @@
  * first window) and the end, and whether p99 of search <= 100 ms and of a library page <= 50 ms in every
  * window.
  */
+import { seeded } from '../stats';
 import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -77,16 +78,7 @@ export interface SoakReport {
   server_exited: boolean;
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seeded;
 
 function quantile(sorted: number[], q: number): number | null {
   if (sorted.length === 0) return null;

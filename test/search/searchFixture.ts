@@ -3,10 +3,6 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { openServices, type Services } from '../../main/app/services';
 import { IMPORT_JOB_KIND } from '../../main/ingest/importJob';
-import { createEmbeddingNet } from '../../main/ml/models/embeddingNet';
-import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
-import { saveModelPackage } from '../../main/ml/package/modelPackage';
-import { registerModelPackage } from '../../main/ml/package/registerModel';
 import { tempDir } from '../ingest/support/fixtures';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -30,25 +26,7 @@ export async function importFolder(services: Services, root: string): Promise<vo
   if (finished.state !== 'done') throw new Error(`import ended ${finished.state}: ${finished.error}`);
 }
 
-/** A tiny randomly initialised Conv-4 package registered and made active (mechanics only, not quality). */
-export async function installTinyModel(services: Services, seed = 7): Promise<number> {
-  const net = createEmbeddingNet({ arch: 'conv4', inputSize: 16, channels: 1, widths: [8, 8, 8, 8], seed });
-  const dir = path.join(services.layout.models, `tiny-${seed}`);
-  try {
-    const manifest = await saveModelPackage(dir, net, {
-      name: `tiny-${seed}`,
-      preprocess: defaultPreprocessSpec(16, 1),
-      provenance: { stage: 'random', datasets: [], parent: null, created: new Date().toISOString(), backend: 'test', trainingSeconds: 0, steps: 0, complete: true },
-      metrics: { loss: [], validation: [], final: null },
-    });
-    const registered = registerModelPackage(services.catalogue.models, services.layout.models, dir, manifest);
-    if (!registered.ok) throw new Error(registered.message);
-    services.catalogue.models.setActive(registered.model.id);
-    return registered.model.id;
-  } finally {
-    net.dispose();
-  }
-}
+export { installTinyModel } from '../../bench/support/tinyModel';
 
 export function openTestServices(home: string, options: { batch?: number; shipped?: string | null } = {}): Services {
   return openServices({ home, env: {}, decodeInProcess: true, progressThrottleMs: 0, shippedModelsRoot: options.shipped ?? null, preferBackends: ['wasm'], embedBatchSize: options.batch ?? 8 });
