@@ -23,7 +23,8 @@ interface LockRecord {
   startedAt: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -61,7 +62,7 @@ export function acquireInstanceLock(home: string): { release(): void } {
       throw new InstanceLockError(`The data home ${home} is in use by Simila on ${held.host} (process ${held.pid}, since ${held.startedAt}). Close it there first, or choose another --home.`);
     }
     if (held && held.pid === process.pid) return { release: () => undefined }; // this process already holds it
-    if (held && alive(held.pid)) {
+    if (held && processAlive(held.pid)) {
       throw new InstanceLockError(`Simila is already running on the data home ${home} (process ${held.pid}, since ${held.startedAt}). Use that window, close it first, or start this one with another --home.`);
     }
     try {

@@ -6,6 +6,7 @@
  */
 import type { Catalogue } from '../catalogue/catalogue';
 import { asResourceFault } from '../ingest/fsErrors';
+import { withWriterLock } from '../home/writerLock';
 import { buildIndex, catchUp, type BuildOptions } from './buildIndex';
 import { DEFAULT_HNSW_PARAMS, HnswIndex, type HnswParams } from './hnswIndex';
 import { checkIndexFiles, indexPaths, writeIndexAtomically, type AtomicWriteHooks, type IndexSidecar } from './indexFiles';
@@ -93,7 +94,8 @@ export async function saveModelIndex(
   hooks: AtomicWriteHooks = {},
 ): Promise<IndexSidecar> {
   try {
-    return await writeIndexAtomically(
+    // Another process on the same home (a terminal `simila embed` beside the app) may save the same index.
+    return await withWriterLock(indexPaths(where.dir, where.modelId).index, () => writeIndexAtomically(
       where.dir,
       where.modelId,
       async (file) => {
@@ -103,7 +105,7 @@ export async function saveModelIndex(
         return described;
       },
       hooks,
-    );
+    ));
   } catch (error) {
     // A full disk or read-only home: the temporary files are gone, the previous index file is untouched.
     throw asResourceFault(

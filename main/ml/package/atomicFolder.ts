@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { withWriterLock } from '../../home/writerLock';
 import { fsyncDir, fsyncTree } from './durableFiles';
 
 /**
@@ -11,6 +12,11 @@ import { fsyncDir, fsyncTree } from './durableFiles';
 export async function writeFolderAtomically(dir: string, fill: (tempDir: string) => Promise<void>): Promise<void> {
   const absolute = path.resolve(dir);
   await fs.mkdir(path.dirname(absolute), { recursive: true });
+  // One writer at a time across processes (the swap's two renames must not interleave with another's).
+  await withWriterLock(absolute, () => swapInFolder(absolute, fill));
+}
+
+async function swapInFolder(absolute: string, fill: (tempDir: string) => Promise<void>): Promise<void> {
   await recoverInterruptedSwap(absolute);
   const tag = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const temp = `${absolute}.tmp-${tag}`;
