@@ -7,22 +7,12 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { FOLDERS_PATIENT, UNKNOWN_PATIENT, UNKNOWN_STUDY, type Placement, type SeriesKind } from '../hierarchyPlacement';
+import { FOLDERS_PATIENT, UNKNOWN_PATIENT, UNKNOWN_STUDY, type Placement, type SeriesFacts, type SeriesKind } from '../hierarchyPlacement';
 
-export interface SeriesRecord {
+/** A filed series: the placement's facts with the patient digest keyed again, and its row id. */
+export interface SeriesRecord extends Omit<SeriesFacts, 'patientDigest'> {
   id: number;
-  seriesKey: string;
-  studyKey: string;
   patientKey: string;
-  kind: SeriesKind;
-  modality: string | null;
-  bodyPart: string | null;
-  studyDate: string | null;
-  studyDescription: string | null;
-  seriesDescription: string | null;
-  seriesNumber: number | null;
-  folderId: number | null;
-  note: string | null;
 }
 
 export interface InstanceRecord {
