@@ -110,6 +110,15 @@ export const httpSection: ReliabilitySection = {
 
 export const SECTIONS: ReliabilitySection[] = [killsSection(), fuzzSection, httpSection, soakSection(), diskFaultsSection];
 
+/** The sections named in `names` (in SECTIONS order), so a long one (the soak) can run on its own. */
+export function pickSections(names: readonly string[] | undefined): ReliabilitySection[] {
+  if (!names || names.length === 0) return SECTIONS;
+  const known = SECTIONS.map((s) => s.name);
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}: expected some of ${known.join(', ')}`);
+  return SECTIONS.filter((s) => names.includes(s.name));
+}
+
 export interface ReliabilityReport {
   [key: string]: unknown;
   server_crashes: number;

@@ -119,11 +119,13 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
     .option('--kills-per-kind <n>', 'SIGKILLs per job kind (embedding, index save, package write, activation, feedback, migration)', positiveInt, 20)
     .option('--soak-minutes <n>', 'minutes of mixed load through the server in the soak (0 skips it)', (v: string) => (v === '0' ? 0 : positiveInt(v)), 30)
     .option('--soak-images <n>', 'generated images in the soak catalogue', positiveInt, 1_000_000)
+    .option('--sections <names>', 'run only these sections, comma-separated (kills, fuzz, http, soak, diskFaults)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--json', 'print JSON only')
-    .action(async (opts: { frames: number; seed: number; maxStringMb: number; depth: number; killsPerKind: number; soakMinutes: number; soakImages: number; json?: boolean }) => {
-      const { runReliabilityBench } = await import('../../../bench/reliability/reliabilityBench');
+    .action(async (opts: { frames: number; seed: number; maxStringMb: number; depth: number; killsPerKind: number; soakMinutes: number; soakImages: number; sections?: string[]; json?: boolean }) => {
+      const { runReliabilityBench, pickSections } = await import('../../../bench/reliability/reliabilityBench');
       const log = opts.json ? undefined : (line: string) => process.stderr.write(`simila: ${line}\n`);
-      const result = await runReliabilityBench({ frames: opts.frames, seed: opts.seed, maxStringBytes: opts.maxStringMb * 1024 * 1024, depth: opts.depth, killsPerKind: opts.killsPerKind, soakMinutes: opts.soakMinutes, soakImages: opts.soakImages, packageRoot: packageRoot(), log });
+      const sections = pickSections(opts.sections);
+      const result = await runReliabilityBench({ frames: opts.frames, seed: opts.seed, maxStringBytes: opts.maxStringMb * 1024 * 1024, depth: opts.depth, killsPerKind: opts.killsPerKind, soakMinutes: opts.soakMinutes, soakImages: opts.soakImages, packageRoot: packageRoot(), log }, sections);
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
