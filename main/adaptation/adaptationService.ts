@@ -11,12 +11,12 @@ import type { AdaptEstimate, AdaptResult, AdaptSettings, ImageSummary, LabelledI
 import type { Catalogue } from '../catalogue/catalogue';
 import type { ClassResult } from '../catalogue/repositories/classes';
 import type { ModelRecord } from '../catalogue/repositories/models';
-import type { DecoderRegistry } from '../ingest/decoders/registry';
+import type { ContentReader } from '../ingest/contentReader';
 import { importFolder } from '../ingest/importer';
 import { IMPORT_JOB_KIND } from '../ingest/importJob';
 import type { JobQueue } from '../jobs/jobQueue';
 import { adaptationConfigSchema } from '../ml/adaptation/fewShotAdapt';
-import { sourceFromBytes } from '../search/imageSource';
+import type { InputPreparer } from '../search/inputPreparer';
 import type { SearchEngine } from '../search/searchEngine';
 import { modelSummary } from '../search/searchService';
 import { AdaptationError, adaptationConfigOf } from './adaptableModel';
@@ -27,7 +27,10 @@ export interface AdaptationServiceDeps {
   catalogue: Catalogue;
   engine: SearchEngine;
   jobs: JobQueue;
-  registry: DecoderRegistry;
+  /** Reads and decodes files for import (the sandboxed pool in the app). */
+  reader: ContentReader;
+  /** Decodes uploaded bytes for the network (the same pool). */
+  preparer: InputPreparer;
   homeDir: string;
   thumbnailsDir: string;
   /** Live curves of running adapt jobs (filled by the runner). */
@@ -146,7 +149,8 @@ export function createAdaptationService(deps: AdaptationServiceDeps) {
     /** Decodes the bytes (refusing what is no image), stores them under uploads/, catalogues and labels them. */
     async addUpload(id: number, name: string, bytes: Buffer, role: LabelRole): Promise<{ image: ImageSummary; class: TargetClass }> {
       requireClass(id);
-      const decoded = await sourceFromBytes(deps.registry, bytes);
+      // Decoded in the sandbox first: what no decoder reads (or what crashes one) is refused with its reason.
+      const decoded = await deps.preparer.prepare(bytes, engine.manifestOf(await parentModel()).preprocess);
       if (!decoded.ok) throw new AdaptationError('bad_request', `${name}: ${decoded.message}`);
       const hash = createHash('sha256').update(bytes).digest('hex');
       let imageId = catalogue.images.findByHash(hash)?.id;
@@ -156,7 +160,7 @@ export function createAdaptationService(deps: AdaptationServiceDeps) {
         const file = path.join(uploadsDir, `${hash.slice(0, 32)}${ext}`);
         await fs.writeFile(file, bytes);
         const jobId = catalogue.jobs.create(IMPORT_JOB_KIND, uploadsDir, { root: uploadsDir });
-        await importFolder({ root: uploadsDir, jobId, catalogue, registry: deps.registry, thumbnailsDir: deps.thumbnailsDir });
+        await importFolder({ root: uploadsDir, jobId, catalogue, reader: deps.reader, thumbnailsDir: deps.thumbnailsDir });
         catalogue.jobs.setState(jobId, 'done');
         imageId = catalogue.images.findByHash(hash)?.id;
       }

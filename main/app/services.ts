@@ -3,16 +3,21 @@
  * registry, job queue with the import runner, and an event hub. createApp wraps this for the
  * shells; the CLI uses it directly (it waits for jobs and prints their summaries).
  */
+import path from 'node:path';
 import type { EventName, EventOf } from '../../shared/rpc/contract';
 import { ADAPT_JOB_KIND, createAdaptRunner, type AdaptCurvePoint } from '../adaptation/adaptJob';
 import { createReembedRunner, REEMBED_JOB_KIND } from '../adaptation/reembedJob';
 import { openCatalogue, type Catalogue } from '../catalogue/catalogue';
 import { createInProcessReader, type ContentReader } from '../ingest/contentReader';
 import { createDecodePool } from '../ingest/pool/decodePool';
+import { inProcessPreparer, type InputPreparer } from '../search/inputPreparer';
 import { createDefaultRegistry } from '../ingest/decoders/defaultRegistry';
 import type { DecoderRegistry } from '../ingest/decoders/registry';
 import type { DecodeLimits } from '../ingest/decoders/types';
 import { createImportRunner, IMPORT_JOB_KIND } from '../ingest/importJob';
+import { createDicomwebImportRunner, DICOMWEB_IMPORT_JOB_KIND } from '../sources/dicomweb/importDicomwebJob';
+import type { DicomwebCredentials } from '../sources/dicomweb/credentials';
+import type { DicomwebSource } from '../sources/dicomweb/source';
 import { DataHomeError, prepareHome, readOnlyHomeMessage, spaceReserve, type HomeLayout } from '../home/dataHome';
 import { createJobQueue, type JobQueue } from '../jobs/jobQueue';
 import { createHierarchyRunner, HIERARCHY_JOB_KIND } from '../library/hierarchyBackfill';
@@ -47,6 +52,8 @@ export interface ServicesOptions {
   embedBatchSize?: number;
   /** Embedding worker threads on a single-threaded backend (default: $SIMILA_EMBED_WORKERS, else one per core, at most 4). */
   embedWorkers?: number;
+  /** Credentials for a DICOMweb archive (default: SIMILA_DICOMWEB_* from the environment; the app adds its secret store). */
+  dicomwebCredentials?: (source: DicomwebSource) => DicomwebCredentials | null;
 }
 
 export interface Services {
@@ -55,6 +62,8 @@ export interface Services {
   registry: DecoderRegistry;
   /** Reads, hashes and decodes files for imports (the worker pool unless decodeInProcess). */
   reader: ContentReader;
+  /** Decodes bytes that are no catalogued file (uploads) for the network: the same pool as `reader`. */
+  preparer: InputPreparer;
   jobs: JobQueue;
   /** Active model, embedding worker and HNSW indexes; search by example over them. */
   engine: SearchEngine;
@@ -77,7 +86,10 @@ export function openServices(options: ServicesOptions = {}): Services {
   const catalogue = openCatalogue(layout.catalogueFile, { readonly: layout.readOnly });
   const reserve = spaceReserve(layout.root);
   const registry = createDefaultRegistry();
-  const reader = options.decodeInProcess ? createInProcessReader(registry) : createDecodePool({ size: options.decodeWorkers });
+  // Untrusted bytes are decoded in the sandboxed pool: imports, and uploads for search or a class alike.
+  const pool = options.decodeInProcess ? null : createDecodePool({ size: options.decodeWorkers });
+  const reader: ContentReader = pool ?? createInProcessReader(registry);
+  const preparer: InputPreparer = pool ?? inProcessPreparer(registry);
   const listeners = new Set<EventListener>();
   const emit = <E extends EventName>(event: E, payload: EventOf<E>) => {
     for (const listener of listeners) {
@@ -91,6 +103,7 @@ export function openServices(options: ServicesOptions = {}): Services {
   const engine = createSearchEngine({
     catalogue,
     registry,
+    preparer,
     modelsDir: layout.models,
     indexesDir: layout.indexes,
     // Nothing can be installed into a read-only home: it searches with the models it already holds.
@@ -140,11 +153,21 @@ export function openServices(options: ServicesOptions = {}): Services {
         ensureSpaceReserve: reserve.ensure,
         onLibraryChanged: (change) => emit('library.changed', change),
       }),
+      [DICOMWEB_IMPORT_JOB_KIND]: createDicomwebImportRunner({
+        catalogue,
+        reader,
+        thumbnailsDir: layout.thumbnails,
+        cacheDir: path.join(layout.root, 'sources', 'dicomweb'),
+        limits: options.limits,
+        concurrency: options.importConcurrency,
+        credentials: options.dicomwebCredentials,
+        onLibraryChanged: (change) => emit('library.changed', change),
+      }),
     },
     onProgress: (progress) => {
       emit('job.progress', progress);
       // New images get their vectors without the user asking (when a trained model is installed).
-      if (options.autoEmbed && progress.kind === IMPORT_JOB_KIND && progress.state === 'done' && progress.imported > 0) {
+      if (options.autoEmbed && (progress.kind === IMPORT_JOB_KIND || progress.kind === DICOMWEB_IMPORT_JOB_KIND) && progress.state === 'done' && progress.imported > 0) {
         startEmbedding().catch((error: unknown) => console.error('[simila] could not queue the embedding job', error));
       }
     },
@@ -167,6 +190,7 @@ export function openServices(options: ServicesOptions = {}): Services {
     catalogue,
     registry,
     reader,
+    preparer,
     jobs,
     engine,
     search,
@@ -196,7 +220,8 @@ export function createAdaptationServiceFor(services: Services): AdaptationServic
     catalogue: services.catalogue,
     engine: services.engine,
     jobs: services.jobs,
-    registry: services.registry,
+    reader: services.reader,
+    preparer: services.preparer,
     homeDir: services.layout.root,
     thumbnailsDir: services.layout.thumbnails,
     curves: services.adaptCurves,

@@ -11,17 +11,19 @@ import { type HnswIndex } from '../index/hnswIndex';
 import { catchUp } from '../index/buildIndex';
 import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../index/modelIndex';
 import { VectorTable } from '../index/vectorTable';
-import { normalisePixels, toInputPixels } from '../ml/data/preprocess';
 import type { PreprocessSpec } from '../ml/data/preprocessSpec';
 import { modelManifestSchema, type ModelManifest } from '../ml/package/manifest';
 import type { Embedder } from './embedder';
 import { createEmbedderPool } from './embedderPool';
-import { readCataloguedImage, sourceFromBytes } from './imageSource';
+import { readCataloguedImage } from './imageSource';
+import { inProcessPreparer, type InputPreparer, type Prepared } from './inputPreparer';
 import { findShippedAlternatives, findShippedModel, installShippedModel } from './shippedModel';
 
 export interface SearchEngineOptions {
   catalogue: Catalogue;
   registry: DecoderRegistry;
+  /** Where image bytes are decoded for the network (the app: the sandboxed decode pool; default: this process). */
+  preparer?: InputPreparer;
   /** <home>/models and <home>/indexes. */
   modelsDir: string;
   indexesDir: string;
@@ -39,7 +41,7 @@ export interface SearchEngineOptions {
 /** How often an open index checks for vectors another process stored. */
 const EXTERNAL_SYNC_MS = 3000;
 
-export type Prepared = { ok: true; inputs: Float32Array } | { ok: false; code: string; message: string };
+export type { Prepared };
 
 export interface SearchEngine {
   /** Installs the shipped default once (later calls wait for the first). */
@@ -113,16 +115,11 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       }
     })());
 
+  const preparer = options.preparer ?? inProcessPreparer(options.registry);
   const prepare = async (load: () => Promise<Prepared | { ok: true; bytes: Buffer }>, spec: PreprocessSpec): Promise<Prepared> => {
     const loaded = await load();
     if (!loaded.ok || !('bytes' in loaded)) return loaded;
-    const source = await sourceFromBytes(options.registry, loaded.bytes);
-    if (!source.ok) return source;
-    try {
-      return { ok: true, inputs: normalisePixels(await toInputPixels(source.source, spec), spec) };
-    } catch (error) {
-      return { ok: false, code: 'decode_error', message: `The image could not be decoded: ${error instanceof Error ? error.message : String(error)}` };
-    }
+    return preparer.prepare(loaded.bytes, spec);
   };
 
   return {

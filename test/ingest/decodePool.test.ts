@@ -6,7 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCatalogue, type Catalogue } from '../../main/catalogue/catalogue';
 import { importFolder } from '../../main/ingest/importer';
+import { createDefaultRegistry } from '../../main/ingest/decoders/defaultRegistry';
 import { createDecodePool, defaultWorkerEntry, type DecodePool } from '../../main/ingest/pool/decodePool';
+import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
+import { prepareInputs } from '../../main/search/inputPreparer';
 import { makeImage, tempDir } from './support/fixtures';
 
 const faultyEntry = fileURLToPath(new URL('./support/faultyWorkerMain.ts', import.meta.url));
@@ -114,4 +117,27 @@ describe('decode pool', () => {
     const again = await pool.open({ path: file, size: 0, mtimeMs: 0 }, 1e9);
     expect(await again.hash()).toMatchObject({ ok: false, code: 'internal' });
   }, 30_000);
+
+  it('prepares uploaded bytes for the network in a worker: the same input as in this process, and a crash or a hang fails only that upload', async () => {
+    pool = createDecodePool({ size: 1, filesPerWorker: 2, prepareTimeoutSeconds: 2, worker: { ...defaultWorkerEntry(), entry: faultyEntry } });
+    const spec = defaultPreprocessSpec(32, 3);
+    const good = await pngWithText('fine', 80);
+    const there = await pool.prepare(good, spec);
+    const here = await prepareInputs(createDefaultRegistry(), good, spec);
+    expect(there.ok && here.ok).toBe(true);
+    if (!there.ok || !here.ok) return;
+    expect(there.inputs).toBeInstanceOf(Float32Array);
+    expect(there.inputs.length).toBe(32 * 32 * 3);
+    expect(Array.from(there.inputs)).toEqual(Array.from(here.inputs));
+
+    const startedBefore = pool.started;
+    const [crashed, fine] = await Promise.all([pool.prepare(await pngWithText('simila-crash', 81), spec), pool.prepare(await pngWithText('fine too', 82), spec)]);
+    expect(crashed).toMatchObject({ ok: false, code: 'decoder_crashed' });
+    expect(fine.ok).toBe(true);
+    expect(await pool.prepare(await pngWithText('simila-hang', 83), spec)).toMatchObject({ ok: false, code: 'timeout' });
+    expect(await pool.prepare(Buffer.from('not an image at all'), spec)).toMatchObject({ ok: false, code: 'unsupported_format' });
+    // Killed workers were replaced and the pool still prepares.
+    expect(pool.started).toBeGreaterThan(startedBefore);
+    expect((await pool.prepare(good, spec)).ok).toBe(true);
+  }, 60_000);
 });

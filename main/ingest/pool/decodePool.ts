@@ -16,6 +16,9 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DecodeFailure, DecodeLimits, DecodeResult } from '../decoders/types';
 import type { ContentReader, FileContent, HashResult } from '../contentReader';
+import { DEFAULT_LIMITS } from '../decoders/types';
+import type { PreprocessSpec } from '../../ml/data/preprocessSpec';
+import type { InputPreparer, Prepared } from '../../search/inputPreparer';
 import type { WorkerNotice, WorkerReady, WorkerReply, WorkerRequest } from './protocol';
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -44,9 +47,11 @@ export interface DecodePoolOptions {
   worker?: WorkerEntry;
   /** Time limit for hashing a file (reading it), seconds; decoding uses the limits' timeoutSeconds. */
   hashTimeoutSeconds?: number;
+  /** Time limit for preparing uploaded bytes for the network, seconds (default: the decode limit). */
+  prepareTimeoutSeconds?: number;
 }
 
-export interface DecodePool extends ContentReader {
+export interface DecodePool extends ContentReader, InputPreparer {
   readonly size: number;
   readonly filesPerWorker: number;
   /** Worker processes started so far (replacements included); for tests and diagnostics. */
@@ -94,6 +99,7 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
   const filesPerWorker = Math.max(1, options.filesPerWorker ?? DEFAULT_FILES_PER_WORKER);
   const worker = options.worker ?? defaultWorkerEntry();
   const hashTimeoutMs = (options.hashTimeoutSeconds ?? 120) * 1000;
+  const prepareTimeoutMs = (options.prepareTimeoutSeconds ?? DEFAULT_LIMITS.timeoutSeconds) * 1000;
   const slots: Slot[] = Array.from({ length: size }, () => ({ child: null, ready: false, leases: 0, sent: new Map(), queue: [] }));
   const waiting: ((slot: Slot) => void)[] = [];
   let nextId = 1;
@@ -257,6 +263,18 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
           releaseSlot(slot);
         },
       };
+    },
+    async prepare(bytes: Buffer, spec: PreprocessSpec): Promise<Prepared> {
+      // No lease: one search waits for no import's files, it only queues on the least busy worker. A
+      // crash or hang of its worker fails it alone (retried solo like a file when others shared it).
+      const slot = slots.reduce((best, s) => (s.sent.size + s.queue.length < best.sent.size + best.queue.length ? s : best));
+      const result = await request(slot, { op: 'prepare', lease: 0, bytes, spec }, prepareTimeoutMs);
+      if (result.ok && 'inputs' in result) {
+        const t = result.inputs;
+        return { ok: true, inputs: new Float32Array(t.buffer, t.byteOffset, t.length) };
+      }
+      if (!result.ok) return { ok: false, code: result.code, message: result.code === 'decoder_crashed' ? 'The image stopped the decoder process; it may be damaged or hostile.' : result.message };
+      return { ok: false, code: 'internal', message: 'The decode worker answered a prepare request with something else.' };
     },
     async close() {
       closed = true;

@@ -1,7 +1,9 @@
 // A decode worker whose first decoder misbehaves on purpose for PNGs carrying a marker text:
 // 'simila-hang' spins forever (blocks the worker), 'simila-crash' aborts the process like a native crash.
+// Uploads prepared for the network (`prepare` requests) misbehave on the same markers.
 import { createDefaultRegistry } from '../../../main/ingest/decoders/defaultRegistry';
 import { serveDecodeWorker } from '../../../main/ingest/pool/decodeWorker';
+import { prepareInputs } from '../../../main/search/inputPreparer';
 
 const registry = createDefaultRegistry();
 registry.register(
@@ -16,4 +18,12 @@ registry.register(
   },
   'first',
 );
-serveDecodeWorker(registry);
+serveDecodeWorker(registry, {
+  preparer: {
+    async prepare(bytes, spec) {
+      if (bytes.includes('simila-hang')) for (;;);
+      if (bytes.includes('simila-crash')) process.abort();
+      return prepareInputs(registry, bytes, spec);
+    },
+  },
+});
