@@ -17,6 +17,7 @@ import type { Embedder } from './embedder';
 import { createEmbedderPool } from './embedderPool';
 import { readCataloguedImage } from './imageSource';
 import { inProcessPreparer, type InputPreparer, type Prepared } from './inputPreparer';
+import { createTrunkVectors } from './trunkVectors';
 import { findShippedAlternatives, findShippedModel, installShippedModel } from './shippedModel';
 
 export interface SearchEngineOptions {
@@ -63,6 +64,8 @@ export interface SearchEngine {
   /** Network input of one catalogued image / one file's bytes. */
   prepareImage(imageId: number, spec: PreprocessSpec): Promise<Prepared>;
   prepareBytes(bytes: Buffer, spec: PreprocessSpec): Promise<Prepared>;
+  /** The model's vector of a catalogued image from its cached trunk row (during a re-embedding); null without one. */
+  vectorFromTrunk(model: ModelRecord, imageId: number): Promise<Float32Array | null>;
   /** The backend of the embedding worker once it started; null before. */
   readonly backend: string | null;
   close(): Promise<void>;
@@ -116,6 +119,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
     })());
 
   const preparer = options.preparer ?? inProcessPreparer(options.registry);
+  const trunkVectors = createTrunkVectors({ catalogue, modelsDir: options.modelsDir, preferBackends: options.preferBackends });
   const prepare = async (load: () => Promise<Prepared | { ok: true; bytes: Buffer }>, spec: PreprocessSpec): Promise<Prepared> => {
     const loaded = await load();
     if (!loaded.ok || !('bytes' in loaded)) return loaded;
@@ -224,11 +228,15 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
     prepareBytes(bytes, spec) {
       return prepare(async () => ({ ok: true as const, bytes }), spec);
     },
+    vectorFromTrunk(model, imageId) {
+      return closed ? Promise.resolve(null) : trunkVectors.vectorOf(model, imageId);
+    },
     get backend() {
       return backend;
     },
     async close() {
       closed = true;
+      trunkVectors.close();
       const running = current;
       current = null;
       if (running) await (await running.embedder.catch(() => null))?.close();

@@ -232,11 +232,12 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
       const model = await requireModel();
       const query = summaryOf(id);
       if (!query) throw new SearchError('not_found', `There is no image ${id} in the library.`);
-      let vector = catalogue.embeddings.get(model.id, id);
-      if (!vector) {
-        // Not embedded yet (the job is still running): embed it now, like an uploaded file.
-        vector = await embedOne(model, () => engine.prepareImage(id, engine.manifestOf(model).preprocess));
-      }
+      // Not embedded yet (the job is still running): from its cached trunk row when an adapted profile is
+      // re-embedding, else embed the file now like an uploaded one.
+      const vector =
+        catalogue.embeddings.get(model.id, id) ??
+        (await engine.vectorFromTrunk(model, id)) ??
+        (await embedOne(model, () => engine.prepareImage(id, engine.manifestOf(model).preprocess)));
       const seriesId = catalogue.hierarchy.instance(id)?.seriesId ?? null;
       const hits = await rank(model, vector, k, { imageId: id, seriesId }, filters, grouping);
       return respond(model, { imageId: id, name: query.name, seriesId }, hits, started, grouping);
