@@ -1,13 +1,18 @@
 /**
  * Export of the judged set and the history of rounds of one query (or of every query) as CSV or JSON.
- * Precision of each round is computed under the judgements as they stand at export time.
+ * Precision of each round is computed under the judgements as they stand at export time, and carries its
+ * coverage: in JSON every cut-off's judged count and range, in CSV one `precision` row per round and
+ * cut-off (k, positions, judged, relevant, the figure, its upper end, the judged-only share).
  */
 import type { FeedbackExport } from '../../shared/rpc/contract';
 import type { JudgementRecord } from '../catalogue/repositories/judgements';
 import type { ResultListRecord } from '../catalogue/repositories/resultLists';
 import { feedbackPrecision } from './precision';
 
-export const CSV_COLUMNS = ['record', 'query_key', 'model_id', 'list_id', 'round', 'kind', 'at', 'rank', 'image_id', 'distance', 'judgement'] as const;
+export const CSV_COLUMNS = [
+  'record', 'query_key', 'model_id', 'list_id', 'round', 'kind', 'at', 'rank', 'image_id', 'distance', 'judgement',
+  'cutoff', 'positions', 'judged', 'relevant', 'precision', 'precision_upper', 'precision_judged_only',
+] as const;
 
 interface QueryHistory {
   queryKey: string;
@@ -78,10 +83,17 @@ export function exportFeedback(
     const lookup = new Map(g.judgements.map((j) => [j.imageId, j.judgement]));
     for (const j of g.judgements) rows.push(['judgement', g.queryKey, g.modelId, null, null, null, j.updatedAt, null, j.imageId, null, j.judgement]);
     g.lists.forEach((list, round) => {
+      const ids = list.hits.map((h) => h.imageId);
+      for (const c of feedbackPrecision(ids, lookup).cutoffs) {
+        const listCells = ['precision', g.queryKey, g.modelId, list.id, round, list.kind, list.createdAt, null, null, null, null];
+        rows.push([...listCells, c.k, c.positions, c.judged, c.relevant, c.precision, c.upper, c.judgedOnly]);
+      }
       list.hits.forEach((h, rank) =>
         rows.push(['hit', g.queryKey, g.modelId, list.id, round, list.kind, list.createdAt, rank, h.imageId, h.distance, lookup.get(h.imageId) ?? null]),
       );
     });
   }
-  return { format, fileName: `${stem}.csv`, text: rows.map((r) => r.map(csvCell).join(',')).join('\n') + '\n' };
+  // Judgement and hit rows leave the precision columns empty: every row has every column.
+  const padded = rows.map((r) => [...r, ...new Array<null>(CSV_COLUMNS.length - r.length).fill(null)]);
+  return { format, fileName: `${stem}.csv`, text: padded.map((r) => r.map(csvCell).join(',')).join('\n') + '\n' };
 }

@@ -1,21 +1,18 @@
 /**
- * Precision the analyst can see, computed from their own marks over a ranked list.
+ * Precision the analyst can see, computed from their own marks over a ranked list, with what it rests on.
  *
- * Only results marked `relevant` or `not_relevant` count. Unjudged and `unsure` results are left out of
- * both numerator and denominator: the figure says "of what you judged near the top, this share was
- * right", and does not assume anything about what nobody looked at.
- * - precision@k: relevant / judged among the top k ranks; null when none of the top k is judged.
- * - average precision: the ranked list reduced to its judged items (rank order kept); AP = mean over
- *   the relevant items of the precision at their position in that sub-list. 0 when the judged part
- *   holds no relevant item, null when nothing is judged.
+ * Only results marked `relevant` count as relevant; unjudged and `unsure` results never do. Each cut-off
+ * reports how many of its ranks are judged, the figure with every unjudged one counted as not relevant
+ * (the headline), the figure with every unjudged one counted as relevant (the range's high end), and the
+ * judged-only share. A figure of 1.00 over a top 10 with four unjudged would say something nobody checked.
  */
-import type { FeedbackPrecision, Judgement } from '../../shared/rpc/contract';
+import type { FeedbackPrecision, Judgement, PrecisionAtCutoff } from '../../shared/rpc/contract';
 
 export const PRECISION_CUTOFFS = [5, 10, 20] as const;
 
 export type JudgementLookup = ReadonlyMap<number, Judgement>;
 
-/** relevant: true, not_relevant: false, unjudged / unsure: undefined (does not count). */
+/** relevant: true, not_relevant: false, unjudged / unsure: undefined (the truth is not known). */
 function verdict(judgements: JudgementLookup, id: number): boolean | undefined {
   const judgement = judgements.get(id);
   if (judgement === 'relevant') return true;
@@ -23,50 +20,55 @@ function verdict(judgements: JudgementLookup, id: number): boolean | undefined {
   return undefined;
 }
 
-export function precisionAtK(rankedIds: readonly number[], judgements: JudgementLookup, k: number): number | null {
+export function precisionAtCutoff(rankedIds: readonly number[], judgements: JudgementLookup, k: number): PrecisionAtCutoff {
+  const top = rankedIds.slice(0, k);
   let judged = 0;
   let relevant = 0;
-  for (const id of rankedIds.slice(0, k)) {
+  for (const id of top) {
     const v = verdict(judgements, id);
     if (v === undefined) continue;
     judged++;
     if (v) relevant++;
   }
-  return judged === 0 ? null : relevant / judged;
+  const positions = top.length;
+  const unjudged = positions - judged;
+  // Nothing judged: no figure at all rather than a range of 0..1 dressed up as one.
+  if (judged === 0) return { k, positions, judged, relevant, precision: null, upper: null, judgedOnly: null };
+  return { k, positions, judged, relevant, precision: relevant / positions, upper: (relevant + unjudged) / positions, judgedOnly: relevant / judged };
 }
 
-export function judgedAveragePrecision(rankedIds: readonly number[], judgements: JudgementLookup): number | null {
+/**
+ * Over the judged-relevant items of the list, the precision at their rank with unjudged counted as not
+ * relevant. 0 when the list holds judged items but no relevant one, null when nothing is judged.
+ */
+export function averagePrecision(rankedIds: readonly number[], judgements: JudgementLookup): number | null {
   let judged = 0;
   let relevant = 0;
   let sum = 0;
-  for (const id of rankedIds) {
+  rankedIds.forEach((id, rank) => {
     const v = verdict(judgements, id);
-    if (v === undefined) continue;
+    if (v === undefined) return;
     judged++;
     if (v) {
       relevant++;
-      sum += relevant / judged;
+      sum += relevant / (rank + 1);
     }
-  }
+  });
   if (judged === 0) return null;
   return relevant === 0 ? 0 : sum / relevant;
 }
 
 export function feedbackPrecision(rankedIds: readonly number[], judgements: JudgementLookup): FeedbackPrecision {
-  let judged = 0;
-  let relevant = 0;
-  for (const id of rankedIds) {
-    const v = verdict(judgements, id);
-    if (v === undefined) continue;
-    judged++;
-    if (v) relevant++;
-  }
+  const cutoffs = PRECISION_CUTOFFS.map((k) => precisionAtCutoff(rankedIds, judgements, k));
+  const whole = precisionAtCutoff(rankedIds, judgements, rankedIds.length);
   return {
-    precisionAt5: precisionAtK(rankedIds, judgements, 5),
-    precisionAt10: precisionAtK(rankedIds, judgements, 10),
-    precisionAt20: precisionAtK(rankedIds, judgements, 20),
-    averagePrecision: judgedAveragePrecision(rankedIds, judgements),
-    judged,
-    relevant,
+    precisionAt5: cutoffs[0]!.precision,
+    precisionAt10: cutoffs[1]!.precision,
+    precisionAt20: cutoffs[2]!.precision,
+    averagePrecision: averagePrecision(rankedIds, judgements),
+    judged: whole.judged,
+    relevant: whole.relevant,
+    listed: rankedIds.length,
+    cutoffs,
   };
 }

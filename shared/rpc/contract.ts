@@ -289,10 +289,30 @@ export const JudgedImage = z.object({ imageId: ImageId, judgement: Judgement, up
 export type JudgedImage = z.infer<typeof JudgedImage>;
 
 /**
- * Precision over the judged part of a ranked list: only results marked relevant or not relevant count;
- * unjudged and 'unsure' results are left out of numerator and denominator. precision@k looks at the top
- * k ranks (null when none of them is judged); averagePrecision is the AP of the judged sub-list (0 when
- * it holds no relevant item, null when nothing is judged).
+ * Precision at one cut-off from the analyst's marks, with what it rests on. Unjudged and 'unsure' results
+ * never count as relevant: `precision` counts every unjudged one as not relevant (the low end of what the
+ * truth can be), `upper` counts every unjudged one as relevant (the high end), `judgedOnly` is the share
+ * of the judged ones (shown only labelled as such). All three are null when none of the top k is judged.
+ */
+export const PrecisionAtCutoff = z.object({
+  k: z.number().int(),
+  /** Ranks that exist within the top k (a list shorter than k has fewer). */
+  positions: z.number().int(),
+  /** Of those, marked relevant or not relevant. */
+  judged: z.number().int(),
+  relevant: z.number().int(),
+  precision: z.number().nullable(),
+  upper: z.number().nullable(),
+  judgedOnly: z.number().nullable(),
+});
+export type PrecisionAtCutoff = z.infer<typeof PrecisionAtCutoff>;
+
+/**
+ * Precision of a ranked list from the marks. precisionAt5/10/20 equal the `precision` of their cut-off
+ * (unjudged counted as not relevant; null when none of the top k is judged); `cutoffs` carries each
+ * one's coverage and range. averagePrecision: over the judged-relevant items of the list, the precision at
+ * their rank with unjudged counted as not relevant (0 when none is relevant, null when nothing is judged);
+ * its coverage is judged of listed.
  */
 export const FeedbackPrecision = z.object({
   precisionAt5: z.number().nullable(),
@@ -301,6 +321,9 @@ export const FeedbackPrecision = z.object({
   averagePrecision: z.number().nullable(),
   judged: z.number().int(),
   relevant: z.number().int(),
+  /** Length of the list. */
+  listed: z.number().int(),
+  cutoffs: z.array(PrecisionAtCutoff),
 });
 export type FeedbackPrecision = z.infer<typeof FeedbackPrecision>;
 

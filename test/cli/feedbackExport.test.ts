@@ -41,13 +41,18 @@ describe('simila feedback export', () => {
     expect(json.queries.map((q) => q.queryKey)).toEqual([queryKey]);
     expect(json.queries[0]!.judgements).toHaveLength(2);
     expect(json.queries[0]!.rounds[0]!.precision.precisionAt5).toBe(0.5);
+    // the coverage travels with the figure: a 2-long list, both judged, one relevant
+    const at5 = (json.queries[0]!.rounds[0]!.precision as unknown as { cutoffs: { k: number; positions: number; judged: number; upper: number }[] }).cutoffs[0]!;
+    expect(at5).toMatchObject({ k: 5, positions: 2, judged: 2, upper: 0.5 });
 
     out = '';
     expect(await runFeedbackExport({ home, csv: true }, (t) => (out += t))).toBe(0);
     const rows = out.trim().split('\n');
     expect(rows[0]!.startsWith('record,query_key,model_id')).toBe(true);
     expect(rows.filter((r) => r.startsWith('hit,'))).toHaveLength(2);
-    expect(rows.some((r) => r.startsWith('judgement,') && r.includes(`,${imageIds[2]},`) && r.endsWith('not_relevant'))).toBe(true);
+    expect(rows.some((r) => r.startsWith('judgement,') && r.includes(`,${imageIds[2]},,not_relevant,`))).toBe(true);
+    // one precision row per cut-off with its coverage: k, positions, judged, relevant, figure, upper, judged-only
+    expect(rows.filter((r) => r.startsWith('precision,')).map((r) => r.split(',').slice(-7).join(','))).toEqual(['5,2,2,1,0.5,0.5,0.5', '10,2,2,1,0.5,0.5,0.5', '20,2,2,1,0.5,0.5,0.5']);
   });
 
   it('refuses a malformed query key, both formats at once, and a missing catalogue', async () => {

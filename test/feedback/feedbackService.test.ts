@@ -122,13 +122,15 @@ describe('feedback service', () => {
     feedback.judge(list.listId!, [firstHit], 'relevant');
 
     const json = JSON.parse(feedback.exportText('json', queryKey).text) as {
-      queries: { queryKey: string; judgements: { imageId: number }[]; rounds: { hits: { imageId: number }[]; precision: { precisionAt5: number } }[] }[];
+      queries: { queryKey: string; judgements: { imageId: number }[]; rounds: { hits: { imageId: number }[]; precision: { precisionAt5: number; cutoffs: { judged: number; positions: number; upper: number }[] } }[] }[];
     };
     expect(json.queries).toHaveLength(1);
     expect(json.queries[0]!.queryKey).toBe(queryKey);
     expect(json.queries[0]!.judgements.map((j) => j.imageId)).toEqual([firstHit]);
     expect(json.queries[0]!.rounds[0]!.hits.map((h) => h.imageId)).toEqual(list.hits.map((h) => h.image.id));
-    expect(json.queries[0]!.rounds[0]!.precision.precisionAt5).toBe(1);
+    // one of five judged (relevant): 0.20, with its coverage and the high end of its range
+    expect(json.queries[0]!.rounds[0]!.precision.precisionAt5).toBe(0.2);
+    expect(json.queries[0]!.rounds[0]!.precision.cutoffs[0]).toMatchObject({ judged: 1, positions: 5, upper: 1 });
 
     const csv = feedback.exportText('csv', queryKey);
     expect(csv.fileName.endsWith('.csv')).toBe(true);

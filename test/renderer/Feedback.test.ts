@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RequestOf } from '@shared/rpc/contract';
-import { chartPoints } from '../../renderer/src/composables/feedbackFigures';
+import { chartPoints, describeCutoff } from '../../renderer/src/composables/feedbackFigures';
 import { createFakeClient, settle, summary } from './fakeClient';
 import type { FakeClient } from './fakeClient';
 import { all, mountAppWith, press, q, unmountApp, useAppTests } from './mountApp';
@@ -103,21 +103,51 @@ describe('feedback panel', () => {
     expect(resultTiles().every((t) => t.dataset.mark === 'relevant')).toBe(true);
   });
 
-  it('shows precision@5/10/20 and AP of the judged part from the back end state', async () => {
+  it('shows precision@5/10/20 and AP from the marks with their coverage, unjudged never counted as relevant', async () => {
     await mountApp();
     await searchFrom(10);
-    // Ranks 1..5: relevant, not, relevant, unsure, not -> judged 4, relevant 2.
+    // Ranks 1..5: relevant, not, relevant, unsure, not -> 4 judged, 2 relevant, the unsure one unknown.
     for (const key of ['1', '2', '1', '0', '2']) await press(key);
-    expect(q('feedback-p5')!.textContent).toBe('0.50');
-    expect(Number(q('feedback-p5')!.dataset.value)).toBeCloseTo(0.5);
-    expect(Number(q('feedback-p10')!.dataset.value)).toBeCloseTo(0.5);
-    // AP over the judged sub-list R N R N: (1/1 + 2/3) / 2.
+    expect(q('feedback-p5')!.textContent).toBe('0.40');
+    expect(q('feedback-p5-coverage')!.textContent).toContain('4 of 5 judged');
+    expect(q('feedback-p5-range')!.textContent).toContain('0.40–0.60');
+    // P@10: 2 relevant of 10 ranks, 6 of them unknown.
+    expect(Number(q('feedback-p10')!.dataset.value)).toBeCloseTo(0.2);
+    expect(q('feedback-p10-coverage')!.textContent).toContain('4 of 10 judged');
+    expect(q('feedback-p10-range')!.textContent).toContain('0.20–0.80');
+    // AP: relevant at ranks 1 and 3: (1/1 + 2/3) / 2.
     expect(Number(q('feedback-ap')!.dataset.value)).toBeCloseTo((1 + 2 / 3) / 2);
     expect(q('feedback-judged')!.dataset.judged).toBe('4');
     expect(q('feedback-judged')!.dataset.rejected).toBe('2');
-    // Nothing judged beyond rank 5 yet: P@20 equals P@5 here, and an unjudged list shows a dash.
-    expect(Number(q('feedback-p20')!.dataset.value)).toBeCloseTo(0.5);
     expect(q('feedback-model')!.textContent).toContain('stage1-conv4');
+  });
+
+  it('never shows P@10 = 1.00 for 6 judged relevant and 4 unjudged in the top 10: 0.60, 6 of 10 judged, range 0.60–1.00', async () => {
+    await mountApp();
+    await searchFrom(10);
+    for (let i = 0; i < 6; i++) await press('1');
+    const check = () => {
+      const row = q('feedback-figure-p10')!.textContent!.replace(/\s+/g, ' ');
+      expect(q('feedback-p10')!.textContent).toBe('0.60');
+      expect(row).toContain('6 of 10 judged');
+      expect(row).toContain('range 0.60–1.00');
+      // Wherever 1.00 shows in the panel for P@10, its coverage shows beside it.
+      expect(q('feedback-figure-p10')!.getAttribute('title')).toMatch(/^P@10 0\.60 - 6 of 10 judged; between 0\.60–1\.00 .*judged only: 1\.00/);
+      const cell = all('feedback-round-p10').at(-1)!;
+      expect(cell.textContent!.replace(/\s+/g, '')).toBe('0.606/10');
+    };
+    check();
+    // Re-ranked, the six stay on top with four unjudged after them: the same figure, not 1.00.
+    await press('r');
+    expect(all('feedback-round')).toHaveLength(2);
+    check();
+    // Judging the other four (relevant) makes the coverage whole and the figure 1.00, with no range.
+    // (the re-ranked list has the focus on its first result: walk past the six)
+    for (let i = 0; i < 6; i++) await press('ArrowRight');
+    for (let i = 0; i < 4; i++) await press('1');
+    expect(q('feedback-p10')!.textContent).toBe('1.00');
+    expect(q('feedback-p10-coverage')!.textContent).toContain('10 of 10 judged');
+    expect(q('feedback-p10-range')).toBeNull();
   });
 
   it('re-ranks into a new round at once: relevant on top, rejected out, one chart point per round', async () => {
@@ -127,7 +157,8 @@ describe('feedback panel', () => {
     for (const key of ['2', '1', '2', '1']) await press(key);
     expect(all('feedback-round')).toHaveLength(1);
     const before = Number(all('feedback-round')[0]!.dataset.p10);
-    expect(before).toBeCloseTo(0.5);
+    expect(before).toBeCloseTo(0.2); // 2 relevant of 10 ranks (4 judged)
+    expect(all('feedback-round')[0]!.dataset.p10Judged).toBe('4');
 
     await press('r');
     expect(client.callsTo('feedback.rerank')).toHaveLength(1);
@@ -230,6 +261,20 @@ describe('feedback panel', () => {
   });
 });
 
+describe('figure wording', () => {
+  it('says what each figure rests on and gives the range only while some ranks are unjudged', () => {
+    const six = describeCutoff('P@10', { k: 10, positions: 10, judged: 6, relevant: 6, precision: 0.6, upper: 1, judgedOnly: 1 });
+    expect(six.value).toBe('0.60');
+    expect(six.coverage).toBe('6 of 10 judged');
+    expect(six.range).toBe('0.60–1.00');
+    expect(six.sentence.startsWith('P@10 0.60 - 6 of 10 judged')).toBe(true);
+    const whole = describeCutoff('P@10', { k: 10, positions: 10, judged: 10, relevant: 7, precision: 0.7, upper: 0.7, judgedOnly: 0.7 });
+    expect(whole.range).toBeNull();
+    const none = describeCutoff('P@5', { k: 5, positions: 5, judged: 0, relevant: 0, precision: null, upper: null, judgedOnly: null });
+    expect([none.value, none.coverage, none.range]).toEqual(['–', '0 of 5 judged', null]);
+  });
+});
+
 describe('history chart geometry', () => {
   const round = (i: number, p10: number | null) => ({
     listId: 10 + i,
@@ -238,7 +283,7 @@ describe('history chart geometry', () => {
     modelId: 1,
     k: 50,
     createdAt: '',
-    precision: { precisionAt5: null, precisionAt10: p10, precisionAt20: null, averagePrecision: null, judged: 0, relevant: 0 },
+    precision: { precisionAt5: null, precisionAt10: p10, precisionAt20: null, averagePrecision: null, judged: 0, relevant: 0, listed: 0, cutoffs: [] },
   });
 
   it('puts one point per round, left to right, higher precision higher up', () => {
