@@ -3,7 +3,9 @@
  * 1,000,000 images, 64-d vectors of a registered model, some images under two paths, judgements on a
  * share of queries), written straight into SQLite in batches with its HNSW index built and saved
  * beforehand, then `minutes` of mixed load through the real server's WebSocket RPC on loopback: library
- * pages, search by an archive image, judgements and re-rank, and a small import every few minutes.
+ * pages, search by an archive image, judgements and re-rank, a small import every few minutes, and one
+ * adaptation (a class of uploaded images, few-shot adaptation, activation) with its re-embedding of the
+ * whole archive from cached trunk rows (generated with the catalogue, as an earlier embedding leaves them).
  * Bounded: `concurrency` clients, each waiting for its answer before the next request. The server's RSS
  * is sampled every 10 s (from /proc, no GC forced); p50/p99 per request kind per window (5 minutes, or 1
  * minute when the soak is shorter than 10). Reports the RSS growth between minute 5 (or the end of the
@@ -26,6 +28,8 @@ import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
 import { createEmbeddingNet } from '../../main/ml/models/embeddingNet';
 import { saveModelPackage } from '../../main/ml/package/modelPackage';
 import { registerModelPackage } from '../../main/ml/package/registerModel';
+import { trunkShape } from '../../main/adaptation/trunkFeatureStore';
+import { trunkSpecOf } from '../../main/adaptation/trunkKey';
 import { writeSyntheticArchive } from '../ingest/syntheticArchive';
 import type { ReliabilitySection } from './reliabilityBench';
 
@@ -43,10 +47,23 @@ export interface SoakOptions {
   windowMinutes?: number;
   /** RSS sample period (default 10 s). */
   rssEveryMs?: number;
+  /** When the adaptation starts, minutes into the load (default: a third of the way, at least 1). */
+  adaptAtMinute?: number;
   log?: (line: string) => void;
 }
 
-export type RequestKind = 'library.page' | 'search.byImage' | 'feedback.judge' | 'feedback.rerank' | 'import';
+export type RequestKind = 'library.page' | 'search.byImage' | 'feedback.judge' | 'feedback.rerank' | 'import' | 'classes.addUpload' | 'adapt' | 'reembed';
+
+/** The soak's adaptation: how long each step took under the load, and how far the re-embedding got. */
+export interface SoakAdaptation {
+  started_at_s: number | null;
+  upload_seconds: number | null;
+  adapt_seconds: number | null;
+  reembed_seconds: number | null;
+  reembedded: number | null;
+  state: 'not_started' | 'done' | 'failed' | 'unfinished';
+  message: string | null;
+}
 
 export interface WindowStats {
   window: number;
@@ -68,6 +85,7 @@ export interface SoakReport {
   errors: number;
   error_samples: string[];
   imports: number;
+  adaptation: SoakAdaptation;
   windows: WindowStats[];
   rss_mb: { at_s: number; rss_mb: number }[];
   rss_baseline_mb: number | null;
@@ -94,14 +112,16 @@ export interface GeneratedHome {
   judgements: number;
   dim: number;
   modelId: number;
+  /** Cached trunk rows (one per image) that a re-embedding after an adaptation reads. */
+  trunkRows: number;
   generateSeconds: number;
   indexSeconds: number;
 }
 
 /**
  * A data home with `images` catalogued images (no files behind them: the soak never opens them), filed
- * in folder series of 1,000, a 64-d model with a vector for each, 5% of images under a second path, and
- * 20 judgements on each of images/2,000 queries.
+ * in folder series of 1,000, a 64-d model with a vector and a cached trunk row for each, 5% of images
+ * under a second path, and 20 judgements on each of images/2,000 queries.
  */
 export async function generateSoakHome(home: string, images: number, seed: number, log: (line: string) => void): Promise<GeneratedHome> {
   const started = performance.now();
@@ -111,6 +131,7 @@ export async function generateSoakHome(home: string, images: number, seed: numbe
   const net = createEmbeddingNet({ arch: 'conv4', inputSize: 16, channels: 1, widths: [8, 8, 8, 64], seed });
   let modelId: number;
   let dim: number;
+  let trunk: { key: string; length: number };
   try {
     dim = net.embeddingDim;
     const dir = path.join(layout.models, 'soak-64');
@@ -124,6 +145,9 @@ export async function generateSoakHome(home: string, images: number, seed: numbe
     if (!registered.ok) throw new Error(registered.message);
     modelId = registered.model.id;
     catalogue.models.setActive(modelId);
+    const spec = trunkSpecOf(net, manifest);
+    const shape = trunkShape(net, spec.fromStage);
+    trunk = { key: spec.key, length: shape[0] * shape[1] * shape[2] };
   } finally {
     net.dispose();
   }
@@ -140,6 +164,7 @@ export async function generateSoakHome(home: string, images: number, seed: numbe
   const vector = new Float32Array(dim);
   const batch = 20_000;
   for (let start = 1; start <= images; start += batch) {
+    const ids: number[] = [];
     db.transaction(() => {
       for (let id = start; id < Math.min(images + 1, start + batch); id++) {
         const f = Math.floor((id - 1) / perFolder);
@@ -165,8 +190,13 @@ export async function generateSoakHome(home: string, images: number, seed: numbe
         norm = Math.sqrt(norm);
         for (let d = 0; d < dim; d++) vector[d]! /= norm;
         vectorIns.run(modelId, id, encodeVector(vector));
+        ids.push(id);
       }
     })();
+    // Rectified activations of the frozen stages, as the embedding job caches them for re-embedding.
+    const rows = new Float32Array(ids.length * trunk.length);
+    for (let i = 0; i < rows.length; i++) rows[i] = Math.max(0, random() * 2 - 0.5);
+    catalogue.trunkFeatures.putMany(trunk.key, ids, rows);
     if (start === 1 || ((start - 1) / batch) % 10 === 0) log(`soak: generating images ${start - 1}/${images}...`);
   }
   const queries = Math.max(1, Math.floor(images / 2000));
@@ -192,7 +222,7 @@ export async function generateSoakHome(home: string, images: number, seed: numbe
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   db.pragma('wal_checkpoint(TRUNCATE)');
   catalogue.close();
-  return { home: layout.root, images, paths, judgements, dim, modelId, generateSeconds, indexSeconds };
+  return { home: layout.root, images, paths, judgements, dim, modelId, trunkRows: images, generateSeconds, indexSeconds };
 }
 
 // --- the server and its clients ------------------------------------------------------------------
@@ -346,6 +376,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const rss: { at_s: number; rss_mb: number }[] = [];
   let imports = 0;
   let started = 0;
+  const adaptation: SoakAdaptation = { started_at_s: null, upload_seconds: null, adapt_seconds: null, reembed_seconds: null, reembedded: null, state: 'not_started', message: null };
   const record = (kind: RequestKind, t0: number, ok: boolean, detail?: string) => {
     const ms = performance.now() - t0;
     samples.push({ window: Math.floor((t0 - started) / windowMs), kind, ms, ok });
@@ -354,7 +385,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const clients: RpcClient[] = [];
   try {
-    for (let i = 0; i < concurrency + 1; i++) clients.push(await connect(server.port, server.token));
+    for (let i = 0; i < concurrency + 2; i++) clients.push(await connect(server.port, server.token));
     // One warm-up search so the index is open before the clock starts (it loads the saved file).
     const warm = await clients[0]!.call('search.byImage', { id: 1, k: 20 });
     if (!warm.ok) throw new Error(`the warm-up search failed: ${warm.message}`);
@@ -433,7 +464,77 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         }
       }
     };
-    await Promise.all([...clients.slice(0, concurrency).map((c, i) => worker(c, options.seed + 101 * (i + 1))), importer(clients[concurrency]!)]);
+    // The adaptation client: a class from uploaded files, an adaptation, its activation and the re-embedding
+    // of the whole archive from the cached trunk rows, while the other clients go on.
+    const adapter = async (client: RpcClient) => {
+      const at = started + (options.adaptAtMinute ?? Math.max(1, options.minutes / 3)) * 60_000;
+      while (performance.now() < Math.min(at, deadline) && !server.exited()) await new Promise((r) => setTimeout(r, Math.min(1000, at - performance.now())));
+      if (performance.now() >= deadline || server.exited()) return;
+      adaptation.started_at_s = Math.round((performance.now() - started) / 1000);
+      const step = async <T>(kind: RequestKind, run: () => Promise<T>): Promise<T> => {
+        const t0 = performance.now();
+        try {
+          const value = await run();
+          record(kind, t0, true);
+          return value;
+        } catch (error) {
+          record(kind, t0, false, error instanceof Error ? error.message : String(error));
+          throw error;
+        }
+      };
+      const call = async (channel: string, payload: unknown) => {
+        const r = await client.call(channel, payload);
+        if (!r.ok) throw new Error(`${channel}: ${r.message ?? r.code}`);
+        return r.value;
+      };
+      const waitFor = async (until: () => Promise<boolean>) => {
+        while (!(await until())) {
+          if (performance.now() > deadline + 60_000 || server.exited()) throw new Error('still running when the soak ended');
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      };
+      try {
+        const t0 = performance.now();
+        const cls = await call('classes.create', { name: 'soak target' });
+        await step('classes.addUpload', async () => {
+          for (const file of sourceFiles) await call('classes.addUpload', { id: cls.id, name: path.basename(file), data: readFileSync(file).toString('base64'), role: 'support' });
+        });
+        adaptation.upload_seconds = Math.round((performance.now() - t0) / 100) / 10;
+        const t1 = performance.now();
+        const child = await step('adapt', async () => {
+          const { jobId } = await call('adapt.start', { classIds: [cls.id], name: 'soak adapted' });
+          let result: { state: string; model: { id: number } | null; message: string | null } = { state: 'queued', model: null, message: null };
+          await waitFor(async () => {
+            result = await call('adapt.result', { jobId });
+            return ['done', 'failed', 'cancelled'].includes(result.state);
+          });
+          if (result.state !== 'done' || !result.model) throw new Error(`the adaptation ended ${result.state}: ${result.message ?? ''}`);
+          return result.model;
+        });
+        adaptation.adapt_seconds = Math.round((performance.now() - t1) / 100) / 10;
+        const t2 = performance.now();
+        await step('reembed', async () => {
+          const { jobId } = await call('profiles.activate', { id: child.id });
+          if (jobId === null) throw new Error('activating the adapted profile queued no re-embedding');
+          await waitFor(async () => {
+            const job = (await call('jobs.list', {})).find((j: { jobId: number }) => j.jobId === jobId) as { state: string; done: number; message: string | null } | undefined;
+            if (job) adaptation.reembedded = job.done;
+            if (job && ['failed', 'cancelled'].includes(job.state)) throw new Error(`the re-embedding ended ${job.state}: ${job.message ?? ''}`);
+            return job?.state === 'done';
+          });
+        });
+        adaptation.reembed_seconds = Math.round((performance.now() - t2) / 100) / 10;
+        adaptation.state = 'done';
+      } catch (error) {
+        adaptation.message = error instanceof Error ? error.message : String(error);
+        adaptation.state = /still running when the soak ended/.test(adaptation.message) ? 'unfinished' : 'failed';
+      }
+    };
+    await Promise.all([
+      ...clients.slice(0, concurrency).map((c, i) => worker(c, options.seed + 101 * (i + 1))),
+      importer(clients[concurrency]!),
+      adapter(clients[concurrency + 1]!),
+    ]);
     clearInterval(rssTimer);
     await sampleRss();
   } finally {
@@ -446,7 +547,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const windows: WindowStats[] = [];
   for (let w = 0; w < windowCount; w++) {
     const kinds: WindowStats['kinds'] = {};
-    for (const kind of ['library.page', 'search.byImage', 'feedback.judge', 'feedback.rerank', 'import'] as RequestKind[]) {
+    for (const kind of ['library.page', 'search.byImage', 'feedback.judge', 'feedback.rerank', 'import', 'classes.addUpload', 'adapt', 'reembed'] as RequestKind[]) {
       const inWindow = samples.filter((s) => s.window === w && s.kind === kind);
       if (inWindow.length === 0) continue;
       const ms = inWindow.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
@@ -476,6 +577,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     errors: samples.filter((s) => !s.ok).length,
     error_samples: errorSamples,
     imports,
+    adaptation,
     windows,
     rss_mb: rss,
     rss_baseline_mb: baseline?.rss_mb ?? null,
