@@ -15,6 +15,7 @@
 import { seeded } from '../stats';
 import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -87,7 +88,8 @@ export interface SoakReport {
   imports: number;
   adaptation: SoakAdaptation;
   windows: WindowStats[];
-  rss_mb: { at_s: number; rss_mb: number }[];
+  /** The server's RSS, and the machine's 1-minute load average beside it (other work on the cores shows there). */
+  rss_mb: { at_s: number; rss_mb: number; load1: number }[];
   rss_baseline_mb: number | null;
   rss_end_mb: number | null;
   rss_growth_pct: number | null;
@@ -373,7 +375,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const samples: { window: number; kind: RequestKind; ms: number; ok: boolean }[] = [];
   const errorSamples: string[] = [];
-  const rss: { at_s: number; rss_mb: number }[] = [];
+  const rss: SoakReport['rss_mb'] = [];
   let imports = 0;
   let started = 0;
   const adaptation: SoakAdaptation = { started_at_s: null, upload_seconds: null, adapt_seconds: null, reembed_seconds: null, reembedded: null, state: 'not_started', message: null };
@@ -393,7 +395,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const deadline = started + durationMs;
     const sampleRss = async () => {
       const value = await rssOf(server.child);
-      if (value !== null) rss.push({ at_s: Math.round((performance.now() - started) / 1000), rss_mb: Math.round((value / 2 ** 20) * 10) / 10 });
+      if (value !== null) rss.push({ at_s: Math.round((performance.now() - started) / 1000), rss_mb: Math.round((value / 2 ** 20) * 10) / 10, load1: Math.round(os.loadavg()[0]! * 100) / 100 });
     };
     await sampleRss();
     const rssTimer = setInterval(() => void sampleRss(), options.rssEveryMs ?? 10_000);
