@@ -15,6 +15,7 @@ import { runInfoCommand } from './commands/infoCommand';
 import { runListCommand } from './commands/listCommand';
 import { runSearchCommand } from './commands/searchCommand';
 import { runServeCommand } from './commands/serveCommand';
+import { addTeamCommands } from './commands/teamCommands';
 import { addTrainCommands } from './commands/trainCommand';
 
 function positiveInt(value: string): number {
@@ -169,6 +170,7 @@ export function buildProgram(): Command {
   addEvalCommand(program, positiveInt);
   addTrainCommands(program, positiveInt);
   addFeedbackCommands(program, homeOption);
+  addTeamCommands(program);
 
   return program;
 }

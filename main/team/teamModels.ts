@@ -103,3 +103,27 @@ export async function pushModel(client: pg.PoolClient, catalogue: Catalogue, mod
   );
   return key;
 }
+
+/** The local id of a team model, installing its package from the store when this home lacks it. */
+export async function ensureLocalModel(store: { read<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> }, catalogue: Catalogue, modelsDir: string, key: string): Promise<number> {
+  const local = localModelOf(catalogue, key);
+  if (local !== null) return local;
+  const row = await store.read(async (client) =>
+    (
+      await client.query<{ name: string; version: number; stage: string; embedding_dim: number; manifest: unknown; package: Buffer | null }>(
+        `SELECT name, version, stage, embedding_dim, manifest, package FROM ${S}.models WHERE key = $1`,
+        [key],
+      )
+    ).rows[0],
+  );
+  if (!row?.package) throw new Error(`The team store has no package for model ${key}.`);
+  const dir = `team-${key.replace(/[^A-Za-z0-9_.-]+/g, '-')}`;
+  unpackFolder(row.package, path.join(modelsDir, dir));
+  const taken = catalogue.db.prepare<[string, number], number>('SELECT 1 FROM models WHERE name = ? AND version = ?').pluck();
+  let version = row.version;
+  while (taken.get(row.name, version)) version += 1000;
+  const existing = catalogue.models.findByDir(dir);
+  const model = existing ?? catalogue.models.register({ name: row.name, version, stage: row.stage, dir, embeddingDim: row.embedding_dim, manifest: row.manifest });
+  catalogue.db.prepare('INSERT OR REPLACE INTO team_model_keys (model_id, team_key) VALUES (?, ?)').run(model.id, key);
+  return model.id;
+}
