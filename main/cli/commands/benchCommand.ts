@@ -129,6 +129,17 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
     });
 
+  bench
+    .command('team')
+    .description('team store on PostgreSQL (issue 13): sync a fresh home from a store of generated records with 64-d vectors (default 1,000,000): seconds and peak RSS')
+    .option('--records <n>', 'image records with one vector each in the team store', positiveInt, 1_000_000)
+    .option('--json', 'print JSON only')
+    .action(async (opts: { records: number; json?: boolean }) => {
+      const { runTeamBench } = await import('../../../bench/team/teamBench');
+      const result = await runTeamBench({ records: opts.records });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
   return bench;
 }
 
