@@ -1,8 +1,9 @@
 /**
  * Ways to turn an analyst's judgements into a new ranking of the archive. Each scorer gives every
  * archive row a score (higher = more likely relevant to the query); the caller drops what was judged
- * already. The vector scorers work on fixed embeddings and are cheap; the refining one (refineModel.ts)
- * re-adapts the model and re-embeds the archive.
+ * already. The vector scorers work on fixed embeddings and are cheap (the classifier one, which runs the
+ * app's re-rank, is in neighbourhoodScorer.ts); the refining one (refineModel.ts) re-adapts the model and
+ * re-embeds the archive.
  */
 import { moveQuery, DEFAULT_ROCCHIO, type RocchioWeights } from './rocchio';
 
@@ -130,13 +131,16 @@ export interface ClassifierDirection {
   direction: Float32Array | null;
   /** The query and the relevant images: the multi-point query used while direction is null. */
   positives: ArrayLike<number>[];
+  /** The logistic regression itself (relevant side: w . v + b > 0); null while nothing is rejected. */
+  boundary: { w: Float64Array; b: number } | null;
 }
 
 /**
  * The per-query classifier as one search direction: similarity to the Rocchio point plus `mix` times the
  * logistic regression's signed distance to its boundary is v . (point + mix * w / |w|) plus a constant,
  * so on L2-normalised embeddings it ranks like a nearest-neighbour search for that (normalised) direction,
- * which the app's re-rank runs on the HNSW index (rerank.ts).
+ * which the app's re-rank uses within a neighbourhood pool of the archive (rerank.ts; the evaluation
+ * runs the same through neighbourhoodScorer.ts).
  */
 export function classifierDirection(
   query: ArrayLike<number>,
@@ -145,36 +149,13 @@ export function classifierDirection(
   options: ClassifierOptions = {},
 ): ClassifierDirection {
   const positives = [query, ...relevant];
-  if (notRelevant.length === 0) return { direction: null, positives };
+  if (notRelevant.length === 0) return { direction: null, positives, boundary: null };
   const point = moveQuery(query, relevant, notRelevant, options.weights ?? DEFAULT_ROCCHIO);
-  const { w } = fitLogistic(positives, notRelevant, options.l2 ?? 0.01, options.steps ?? 200);
+  const boundary = fitLogistic(positives, notRelevant, options.l2 ?? 0.01, options.steps ?? 200);
+  const { w } = boundary;
   const mix = (options.mix ?? 0.5) / (Math.sqrt(dot(w, w)) || 1);
   const direction = Float32Array.from(point, (x, d) => x + mix * w[d]!);
   const norm = Math.hypot(...direction) || 1;
   for (let d = 0; d < direction.length; d++) direction[d]! /= norm;
-  return { direction, positives };
-}
-
-/**
- * A per-query linear classifier mixed with distance (classifierDirection). Before anything is rejected
- * there is no boundary to fit: the nearest of the query and the relevant images ranks (a multi-point
- * query), which keeps every mode of the class reachable where their mean may not.
- */
-export function classifierScorer(vectors: readonly ArrayLike<number>[], options: ClassifierOptions = {}): FeedbackScorer {
-  return {
-    method: 'classifier',
-    score(j) {
-      const { direction, positives } = classifierDirection(vectors[j.query]!, j.relevant.map((i) => vectors[i]!), j.notRelevant.map((i) => vectors[i]!), options);
-      const out = new Float32Array(vectors.length);
-      vectors.forEach((v, i) => {
-        if (direction) out[i] = dot(v, direction);
-        else {
-          let best = -Infinity;
-          for (const p of positives) best = Math.max(best, dot(v, p));
-          out[i] = best;
-        }
-      });
-      return out;
-    },
-  };
+  return { direction, positives, boundary };
 }

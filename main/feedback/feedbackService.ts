@@ -1,6 +1,7 @@
 /**
  * Relevance feedback over recorded result lists: judgements per (query key, profile), their precision
- * per round, re-ranking with them (Rocchio + fresh k-NN, rejected left out), and export. Every list the
+ * per round, re-ranking with them (the classifier from the marks re-orders the neighbourhood of the query
+ * and the relevant images, rejected left out; rerank.ts), and export. Every list the
  * analyst sees is recorded first (audit trail) and named by its id afterwards. "Refine model" turns a
  * query's judgements into a target class and an adaptation job (see refineModel below).
  */
@@ -202,6 +203,8 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         relevant: new Map([...relevant].filter(([id]) => visible(id))),
         notRelevant: new Map([...notRelevant].map(([id, v]) => [id, v])),
         search: (vector, want) => index.search(vector, want, allowed ?? undefined).filter((n) => visible(n.id)),
+        // The classifier re-orders the neighbourhood pool from the stored vectors of its members.
+        vectorsOf: (ids) => catalogue.embeddings.getMany(model.id, ids),
         archiveSize: index.size,
         k: wantK,
         exclude,
@@ -223,7 +226,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         k: wantK,
         filters: list.filters,
         judgements: judged.map((j) => ({ imageId: j.imageId, judgement: j.judgement })),
-        params: { method: result.method, ...weights },
+        params: { method: result.method, poolSize: result.poolSize, ...weights },
         hits: hits.map((h) => ({ imageId: h.image.id, distance: h.distance })),
       });
       return {

@@ -1,9 +1,13 @@
 /**
- * Re-ranking with judgements, the method `simila eval --feedback-rounds` measures (classifier): with
- * rejected images, a k-NN for the per-query classifier's direction (Rocchio point + logistic boundary,
- * feedbackScorers.ts); with relevant ones only, a multi-point k-NN (the nearest of the query and the
- * relevant images). Enough over-fetch leaves k after dropping the rejected (and anything else excluded),
- * and the images judged relevant go on top (nearest first), so a confirmed hit never sinks.
+ * Re-ranking with judgements, the method `simila eval --feedback-rounds` measures (classifier), restricted
+ * to the neighbourhood the analyst is working in (issue 14): a candidate pool of the images nearest to the
+ * query and the images judged relevant (multi-point k-NN, sized to the archive), which the per-query
+ * classifier (logistic boundary between the query + relevant and the rejected, feedbackScorers.ts)
+ * re-orders once something is rejected: the candidates on the relevant side of the boundary first, each
+ * part nearest first. Searching the whole index along the classifier's direction instead favoured far-away
+ * outliers (CT images in an aerial query's top 25). With relevant images only, the pool's own order is the
+ * ranking. Rejected images stay out, and the images judged relevant go on top (nearest first), so a
+ * confirmed hit never sinks.
  */
 import type { Neighbour } from '../index/types';
 import { classifierDirection } from './feedbackScorers';
@@ -18,7 +22,9 @@ export interface RerankInput {
   relevant: ReadonlyMap<number, ArrayLike<number>>;
   notRelevant: ReadonlyMap<number, ArrayLike<number>>;
   search: KnnSearch;
-  /** How many archive images are searchable (stops the over-fetch loop). */
+  /** The embeddings of pool members (missing ids are left out of the ranking). */
+  vectorsOf: (ids: readonly number[]) => ReadonlyMap<number, ArrayLike<number>>;
+  /** How many archive images are searchable (sizes the neighbourhood, stops the over-fetch loop). */
   archiveSize: number;
   k: number;
   /** Ids that must not appear at all besides the rejected, e.g. the query image itself. */
@@ -29,10 +35,12 @@ export interface RerankInput {
 }
 
 export interface RerankResult {
-  /** 'classifier': one search direction; 'nearest-relevant': a k-NN per positive, merged. */
+  /** 'classifier': the pool re-ordered with the classifier; 'nearest-relevant': the pool in multi-point k-NN order. */
   method: 'classifier' | 'nearest-relevant';
-  /** The direction searched (the query itself while nothing is judged). */
+  /** The classifier's search direction, kept for the record (the query itself while nothing is rejected). */
   movedQuery: Float32Array;
+  /** Candidates the classifier re-ordered (0 for 'nearest-relevant'). */
+  poolSize: number;
   hits: Neighbour[];
 }
 
@@ -45,48 +53,78 @@ function distance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(sum);
 }
 
-const OVER_FETCH = 16;
+/** Results pages the neighbourhood holds at least, and its growth with the archive (square root). */
+const POOL_PAGES = 5;
+const POOL_SQRT_SCALE = 4;
 
-/** The `want` nearest to any of `points` (distance to the nearest point), nearest first. */
-function multiPointSearch(search: KnnSearch, points: readonly Float32Array[], want: number): Neighbour[] {
-  const best = new Map<number, number>();
-  for (const point of points) {
-    for (const n of search(point, want)) best.set(n.id, Math.min(best.get(n.id) ?? Infinity, n.distance));
+/**
+ * How many candidates the classifier re-orders: 4 * sqrt(archive) (a 100x larger archive holds a 10x
+ * larger neighbourhood around the same marks), at least 5 pages of k, at most the archive.
+ */
+export function neighbourhoodSize(archiveSize: number, k: number): number {
+  return Math.min(archiveSize, Math.max(POOL_PAGES * k, Math.ceil(POOL_SQRT_SCALE * Math.sqrt(archiveSize))));
+}
+
+/**
+ * The `size` images nearest to any of `points` (distance to the nearest point) that `skip` keeps, nearest
+ * first. Each point asks for its share (twice the even split, so overlapping neighbourhoods still fill the
+ * pool); a point asks again for more only when the union came up short.
+ */
+export function neighbourhoodPool(search: KnnSearch, points: readonly ArrayLike<number>[], size: number, archiveSize: number, skip: (id: number) => boolean, skipped = 0): Neighbour[] {
+  const vectors = points.map((p) => (p instanceof Float32Array ? p : Float32Array.from(p)));
+  for (let share = Math.ceil((2 * size) / vectors.length) + skipped; ; share *= 4) {
+    const asked = Math.min(share, archiveSize);
+    const best = new Map<number, number>();
+    let exhausted = false;
+    for (const point of vectors) {
+      const found = search(point, asked);
+      if (found.length < asked || asked >= archiveSize) exhausted = true;
+      for (const n of found) if (!skip(n.id)) best.set(n.id, Math.min(best.get(n.id) ?? Infinity, n.distance));
+    }
+    if (best.size >= size || exhausted) {
+      return [...best].map(([id, d]) => ({ id, distance: d })).sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, size);
+    }
   }
-  return [...best].map(([id, d]) => ({ id, distance: d })).sort((a, b) => a.distance - b.distance || a.id - b.id).slice(0, want);
+}
+
+/** The logistic boundary's side: true where the classifier puts the image with the rejected. */
+function onRejectedSide(boundary: { w: Float64Array; b: number }, v: ArrayLike<number>): boolean {
+  let z = boundary.b;
+  for (let d = 0; d < v.length; d++) z += boundary.w[d]! * v[d]!;
+  return z < 0;
 }
 
 export function rerank(input: RerankInput): RerankResult {
   const { relevant, notRelevant, k } = input;
   const pin = input.pinRelevant ?? true;
-  const { direction, positives } = classifierDirection(input.query, [...relevant.values()], [...notRelevant.values()], { weights: input.weights });
-  const method = direction ? 'classifier' : 'nearest-relevant';
-  const points = direction ? [direction] : positives.map((p) => Float32Array.from(p));
-  const movedQuery = points[0]!;
-  const nearest = (v: ArrayLike<number>) => Math.min(...points.map((p) => distance(p, v)));
+  const { direction, positives, boundary } = classifierDirection(input.query, [...relevant.values()], [...notRelevant.values()], { weights: input.weights });
+  const method = boundary ? 'classifier' : 'nearest-relevant';
+  const movedQuery = direction ?? Float32Array.from(input.query);
   const hits: Neighbour[] = [];
   if (pin) {
-    const pinned = [...relevant].map(([id, v]) => ({ id, distance: nearest(v) }));
+    const pinned = [...relevant].map(([id, v]) => ({ id, distance: Math.min(...positives.map((p) => distance(p, v))) }));
     pinned.sort((a, b) => a.distance - b.distance || a.id - b.id);
     hits.push(...pinned.slice(0, k));
   }
-  const skip = (id: number) => notRelevant.has(id) || (pin && relevant.has(id)) || (input.exclude?.has(id) ?? false);
-  const dropped = notRelevant.size + (pin ? relevant.size : 0) + (input.exclude?.size ?? 0);
   const need = k - hits.length;
-  if (need <= 0) return { method, movedQuery, hits };
-  // Over-fetch by what may be dropped; ask for more only if the graph gave too few survivors.
-  for (let want = need + dropped + OVER_FETCH; ; want *= 4) {
-    const asked = Math.min(want, input.archiveSize);
-    const found = points.length === 1 ? input.search(points[0]!, asked) : multiPointSearch(input.search, points, asked);
-    const fresh: Neighbour[] = [];
-    for (const n of found) {
-      if (skip(n.id)) continue;
-      fresh.push(n);
-      if (fresh.length === need) break;
-    }
-    if (fresh.length === need || want >= input.archiveSize || found.length < asked) {
-      hits.push(...fresh);
-      return { method, movedQuery, hits };
-    }
+  if (need <= 0) return { method, movedQuery, poolSize: 0, hits };
+  const skip = (id: number) => notRelevant.has(id) || (pin && relevant.has(id)) || (input.exclude?.has(id) ?? false);
+  const skipped = notRelevant.size + (pin ? relevant.size : 0) + (input.exclude?.size ?? 0);
+  if (!boundary) {
+    // Nothing rejected, no boundary: the nearest of the query and the relevant images rank.
+    hits.push(...neighbourhoodPool(input.search, positives, need, input.archiveSize, skip, skipped));
+    return { method, movedQuery, poolSize: 0, hits };
   }
+  // The classifier says in or out, nearness to the query and the relevant says the order: ranking by the
+  // classifier's score alone favoured whatever lies farthest from the rejected, e.g. another archive's
+  // images inside a large pool. Candidates it puts with the rejected rank after all the others.
+  const pool = neighbourhoodPool(input.search, positives, neighbourhoodSize(input.archiveSize, k), input.archiveSize, skip, skipped);
+  const vectors = input.vectorsOf(pool.map((n) => n.id));
+  const ordered = pool.flatMap((n) => {
+    const v = vectors.get(n.id);
+    return v ? [{ id: n.id, distance: n.distance, rejectedSide: onRejectedSide(boundary, v) }] : [];
+  });
+  ordered.sort((a, b) => Number(a.rejectedSide) - Number(b.rejectedSide) || a.distance - b.distance || a.id - b.id);
+  hits.push(...ordered.slice(0, need).map(({ id, distance: d }) => ({ id, distance: d })));
+  return { method, movedQuery, poolSize: ordered.length, hits };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifierScorer, fitLogistic, nearestRelevantScorer, rocchioScorer } from '../../main/feedback/feedbackScorers';
+import { fitLogistic, nearestRelevantScorer, rocchioScorer } from '../../main/feedback/feedbackScorers';
+import { classifierScorer } from '../../main/feedback/neighbourhoodScorer';
 
 const unit = (v: number[]) => {
   const n = Math.hypot(...v);
@@ -46,7 +47,7 @@ describe('vector feedback scorers', () => {
     expect(logit(vectors[0]!)).toBeGreaterThan(0);
     expect(logit(vectors[10]!)).toBeGreaterThan(0);
     expect(logit(vectors[20]!)).toBeLessThan(0);
-    const scores = classifierScorer(vectors, { mix: 2 }).score(judged) as Float32Array;
+    const scores = classifierScorer(vectors, { take: 14 }).score(judged) as Float32Array;
     expect(precision(scores)).toBeGreaterThanOrEqual(precision(rocchioScorer(vectors).score(judged) as Float32Array));
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifierScorer } from '../../main/feedback/feedbackScorers';
-import { rerank } from '../../main/feedback/rerank';
+import { classifierDirection } from '../../main/feedback/feedbackScorers';
+import { classifierScorer } from '../../main/feedback/neighbourhoodScorer';
+import { neighbourhoodPool, neighbourhoodSize, rerank } from '../../main/feedback/rerank';
 import { moveQuery } from '../../main/feedback/rocchio';
 import type { Neighbour } from '../../main/index/types';
 
@@ -8,6 +9,8 @@ function norm(v: number[]): Float32Array {
   const n = Math.hypot(...v);
   return Float32Array.from(v.map((x) => x / n));
 }
+
+const lookup = (points: Map<number, Float32Array>) => (ids: readonly number[]) => new Map(ids.flatMap((id) => (points.has(id) ? [[id, points.get(id)!] as const] : [])));
 
 function exactSearch(points: Map<number, Float32Array>) {
   return (q: Float32Array, want: number): Neighbour[] =>
@@ -40,7 +43,7 @@ describe('rerank', () => {
     expect(before.filter((id) => id >= 200).length).toBeLessThan(5);
     const relevant = new Map([[200, points.get(200)!], [201, points.get(201)!]]);
     const notRelevant = new Map([[100, points.get(100)!], [101, points.get(101)!]]);
-    const { hits } = rerank({ query, relevant, notRelevant, search: exactSearch(points), archiveSize: points.size, k: 10, weights: { alpha: 1, beta: 1, gamma: 0.5 } });
+    const { hits } = rerank({ query, relevant, notRelevant, search: exactSearch(points), vectorsOf: lookup(points), archiveSize: points.size, k: 10, weights: { alpha: 1, beta: 1, gamma: 0.5 } });
     const ids = hits.map((h) => h.id);
     expect(ids.slice(0, 2).sort()).toEqual([200, 201]);
     expect(ids).not.toContain(100);
@@ -52,7 +55,7 @@ describe('rerank', () => {
   it('leaves out excluded ids and, unpinned, keeps judged-relevant only where they rank', () => {
     const relevant = new Map([[200, points.get(200)!]]);
     const { hits } = rerank({
-      query, relevant, notRelevant: new Map(), search: exactSearch(points), archiveSize: points.size, k: 5,
+      query, relevant, notRelevant: new Map(), search: exactSearch(points), vectorsOf: lookup(points), archiveSize: points.size, k: 5,
       exclude: new Set([201]), pinRelevant: false,
     });
     expect(hits).toHaveLength(5);
@@ -63,7 +66,7 @@ describe('rerank', () => {
   it('with relevant images only, searches around each of them and the query (both modes stay reachable)', () => {
     const nearA = norm([Math.cos(0.05), Math.sin(0.05), 0]);
     const relevant = new Map([[209, points.get(209)!]]); // a B image
-    const result = rerank({ query: nearA, relevant, notRelevant: new Map(), search: exactSearch(points), archiveSize: points.size, k: 8, pinRelevant: false, exclude: new Set([209]) });
+    const result = rerank({ query: nearA, relevant, notRelevant: new Map(), search: exactSearch(points), vectorsOf: lookup(points), archiveSize: points.size, k: 8, pinRelevant: false, exclude: new Set([209]) });
     expect(result.method).toBe('nearest-relevant');
     const ids = result.hits.map((h) => h.id);
     expect(ids.filter((id) => id < 200).length).toBeGreaterThanOrEqual(3);
@@ -75,16 +78,55 @@ describe('rerank', () => {
     const ids = [...points.keys()];
     const vectors = ids.map((id) => points.get(id)!);
     const judged = { query: ids.indexOf(105), relevant: [ids.indexOf(200), ids.indexOf(203)], notRelevant: [ids.indexOf(100), ids.indexOf(101)] };
-    const scores = classifierScorer([...vectors]).score(judged) as Float32Array;
+    const scores = classifierScorer([...vectors], { take: 8 }).score(judged) as Float32Array;
     const judgedRows = new Set([judged.query, ...judged.relevant, ...judged.notRelevant]);
     const expected = [...scores.keys()].filter((i) => !judgedRows.has(i)).sort((a, b) => scores[b]! - scores[a]!).slice(0, 8).map((i) => ids[i]!);
     const result = rerank({
       query: points.get(105)!,
       relevant: new Map([[200, points.get(200)!], [203, points.get(203)!]]),
       notRelevant: new Map([[100, points.get(100)!], [101, points.get(101)!]]),
-      search: exactSearch(points), archiveSize: points.size, k: 8, pinRelevant: false, exclude: new Set([105, 200, 203]),
+      search: exactSearch(points), vectorsOf: lookup(points), archiveSize: points.size, k: 8, pinRelevant: false, exclude: new Set([105, 200, 203]),
     });
     expect(result.method).toBe('classifier');
     expect(result.hits.map((h) => h.id)).toEqual(expected);
+  });
+
+  it('re-orders only the neighbourhood of the query and the relevant: outliers far along the classifier direction stay out', () => {
+    // A: the query's class, spread around e1; B: look-alikes the analyst rejects; C: an unrelated tight set
+    // placed on the classifier's direction itself, far from every judged image.
+    let s = 11;
+    const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const A = Array.from({ length: 60 }, () => norm([1, 0.15 * rand(), 0.3 * rand(), 0.3 * rand(), 0]));
+    const B = Array.from({ length: 20 }, () => norm([1, 0.6 + 0.1 * rand(), 0.1 * rand(), 0.1 * rand(), 0]));
+    const query = A[0]!;
+    const relevant = new Map([1, 2, 3, 4, 5].map((i) => [1000 + i, A[i]!] as const));
+    const notRelevant = new Map([0, 1, 2, 3, 4].map((i) => [2000 + i, B[i]!] as const));
+    const { direction } = classifierDirection(query, [...relevant.values()], [...notRelevant.values()]);
+    const C = Array.from({ length: 20 }, () => norm(Array.from(direction!, (x, j) => x + (j === 4 ? 0.05 * rand() : 0))));
+    const archive = new Map<number, Float32Array>();
+    A.forEach((v, i) => archive.set(1000 + i, v));
+    B.forEach((v, i) => archive.set(2000 + i, v));
+    C.forEach((v, i) => archive.set(3000 + i, v));
+    const search = exactSearch(archive);
+    // Searching the whole archive along the direction (the old re-rank) brings the unrelated set first.
+    expect(search(direction!, 10).every((n) => n.id >= 3000)).toBe(true);
+
+    // k = 10 of 100 images: a neighbourhood of 50 (5 pages), not the whole archive.
+    const result = rerank({ query, relevant, notRelevant, search, vectorsOf: lookup(archive), archiveSize: archive.size, k: 10, exclude: new Set([1000]) });
+    expect(result.method).toBe('classifier');
+    expect(result.poolSize).toBeGreaterThan(0);
+    const ids = result.hits.map((h) => h.id);
+    expect(ids).toHaveLength(10);
+    expect(ids.filter((id) => id >= 3000)).toEqual([]);
+    for (const id of notRelevant.keys()) expect(ids).not.toContain(id);
+    const pool = new Set(neighbourhoodPool(search, [query, ...relevant.values()], neighbourhoodSize(archive.size, 10), archive.size, () => false).map((n) => n.id));
+    for (const id of ids) expect(pool.has(id)).toBe(true);
+  });
+
+  it('sizes the neighbourhood to the archive: square-root growth, at least 5 pages, at most the archive', () => {
+    expect(neighbourhoodSize(100_000, 50)).toBe(1265);
+    expect(neighbourhoodSize(4_400, 50)).toBe(266);
+    expect(neighbourhoodSize(1_000, 50)).toBe(250);
+    expect(neighbourhoodSize(100, 50)).toBe(100);
   });
 });

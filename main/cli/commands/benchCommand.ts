@@ -27,7 +27,7 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
 
   bench
     .command('rerank')
-    .description('relevance-feedback re-ranking (Rocchio + fresh k-NN) on an HNSW index of random unit vectors; goal <= 50 ms at 100k')
+    .description('relevance-feedback re-ranking (neighbourhood pool re-ordered by the per-query classifier) on an HNSW index of random unit vectors; goal <= 50 ms at 100k')
     .option('--size <n>', 'archive size', positiveInt, 100_000)
     .option('--dim <n>', "embedding dimension (the shipped model's is 64)", positiveInt, 64)
     .option('--reranks <n>', 're-rankings timed', positiveInt, 500)
