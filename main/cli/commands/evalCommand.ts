@@ -19,7 +19,8 @@ export interface EvalCliOptions {
   /** How the simulated analyst's judgements re-rank (rocchio, nearest-relevant, classifier, refine). */
   feedbackMethod?: string;
   queriesCount?: number;
-  data: string;
+  /** ImageFolder sets; several only with --feedback-rounds (one archive, cross-set figures). */
+  data: string[];
   way: number;
   shot: number;
   queries: number;
@@ -79,7 +80,7 @@ export function addEvalCommand(program: Command, positiveInt: (value: string) =>
   return program
     .command('eval')
     .description('few-shot retrieval evaluation: N-way K-shot episodes over an ImageFolder set <set>/<class>/<image>')
-    .requiredOption('--data <dir>', 'ImageFolder set of classes the model did not train on')
+    .requiredOption('--data <dir>', 'ImageFolder set of classes the model did not train on (repeat with --feedback-rounds: several sets as one archive)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--model <dir>', 'model package folder (default: the active model, else the shipped one)')
     .option('--way <n>', 'N: classes per episode', positiveInt, 5)
     .option('--shot <k>', 'K: support images per class', positiveInt, 5)
@@ -126,8 +127,12 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = performance.now();
 
-  const scanned = await scanImageFolder(opts.data);
-  if (!scanned.ok) return fail(scanned.code, scanned.message);
+  if (opts.data.length > 1 && opts.feedbackRounds === undefined) return fail('bad-options', 'several --data sets form one archive only with --feedback-rounds');
+  const scans = await Promise.all(opts.data.map((dir) => scanImageFolder(dir)));
+  const failed = scans.find((s) => !s.ok);
+  if (failed && !failed.ok) return fail(failed.code, failed.message);
+  const folders = scans.flatMap((s) => (s.ok ? [s.folder] : []));
+  const scanned = { folder: folders[0]! };
   // Methods that adapt per episode train (gradients), so they need the project's wasm training kernels.
   const adapts = opts.feedbackRounds !== undefined ? opts.feedbackMethod === 'refine' : methodNames.some((name) => name !== 'random' && name !== 'dml');
   const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log, registerTrainingKernels: adapts });
@@ -140,7 +145,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   const inputs = preprocessedInputs<string>(manifest.preprocess, (file) => file);
   if (opts.feedbackRounds !== undefined) {
     const { runFeedbackEvaluation } = await import('./feedbackCommand');
-    return runFeedbackEvaluation(opts, { net, inputs, folder: scanned.folder, backend: backend.name, modelDir: choice.dir, modelName: manifest.name, started, log, fail });
+    return runFeedbackEvaluation(opts, { net, inputs, folders, backend: backend.name, modelDir: choice.dir, modelName: manifest.name, started, log, fail });
   }
   const { adaptationConfigSchema } = await import('../../ml/adaptation/fewShotAdapt');
   const recorded = adaptationConfigSchema.safeParse(manifest.provenance.options?.adaptation);
@@ -199,7 +204,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
     const report = {
       ...result.report,
       backend: backend.name,
-      data: path.resolve(opts.data),
+      data: path.resolve(opts.data[0]!),
       model: choice.dir,
       model_name: manifest.name,
       model_source: choice.source,

@@ -61,7 +61,8 @@ export function addFeedbackCommands(program: Command, homeOption: readonly [stri
 export interface FeedbackEvaluationContext {
   net: EmbeddingNet;
   inputs: InputSource<string>;
-  folder: ImageFolder;
+  /** One ImageFolder per --data; several are joined into one archive. */
+  folders: ImageFolder[];
   backend: string;
   modelDir: string;
   modelName: string;
@@ -72,19 +73,25 @@ export interface FeedbackEvaluationContext {
 
 /** The body of `simila eval --feedback-rounds R`. */
 export async function runFeedbackEvaluation(
-  opts: { feedbackRounds?: number; feedbackMethod?: string; queriesCount?: number; seed: number; batchSize: number; data: string; json?: boolean },
+  opts: { feedbackRounds?: number; feedbackMethod?: string; queriesCount?: number; seed: number; batchSize: number; data: string[]; json?: boolean },
   context: FeedbackEvaluationContext,
 ): Promise<number> {
-  const [{ evaluateFeedback, DEFAULT_FEEDBACK_METHOD }, { FEEDBACK_METHODS }] = await Promise.all([import('../../ml/evaluation/feedbackEvaluation'), import('../../feedback/feedbackScorers')]);
+  const [{ evaluateFeedback, joinImageFolders, DEFAULT_FEEDBACK_METHOD }, { FEEDBACK_METHODS }] = await Promise.all([import('../../ml/evaluation/feedbackEvaluation'), import('../../feedback/feedbackScorers')]);
   const rounds = opts.feedbackRounds ?? 0;
   const method = FEEDBACK_METHODS.find((m) => m === (opts.feedbackMethod ?? DEFAULT_FEEDBACK_METHOD));
   if (!method) {
     context.net.dispose();
     return context.fail('bad-options', `--feedback-method must be one of ${FEEDBACK_METHODS.join(', ')}`);
   }
+  // Several sets: one archive, each set named by its folder (a repeated name gets its position).
+  const names = opts.data.map((dir) => path.basename(path.resolve(dir)));
+  const joined = context.folders.length > 1
+    ? joinImageFolders(context.folders.map((folder, i) => ({ name: names.indexOf(names[i]!) === i ? names[i]! : `${names[i]}#${i + 1}`, folder })))
+    : { folder: context.folders[0]!, setOfClass: undefined };
   try {
     const report = await evaluateFeedback({
-      folder: context.folder,
+      folder: joined.folder,
+      setOfClass: joined.setOfClass,
       net: context.net,
       inputs: context.inputs,
       rounds,
@@ -95,7 +102,7 @@ export async function runFeedbackEvaluation(
       onEmbedded: (done, total) => context.log(`[eval] embedded ${done}/${total} archive images`),
     });
     const out = {
-      data: path.resolve(opts.data),
+      data: opts.data.length === 1 ? path.resolve(opts.data[0]!) : opts.data.map((dir) => path.resolve(dir)),
       model: context.modelDir,
       model_name: context.modelName,
       backend: context.backend,
@@ -113,6 +120,14 @@ export async function runFeedbackEvaluation(
         precision_at_10: Math.round(r.precision_at_10 * 10000) / 10000,
         no_feedback_precision_at_10: Math.round(r.no_feedback_precision_at_10 * 10000) / 10000,
         relevant_found: Math.round(r.relevant_found * 100) / 100,
+        no_feedback_relevant_found: Math.round(r.no_feedback_relevant_found * 100) / 100,
+        ...(r.cross_set_at_10 !== undefined
+          ? {
+              cross_set_at_10: Math.round(r.cross_set_at_10 * 10000) / 10000,
+              no_feedback_cross_set_at_10: Math.round((r.no_feedback_cross_set_at_10 ?? 0) * 10000) / 10000,
+              cross_set_above_round_0: r.cross_set_above_round_0 ?? 0,
+            }
+          : {}),
         queries: r.queries,
       })),
       failed_images: context.inputs.failures.size,
@@ -121,7 +136,10 @@ export async function runFeedbackEvaluation(
     if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
     else {
       process.stdout.write(`relevance feedback, ${out.feedback[0]?.queries ?? 0} seeded queries (seed ${out.seed}), judge top ${out.judge_per_round}, method ${out.feedback_method}, residual precision@10\n`);
-      for (const r of out.feedback) process.stdout.write(`round ${r.round}: ${r.precision_at_10.toFixed(4)} (no feedback ${r.no_feedback_precision_at_10.toFixed(4)}), relevant seen ${r.relevant_found.toFixed(2)} of ${out.relevant_per_query}\n`);
+      for (const r of out.feedback) {
+        const cross = r.cross_set_at_10 !== undefined ? `, cross-set@10 ${r.cross_set_at_10.toFixed(2)} (no feedback ${r.no_feedback_cross_set_at_10!.toFixed(2)}; ${r.cross_set_above_round_0} queries above their round 0)` : '';
+        process.stdout.write(`round ${r.round}: ${r.precision_at_10.toFixed(4)} (no feedback ${r.no_feedback_precision_at_10.toFixed(4)}), relevant seen ${r.relevant_found.toFixed(2)} of ${out.relevant_per_query} (no feedback ${r.no_feedback_relevant_found.toFixed(2)})${cross}\n`);
+      }
     }
     return 0;
   } catch (error) {

@@ -4,6 +4,7 @@
  * With the "refine" method the trunk features of every image are computed once per run too, so each
  * round's adapted model re-embeds the archive from them (only the adaptable stages run).
  */
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageFolder } from '../data/imageFolder';
 import type { EmbeddingNet } from '../models/embeddingNet';
@@ -22,8 +23,17 @@ import { simulateFeedback, type FeedbackSimulationResult } from './feedbackSimul
  */
 export const DEFAULT_FEEDBACK_METHOD: FeedbackMethod = 'classifier';
 
+/** Several ImageFolder sets as one archive: classes named "<set>/<class>", and the set of each class. */
+export function joinImageFolders(sets: readonly { name: string; folder: ImageFolder }[]): { folder: ImageFolder; setOfClass: string[] } {
+  const classes = sets.flatMap((set) => set.folder.classes.map((c) => ({ name: `${set.name}/${c.name}`, images: c.images })));
+  const setOfClass = sets.flatMap((set) => set.folder.classes.map(() => set.name));
+  return { folder: { root: sets.map((s) => s.folder.root).join(path.delimiter), classes }, setOfClass };
+}
+
 export interface FeedbackEvaluationOptions {
   folder: ImageFolder;
+  /** The data set of each class of `folder` when several sets form the archive (reports cross_set_at_10). */
+  setOfClass?: readonly string[];
   net: EmbeddingNet;
   inputs: InputSource<string>;
   rounds: number;
@@ -77,6 +87,8 @@ async function embedArchive(options: FeedbackEvaluationOptions, files: readonly 
 export async function evaluateFeedback(options: FeedbackEvaluationOptions): Promise<FeedbackEvaluationReport> {
   const files = options.folder.classes.flatMap((c) => c.images);
   const labels = options.folder.classes.flatMap((c) => c.images.map(() => c.name));
+  const setOfClass = options.setOfClass;
+  const sets = setOfClass ? options.folder.classes.flatMap((c, i) => c.images.map(() => setOfClass[i]!)) : undefined;
   const method = options.method ?? DEFAULT_FEEDBACK_METHOD;
   const { vectors, features, fromStage } = await embedArchive(options, files, method === 'refine');
   const timed = { adapt: 0, reembed: 0, calls: 0 };
@@ -93,7 +105,7 @@ export async function evaluateFeedback(options: FeedbackEvaluationOptions): Prom
   else if (method === 'classifier') scorer = classifierScorer(vectors, { weights: options.weights });
   else scorer = rocchioScorer(vectors, options.weights);
   try {
-    const result = await simulateFeedback({ vectors, labels, rounds: options.rounds, queries: options.queries, seed: options.seed, weights: options.weights, scorer, onQuery: options.onQuery });
+    const result = await simulateFeedback({ vectors, labels, sets, rounds: options.rounds, queries: options.queries, seed: options.seed, weights: options.weights, scorer, onQuery: options.onQuery });
     const report: FeedbackEvaluationReport = { ...result, archive_images: files.length, archive_classes: options.folder.classes.length };
     if (timed.calls > 0) report.refine_seconds = { adapt: timed.adapt / timed.calls, reembed: timed.reembed / timed.calls };
     return report;

@@ -4,7 +4,9 @@
  * re-ranks with a feedback scorer (Rocchio, multi-point, classifier, or a refined model) from all
  * judgements so far. Precision@10 is measured on the residual ranking:
  * the query and every image judged in an earlier round are left out, so merely pinning judged images
- * cannot raise the figure. Ranking is exact (every archive row is scored).
+ * cannot raise the figure. Ranking is exact (every archive row is scored). With several data sets joined
+ * into one archive (`sets`), each round also reports how much of a query's top 10 comes from a set other
+ * than its own: re-ranking must stay in the query's neighbourhood, not drag in unrelated images.
  */
 import { DEFAULT_ROCCHIO, type RocchioWeights } from '../../feedback/rocchio';
 import { rocchioScorer, scoresAround, type FeedbackMethod, type FeedbackScorer } from '../../feedback/feedbackScorers';
@@ -15,6 +17,8 @@ export interface FeedbackSimulationInput {
   vectors: readonly Float32Array[];
   /** Class label per archive image. */
   labels: readonly (string | number)[];
+  /** Data set per archive image, when several sets form the archive (labels must be distinct across sets). */
+  sets?: readonly (string | number)[];
   rounds: number;
   queries: number;
   seed: number;
@@ -34,6 +38,13 @@ export interface FeedbackRoundFigure {
   no_feedback_precision_at_10: number;
   /** Mean relevant images the analyst has seen up to and including this round (of relevant_per_query). */
   relevant_found: number;
+  /** The same without feedback: relevant images in the plain ranking's first round + 1 pages. */
+  no_feedback_relevant_found: number;
+  /** Mean share of the round's top `cutoff` from a data set other than the query's (with `sets` only). */
+  cross_set_at_10?: number;
+  no_feedback_cross_set_at_10?: number;
+  /** Queries whose cross-set share in this round is above their own round 0 (with `sets` only). */
+  cross_set_above_round_0?: number;
   queries: number;
 }
 
@@ -80,15 +91,29 @@ export async function simulateFeedback(input: FeedbackSimulationInput): Promise<
   const sums = new Array<number>(input.rounds + 1).fill(0);
   const plainSums = new Array<number>(input.rounds + 1).fill(0);
   const foundSums = new Array<number>(input.rounds + 1).fill(0);
+  const plainFoundSums = new Array<number>(input.rounds + 1).fill(0);
+  const sets = input.sets;
+  if (sets && sets.length !== labels.length) throw new RangeError(`simulateFeedback: ${sets.length} set names but ${labels.length} labels.`);
+  const crossSums = new Array<number>(input.rounds + 1).fill(0);
+  const crossRose = new Array<number>(input.rounds + 1).fill(0);
+  const plainCrossSums = new Array<number>(input.rounds + 1).fill(0);
+  const crossShare = (rows: readonly number[], q: number) => (sets ? rows.filter((i) => sets[i] !== sets[q]).length / cutoff : 0);
   let relevantTotal = 0;
   for (const [n, q] of queries.entries()) {
     relevantTotal += labels.filter((label, i) => i !== q && label === labels[q]).length;
     // Without feedback, round r is simply the r-th page of the query's own ranking.
     const plain = topScored(scoresAround(vectors, vectors[q]!), new Set([q]), cutoff * (input.rounds + 1));
+    let plainFound = 0;
     for (let round = 0; round <= input.rounds; round++) {
-      plainSums[round]! += plain.slice(round * cutoff, (round + 1) * cutoff).filter((i) => labels[i] === labels[q]).length / cutoff;
+      const page = plain.slice(round * cutoff, (round + 1) * cutoff);
+      const hits = page.filter((i) => labels[i] === labels[q]).length;
+      plainSums[round]! += hits / cutoff;
+      plainFound += hits;
+      plainFoundSums[round]! += plainFound;
+      plainCrossSums[round]! += crossShare(page, q);
     }
     const judged = new Set<number>([q]);
+    let crossAtRound0 = 0;
     const relevant: number[] = [];
     const notRelevant: number[] = [];
     for (let round = 0; round <= input.rounds; round++) {
@@ -97,6 +122,10 @@ export async function simulateFeedback(input: FeedbackSimulationInput): Promise<
       const ranking = topScored(scores, judged, Math.max(cutoff, judgePerRound));
       const hits = ranking.slice(0, cutoff).filter((i) => labels[i] === labels[q]).length;
       sums[round]! += hits / cutoff;
+      const cross = crossShare(ranking.slice(0, cutoff), q);
+      crossSums[round]! += cross;
+      if (round === 0) crossAtRound0 = cross;
+      else if (cross > crossAtRound0) crossRose[round]!++;
       // The analyst judges the top of this round by the true labels.
       for (const i of ranking.slice(0, judgePerRound)) {
         judged.add(i);
@@ -112,6 +141,8 @@ export async function simulateFeedback(input: FeedbackSimulationInput): Promise<
       precision_at_10: mean(sum),
       no_feedback_precision_at_10: mean(plainSums[round]!),
       relevant_found: mean(foundSums[round]!),
+      no_feedback_relevant_found: mean(plainFoundSums[round]!),
+      ...(sets ? { cross_set_at_10: mean(crossSums[round]!), no_feedback_cross_set_at_10: mean(plainCrossSums[round]!), cross_set_above_round_0: crossRose[round]! } : {}),
       queries: queries.length,
     })),
     method: scorer.method,

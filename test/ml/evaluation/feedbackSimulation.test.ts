@@ -49,4 +49,30 @@ describe('simulated-user relevance feedback', () => {
     const found = result.rounds.map((r) => r.relevant_found);
     expect(found[3]!).toBeCloseTo(p.reduce((s, x) => s + 10 * x, 0), 6);
   });
+
+  it('reports the share of each round\'s top 10 from another data set, and the plain ranking\'s relevant found', async () => {
+    // Two "sets": set A's classes near +e0, set B's near -e0, so a query's neighbourhood is its own set.
+    const a = clusteredArchive(4, 30, 8, 5);
+    const b = clusteredArchive(4, 30, 8, 9);
+    const shift = (v: Float32Array, sign: number) => {
+      const w = Float32Array.from(v, (x, j) => (j === 0 ? x + sign * 3 : x));
+      const n = Math.hypot(...w);
+      return w.map((x) => x / n);
+    };
+    const vectors = [...a.vectors.map((v) => shift(v, 1)), ...b.vectors.map((v) => shift(v, -1))];
+    const labels = [...a.labels.map((l) => `a${l}`), ...b.labels.map((l) => `b${l}`)];
+    const sets = [...a.labels.map(() => 'a'), ...b.labels.map(() => 'b')];
+    const { classifierScorer } = await import('../../../main/feedback/neighbourhoodScorer');
+    const result = await simulateFeedback({ vectors, labels, sets, rounds: 2, queries: 10, seed: 1, scorer: classifierScorer(vectors) });
+    for (const r of result.rounds) {
+      expect(r.cross_set_at_10).toBe(0);
+      expect(r.cross_set_above_round_0).toBe(0);
+    }
+    expect(result.rounds[2]!.no_feedback_relevant_found).toBeGreaterThanOrEqual(result.rounds[0]!.no_feedback_relevant_found);
+    // Mixing the sets' labels makes the measure count: every row another set's than half the queries'.
+    const mixed = await simulateFeedback({ vectors, labels, sets: sets.map((_, i) => (i % 2 ? 'a' : 'b')), rounds: 0, queries: 10, seed: 1 });
+    expect(mixed.rounds[0]!.cross_set_at_10).toBeGreaterThan(0.2);
+    const single = await simulateFeedback({ vectors, labels, rounds: 0, queries: 10, seed: 1 });
+    expect(single.rounds[0]!.cross_set_at_10).toBeUndefined();
+  });
 });
