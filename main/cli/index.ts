@@ -45,12 +45,14 @@ export function buildProgram(): Command {
 
   program
     .command('import')
-    .description('import a folder of images into the catalogue')
-    .argument('<folder>', 'folder to scan recursively')
+    .description('import a folder of images, or sync a DICOMweb archive (dicomweb+http://HOST:PORT/PATH), into the catalogue')
+    .argument('<folder|archive>', 'folder to scan recursively, or a DICOMweb archive URL (credentials from SIMILA_DICOMWEB_TOKEN or SIMILA_DICOMWEB_USER + SIMILA_DICOMWEB_PASSWORD, never in the URL)')
     .option('--json', 'print a JSON summary on stdout')
     .option(...homeOption)
-    .option('--concurrency <n>', 'files processed at once', positiveInt)
-    .action(async (folder: string, opts: { json?: boolean; home?: string; concurrency?: number }) => {
+    .option('--concurrency <n>', 'files (or archive instances) processed at once', positiveInt)
+    .option('--study <uid>', 'archive only: sync this study (Study Instance UID)')
+    .option('--since <date>', 'archive only: sync studies dated on or after YYYY-MM-DD')
+    .action(async (folder: string, opts: { json?: boolean; home?: string; concurrency?: number; study?: string; since?: string }) => {
       process.exitCode = await runImportCommand(folder, opts);
     });
 
