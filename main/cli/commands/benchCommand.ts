@@ -26,6 +26,27 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
     });
 
   bench
+    .command('dicomweb')
+    .description('upload ../shared/data/dicom and a generated multi-series set to a fresh Orthanc; import over DICOMweb vs a folder import of the same files (needs orthanc + orthanc-dicomweb)')
+    .option('--json', 'print JSON only')
+    .option('--generated <n>', 'generated instances uploaded beside the corpus (0: none)', (v) => Number(v), 2000)
+    .option('--series <n>', 'series the generated instances are spread over', positiveInt, 40)
+    .option('--concurrency <n>', 'instances (files) processed at once by both imports', positiveInt)
+    .option('--data <dir>', 'shared data folder holding dicom/ (default: $SIMILA_DATA or ../shared/data)')
+    .action(async (opts: { json?: boolean; generated: number; series: number; concurrency?: number; data?: string }) => {
+      const { runDicomwebBench } = await import('../../../bench/team/dicomwebBench');
+      const data = opts.data ?? process.env.SIMILA_DATA ?? path.resolve(packageRoot(), '../shared/data');
+      const result = await runDicomwebBench({
+        dicomCorpus: path.join(data, 'dicom'),
+        generated: opts.generated,
+        series: opts.series,
+        concurrency: opts.concurrency,
+        onLog: opts.json ? undefined : (line) => process.stderr.write(`simila: ${line}\n`),
+      });
+      process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
+  bench
     .command('rerank')
     .description('relevance-feedback re-ranking (neighbourhood pool re-ordered by the per-query classifier) on an HNSW index of random unit vectors; goal <= 50 ms at 100k')
     .option('--size <n>', 'archive size', positiveInt, 100_000)
