@@ -13,7 +13,7 @@
  */
 import { installTinyModel } from '../support/tinyModel';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync, closeSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -458,6 +458,8 @@ export async function permissionDeniedCase(work: string): Promise<DiskCase> {
   const lockedDir = path.dirname(files[3]!);
   const home = path.join(base, 'home');
   for (const dir of [work, base, archive]) chmodSync(dir, 0o755);
+  // The other user must also pass through the temp folders above (mkdtemp makes them 0700).
+  for (let dir = path.dirname(work); dir.startsWith(os.tmpdir() + path.sep); dir = path.dirname(dir)) chmodSync(dir, statSync(dir).mode | 0o111);
   chmodSync(base, 0o777);
   chmodSync(lockedFile, 0o000);
   chmodSync(lockedDir, 0o000);
