@@ -7,6 +7,8 @@ import type { ImageDetail } from '../../shared/rpc/contract';
 import { EXPORT_JOB_KIND, previewExport, type ExportJobParams } from '../export/exportJob';
 import { SelectionError } from '../export/exportSelection';
 import { IMPORT_JOB_KIND, type ImportJobParams } from '../ingest/importJob';
+import { DICOMWEB_IMPORT_JOB_KIND, dicomwebJobLabel, parseDicomwebJobParams } from '../sources/dicomweb/importDicomwebJob';
+import { redactUrl } from '../sources/dicomweb/source';
 import { AppError } from './errors';
 import type { DicomViews } from './dicomViews';
 import type { FolderBrowser } from './folderBrowser';
@@ -94,6 +96,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       const root = browser.resolve(handle);
       const params: ImportJobParams = { root };
       return { jobId: jobs.enqueue(IMPORT_JOB_KIND, root, params) };
+    },
+
+    async 'import.addArchive'(request) {
+      let params;
+      try {
+        params = parseDicomwebJobParams(request); // the renderer is untrusted: a credential-free DICOMweb URL, a UID, a date
+      } catch (error) {
+        throw new AppError('bad_request', redactUrl((error as Error).message));
+      }
+      return { jobId: jobs.enqueue(DICOMWEB_IMPORT_JOB_KIND, dicomwebJobLabel(params), params) };
     },
 
     async 'export.preview'({ selection }) {

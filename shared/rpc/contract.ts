@@ -501,6 +501,15 @@ export const channels = {
   /** Native folder dialog (Electron only); browser mode answers `unsupported`. */
   'import.chooseFolder': { request: Empty, response: FolderEntry.nullable() },
   'import.start': { request: z.object({ handle }).strict(), response: z.object({ jobId: z.number().int() }) },
+  /**
+   * Syncs a DICOMweb archive (issue 13): a dicomweb+http(s)://HOST:PORT/PATH URL string, validated in main
+   * (refused with credentials in it: those come from the environment or the OS secret store), optionally
+   * one study or studies on or after a date (YYYY-MM-DD). Starts an 'import-dicomweb' job.
+   */
+  'import.addArchive': {
+    request: z.object({ url: z.string().min(1).max(2048), study: z.string().max(64).optional(), since: z.string().max(10).optional() }).strict(),
+    response: z.object({ jobId: z.number().int() }),
+  },
   'import.failures': {
     request: z.object({ jobId: z.number().int(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
     response: z.array(ImportFailure),

@@ -170,6 +170,7 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
     },
     'import.chooseFolder': async () => tree['h-dogs']!.folder,
     'import.start': async () => ({ jobId: 7 }),
+    'import.addArchive': async () => ({ jobId: 8 }),
     'import.failures': async () => [{ path: '/data/dogs/broken.jpg', code: 'decode_error', message: 'The file is truncated.' }],
     // Export: every image is DICOM except 2 of "everything"; a recorded list counts 10; nothing flagged.
     'export.preview': async ({ selection }) => {

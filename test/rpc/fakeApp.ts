@@ -53,6 +53,7 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
       return chosen === null ? null : { handle: 'h1', name: 'chosen', display: chosen };
     },
     'import.start': async () => ({ jobId: 7 }),
+    'import.addArchive': async () => ({ jobId: 8 }),
     'import.failures': async () => [],
     'jobs.list': async () => [],
     'jobs.cancel': async () => ({ ok: true }),
