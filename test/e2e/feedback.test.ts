@@ -2,7 +2,8 @@
  * Relevance feedback as an analyst meets it, in Chromium against the real server and the shipped model:
  * import a labelled fixture (three MedNIST classes made in a temp folder at test time), embed, "Find
  * similar", judge the top 10 with the keyboard by their true class (the file name carries it), read
- * precision@10 from the panel, re-rank (a new round whose precision@10 of the judged part is at least
+ * precision@10 and its coverage ("10 of 10 judged"; P@20 with half its ranks unjudged shows its range)
+ * from the panel, re-rank (the new list's figures say how many of their ranks are judged), (a new round whose precision@10 of the judged part is at least
  * the first round's, with the rejected left out), then restart the server and open the same search
  * again: the judgements and both rounds are still there and the rejected images stay out.
  */
@@ -124,6 +125,16 @@ describe('relevance feedback end to end (browser mode, real server, Chromium)', 
     firstRoundP10 = relevantIds.length / JUDGED;
     expect(await numberOf(e2e.page, 'feedback-p10', 'data-value')).toBeCloseTo(firstRoundP10, 6);
     expect(await e2e.page.getByTestId('feedback-p10').textContent()).toBe(firstRoundP10.toFixed(2));
+    // Each figure says what it rests on: the whole top 10 judged, so no range; P@20 has unjudged ranks.
+    expect(await e2e.page.getByTestId('feedback-p10-coverage').textContent()).toContain('10 of 10 judged');
+    expect(await e2e.page.getByTestId('feedback-p10-range').count()).toBe(0);
+    const coverage20 = (await e2e.page.getByTestId('feedback-p20-coverage').textContent())!.replace(/\s+/g, ' ');
+    const positions20 = Number(/10 of (\d+) judged/.exec(coverage20)?.[1]);
+    expect(positions20).toBeGreaterThan(10);
+    const low20 = relevantIds.length / positions20;
+    const high20 = (relevantIds.length + positions20 - JUDGED) / positions20;
+    expect(await e2e.page.getByTestId('feedback-p20').textContent()).toBe(low20.toFixed(2));
+    expect(coverage20).toContain(`range ${low20.toFixed(2)}–${high20.toFixed(2)}`);
     const marks = new Map((await shownTiles(e2e.page)).map((t) => [t.id, t.mark]));
     for (const id of relevantIds) expect(marks.get(id)).toBe('relevant');
     for (const id of rejectedIds) expect(marks.get(id)).toBe('not_relevant');
@@ -140,6 +151,14 @@ describe('relevance feedback end to end (browser mode, real server, Chromium)', 
     expect(second!.p10).not.toBeNull();
     expect(second!.p10!).toBeGreaterThanOrEqual(first!.p10!);
     expect(await numberOf(e2e.page, 'feedback-p10', 'data-value')).toBeCloseTo(second!.p10!, 6);
+    // The re-ranked top 10: the relevant on top, then unjudged images; the figure counts those as not
+    // relevant and says how many ranks are judged, with the range while some are not.
+    const judged10 = await numberOf(e2e.page, 'feedback-p10', 'data-judged');
+    expect(judged10).toBe(Math.min(10, relevantIds.length));
+    expect(await e2e.page.getByTestId('feedback-p10').textContent()).toBe((judged10 / 10).toFixed(2));
+    const coverage10 = (await e2e.page.getByTestId('feedback-p10-coverage').textContent())!.replace(/\s+/g, ' ');
+    expect(coverage10).toContain(`${judged10} of 10 judged`);
+    if (judged10 < 10) expect(coverage10).toContain(`range ${(judged10 / 10).toFixed(2)}–1.00`);
     expect(await e2e.page.getByTestId('feedback-chart-point').count()).toBe(2);
 
     const shown = await shownTiles(e2e.page);
