@@ -139,6 +139,32 @@ describe('Import view', () => {
     expect(rows[0]!.text()).toContain('The file is empty.');
     expect(w.find('[data-testid="failure-page"]').exists()).toBe(false);
   });
+
+  it('adds a DICOMweb archive by URL string (no credentials field) and shows its sync job', async () => {
+    const client = createFakeClient();
+    const { w } = await mountView(client);
+    await w.get('[data-testid="import-add-archive"]').trigger('click');
+    expect(w.find('[data-testid="archive-form"] input[type="password"]').exists()).toBe(false);
+    await w.get('[data-testid="archive-url"]').setValue('dicomweb+http://pacs.local:8042/dicom-web');
+    await w.get('[data-testid="archive-since"]').setValue('2024-01-31');
+    await w.get('[data-testid="archive-form"]').trigger('submit');
+    await settle();
+    expect(client.callsTo('import.addArchive')).toEqual([{ url: 'dicomweb+http://pacs.local:8042/dicom-web', since: '2024-01-31' }]);
+    expect(w.find('[data-testid="archive-form"]').exists()).toBe(false);
+  });
+
+  it("shows main's refusal of an archive URL", async () => {
+    const client = createFakeClient();
+    client.override('import.addArchive', async () => {
+      throw new Error('The archive URL must not carry a user name or password');
+    });
+    const { w } = await mountView(client);
+    await w.get('[data-testid="import-add-archive"]').trigger('click');
+    await w.get('[data-testid="archive-url"]').setValue('dicomweb+http://a:b@pacs.local/dicom-web');
+    await w.get('[data-testid="archive-form"]').trigger('submit');
+    await settle();
+    expect(w.get('[data-testid="import-notice"]').text()).toContain('must not carry a user name or password');
+  });
 });
 
 describe('status bar', () => {
