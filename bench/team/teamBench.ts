@@ -54,11 +54,11 @@ export async function runTeamBench(options: TeamBenchOptions = {}): Promise<Reco
     let peak = rssBefore;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
     const started = performance.now();
-    const summary = await syncWithTeam({ store, catalogue: services.catalogue, modelsDir: services.layout.models, pageSize: 10_000 });
+    const summary = await syncWithTeam({ store, catalogue: services.catalogue, modelsDir: services.layout.models, thumbnailsDir: services.layout.thumbnails, pageSize: 10_000 });
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
-    const again = await syncWithTeam({ store, catalogue: services.catalogue, modelsDir: services.layout.models, pageSize: 10_000 });
+    const again = await syncWithTeam({ store, catalogue: services.catalogue, modelsDir: services.layout.models, thumbnailsDir: services.layout.thumbnails, pageSize: 10_000 });
     await services.close();
     await store.close();
     return {

@@ -130,6 +130,12 @@ const MIGRATIONS: TeamMigration[] = [
       );
     `,
   },
+  {
+    // Each image's thumbnail (the small WebP the importer writes), so a workstation that pulls an image
+    // without its file can still list and show it in the library.
+    version: 2,
+    sql: `ALTER TABLE ${S}.images ADD COLUMN thumbnail bytea;`,
+  },
 ];
 
 export const TEAM_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,14 +5,20 @@
  * resolved by that rule, never silently dropped: the losing side receives the winner on its next pull).
  * Then pull: per table, only rows whose team seq is above this home's cursor, in pages, each page applied
  * in one SQLite transaction together with the cursor (a killed sync goes on where it stopped; memory is
- * bounded by the page size). Images from the team that have no file here are catalogued without a path:
- * their vectors feed search, and the library lists only images with a local file.
+ * bounded by the page size). Images travel with their thumbnail (team schema 2): an image from the team
+ * that has no file here is listed in the library under a remote path (`team://WORKSTATION/PATH`, see
+ * shared/teamPaths.ts) with its thumbnail written here; its vectors feed search, and the full view says
+ * the file is on another workstation.
  */
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import type { Catalogue } from '../catalogue/catalogue';
+import { placeImage } from '../catalogue/hierarchyPlacement';
 import { decodeVector } from '../catalogue/repositories/vectorBlob';
+import { thumbnailPath } from '../ingest/thumbnails';
+import { isRemotePath, parseRemotePath, remotePath } from '../../shared/teamPaths';
 import { localModelKey, localModelOf, pushModel, unpackFolder } from './teamModels';
 import { TEAM_SCHEMA as S, type TeamStore } from './teamStore';
 
@@ -36,6 +42,8 @@ export interface SyncOptions {
   store: TeamStore;
   catalogue: Catalogue;
   modelsDir: string;
+  /** The home's thumbnails folder: thumbnails are pushed from and pulled into it. */
+  thumbnailsDir: string;
   /** Rows per page (default 5,000). */
   pageSize?: number;
   /** Who recorded what was pushed (default: host name). */
@@ -164,14 +172,15 @@ async function pushOutbox(options: SyncOptions): Promise<SyncCounts> {
         }
         return models.get(id) ?? null;
       };
-      const images: unknown[][] = Array.from({ length: 17 }, () => []);
+      const images: unknown[][] = Array.from({ length: 18 }, () => []);
       const vectors: [string[], string[], Buffer[]] = [[], [], []];
       const flushImages = async () => {
         if (images[0]!.length === 0) return;
         await client.query(
-          `INSERT INTO ${S}.images (hash, width, height, format, byte_size, meta, source, series_key, study_key, series_kind, modality, body_part, study_date, series_description, sop_uid, instance_number, recorded_by)
-           SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::bigint[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::text[])
-           ON CONFLICT (hash) DO NOTHING`,
+          `INSERT INTO ${S}.images (hash, width, height, format, byte_size, meta, source, series_key, study_key, series_kind, modality, body_part, study_date, series_description, sop_uid, instance_number, recorded_by, thumbnail)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::bigint[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::text[], $18::bytea[])
+           ON CONFLICT (hash) DO UPDATE SET thumbnail = excluded.thumbnail
+           WHERE ${S}.images.thumbnail IS NULL AND excluded.thumbnail IS NOT NULL`,
           images,
         );
         counts.images += images[0]!.length;
@@ -195,7 +204,8 @@ async function pushOutbox(options: SyncOptions): Promise<SyncCounts> {
         else if (row.kind === 'image' && row.a !== null) {
           const r = imageRow.get(row.a);
           if (!r) continue;
-          const values = [r.hash, r.width, r.height, r.format, r.byte_size, r.meta, r.path, r.series_key, r.study_key, r.kind, r.modality, r.body_part, r.study_date, r.series_description, r.sop_uid, r.instance_number, me];
+          const source = r.path && isRemotePath(r.path) ? (parseRemotePath(r.path)?.source ?? null) : r.path;
+          const values = [r.hash, r.width, r.height, r.format, r.byte_size, r.meta, source, r.series_key, r.study_key, r.kind, r.modality, r.body_part, r.study_date, r.series_description, r.sop_uid, r.instance_number, me, readThumbnail(options.thumbnailsDir, r.hash)];
           values.forEach((v, i) => images[i]!.push(v));
         } else if (row.kind === 'vector' && row.a !== null && row.b !== null) {
           const key = await modelKey(row.a);
@@ -337,15 +347,45 @@ async function pullAll(options: SyncOptions): Promise<SyncCounts> {
   const insertImage = db.prepare(
     'INSERT OR IGNORE INTO images (hash, width, height, format, byte_size, added_at, meta) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
-  type ImageRow = { seq: string; hash: string; width: number; height: number; format: string; byte_size: string; meta: Record<string, unknown>; source: string | null; series_key: string | null; recorded_at: Date };
-  counts.images = await pullTable<ImageRow>(options, id, 'images', `SELECT seq, hash, width, height, format, byte_size, meta, source, series_key, recorded_at FROM ${S}.images`, (rows) => {
-    let n = 0;
-    for (const r of rows) {
-      const meta = { ...r.meta, team_source: r.source, ...(r.series_key ? { team_series: r.series_key } : {}) };
-      n += insertImage.run(r.hash, r.width, r.height, r.format, Number(r.byte_size), r.recorded_at.toISOString(), JSON.stringify(meta)).changes;
+  const imageIdOf = db.prepare<[string], number>('SELECT id FROM images WHERE hash = ?').pluck();
+  const hasPath = db.prepare<[number], number>('SELECT 1 FROM image_paths WHERE image_id = ? LIMIT 1').pluck();
+  const pathTaken = db.prepare<[string], number>('SELECT 1 FROM image_paths WHERE path = ?').pluck();
+  const isFiled = db.prepare<[number], number>('SELECT 1 FROM image_hierarchy WHERE image_id = ?').pluck();
+  const folderIds = new Map<string, number>();
+  const folderOf = (dir: string) => {
+    let folderId = folderIds.get(dir);
+    if (folderId === undefined) {
+      folderId = catalogue.folders.ensure(dir);
+      if (folderIds.size > 10_000) folderIds.clear();
+      folderIds.set(dir, folderId);
     }
-    return n;
-  });
+    return folderId;
+  };
+  type ImageRow = { seq: string; hash: string; width: number; height: number; format: string; byte_size: string; meta: Record<string, unknown>; source: string | null; series_key: string | null; recorded_at: Date; recorded_by: string | null; thumbnail: Buffer | null };
+  counts.images = await pullTable<ImageRow>(
+    options,
+    id,
+    'images',
+    `SELECT seq, hash, width, height, format, byte_size, meta, source, series_key, recorded_at, recorded_by, thumbnail FROM ${S}.images`,
+    (rows) => {
+      let n = 0;
+      for (const r of rows) {
+        const meta = { ...r.meta, team_source: r.source, ...(r.series_key ? { team_series: r.series_key } : {}) };
+        n += insertImage.run(r.hash, r.width, r.height, r.format, Number(r.byte_size), r.recorded_at.toISOString(), JSON.stringify(meta)).changes;
+        const imageId = imageIdOf.get(r.hash);
+        if (imageId === undefined) continue;
+        if (r.thumbnail) writeThumbnail(options.thumbnailsDir, r.hash, r.thumbnail);
+        if (hasPath.get(imageId)) continue; // a file here: the library lists it by its local path
+        // No file here: listed under its remote path (unique per workstation and path; a clash gets the hash).
+        let where = remotePath(r.recorded_by, r.source, r.hash, r.format);
+        if (pathTaken.get(where)) where = `${where}#${r.hash.slice(0, 12)}`;
+        const folderId = folderOf(path.posix.dirname(where));
+        catalogue.paths.upsert({ path: where, imageId, folderId, size: Number(r.byte_size), mtimeMs: 0, seenByJob: null });
+        if (!isFiled.get(imageId)) catalogue.hierarchy.file(imageId, placeImage(meta as Parameters<typeof placeImage>[0], r.format, { id: folderId, path: path.posix.dirname(where) }));
+      }
+      return n;
+    },
+  );
 
   const idOf = db.prepare<[string], number>('SELECT id FROM images WHERE hash = ?').pluck();
   const putVector = db.prepare('INSERT OR REPLACE INTO embeddings (model_id, image_id, vector) VALUES (?, ?, ?)');
@@ -436,6 +476,29 @@ export async function syncWithTeam(options: SyncOptions): Promise<SyncSummary> {
   s.put('last_sync_at', at);
   s.put('last_sync_summary', JSON.stringify(summary));
   return summary;
+}
+
+/** The thumbnail file of an image, or null when this home has none. */
+function readThumbnail(thumbnailsDir: string, hash: string): Buffer | null {
+  try {
+    return readFileSync(thumbnailPath(thumbnailsDir, hash));
+  } catch {
+    return null;
+  }
+}
+
+/** Writes a pulled thumbnail unless this home has one (temp file + rename: never half a file). */
+function writeThumbnail(thumbnailsDir: string, hash: string, bytes: Buffer): void {
+  const file = thumbnailPath(thumbnailsDir, hash);
+  try {
+    if (statSync(file).size > 0) return;
+  } catch {
+    // not there yet
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.team.tmp`;
+  writeFileSync(temp, bytes);
+  renameSync(temp, file);
 }
 
 /** Vectors of a team model, as stored (for checks and benches). */

@@ -4,8 +4,10 @@
  * working copy (images, thumbnails, the model package). Per image: hash first; an image the store already
  * holds a vector for (this model) is skipped without decoding, so a retried shard only does what the dead
  * worker had not committed. Records and vectors of a batch are written in one transaction with upserts
- * keyed by content hash: an image is recorded once whoever wins (a re-write only counts `writes`).
+ * keyed by content hash: an image is recorded once whoever wins (a re-write only counts `writes`). Each
+ * record carries the image's thumbnail, so a workstation that syncs it can list it without the file.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -133,10 +135,10 @@ export async function processShard(options: WorkerOptions, me: string, data: Sha
       const fresh = ok.map((p, i) => ({ p, i })).filter(({ p }) => !skip.has(p.hash));
       if (fresh.length === 0) return 0;
       const rows = fresh.map(({ p }) => imageRecord(services, p));
-      const cols = Array.from({ length: 16 }, (_, c) => rows.map((r) => r[c]));
+      const cols = Array.from({ length: 17 }, (_, c) => rows.map((r) => r[c]));
       await client.query(
-        `INSERT INTO ${S}.images (hash, width, height, format, byte_size, meta, source, series_key, study_key, series_kind, modality, body_part, study_date, series_description, sop_uid, instance_number, recorded_by)
-         SELECT *, $17 FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::bigint[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[])
+        `INSERT INTO ${S}.images (hash, width, height, format, byte_size, meta, source, series_key, study_key, series_kind, modality, body_part, study_date, series_description, sop_uid, instance_number, thumbnail, recorded_by)
+         SELECT *, $18 FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::bigint[], $6::jsonb[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::bytea[])
          ON CONFLICT (hash) DO UPDATE SET writes = ${S}.images.writes + 1`,
         [...cols, me],
       );
@@ -234,5 +236,15 @@ function imageRecord(services: Services, p: Pending): unknown[] {
     series?.seriesDescription ?? null,
     instance?.sopUid ?? null,
     instance?.instanceNumber ?? null,
+    thumbnailOf(services, p.hash),
   ];
+}
+
+/** The image's thumbnail (written by the decode), shared so that homes without the file can list it. */
+function thumbnailOf(services: Services, hash: string): Buffer | null {
+  try {
+    return readFileSync(thumbnailPath(services.layout.thumbnails, hash));
+  } catch {
+    return null;
+  }
 }

@@ -3,10 +3,13 @@
  * and marks through one team store; an incremental sync moves nothing when nothing changed; a conflicting
  * mark is resolved by the later edit on both homes. Skips with a sentence where PostgreSQL is missing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../main/app/services';
+import { createLibraryHandlers } from '../../main/app/libraryHandlers';
+import { thumbnailPath } from '../../main/ingest/thumbnails';
+import { describePath, isRemotePath } from '../../shared/teamPaths';
 import { openTeamStore, type TeamStore } from '../../main/team/teamStore';
 import { syncWithTeam, lastSync } from '../../main/team/teamSync';
 import { localModelKey } from '../../main/team/teamModels';
@@ -39,7 +42,7 @@ describe.skipIf(skip)('team store sync between two data homes', () => {
     temp.cleanup();
   });
 
-  const sync = (s: Services) => syncWithTeam({ store, catalogue: s.catalogue, modelsDir: s.layout.models, workstation: s === a ? 'a' : 'b', pageSize: 4 });
+  const sync = (s: Services) => syncWithTeam({ store, catalogue: s.catalogue, modelsDir: s.layout.models, thumbnailsDir: s.layout.thumbnails, workstation: s === a ? 'a' : 'b', pageSize: 4 });
 
   it('pushes images, vectors, a class with labels and marks from one home and pulls them into the other', async () => {
     const folder = path.join(temp.dir, 'archive');
@@ -80,6 +83,20 @@ describe.skipIf(skip)('team store sync between two data homes', () => {
     const marks = b.catalogue.judgements.list(`image:${q}`, bModel!.id);
     expect(marks.map((m) => m.judgement)).toEqual(['relevant', 'relevant']);
     expect(lastSync(b.catalogue)?.at).toBeTruthy();
+
+    // The pulled images are listed in B's library (no file here: under their remote path) with A's thumbnails.
+    const page = await createLibraryHandlers(b)['library.page']({ offset: 0, limit: 50 }, { mode: 'browser' });
+    expect(page.total).toBe(6);
+    expect(page.items.map((item) => item.name).sort()).toEqual(['img0.png', 'img1.png', 'img2.png', 'img3.png', 'img4.png', 'img5.png']);
+    for (const item of page.items) {
+      const image = b.catalogue.images.get(item.id)!;
+      const thumb = thumbnailPath(b.layout.thumbnails, image.hash);
+      expect(existsSync(thumb)).toBe(true);
+      expect(readFileSync(thumb).equals(readFileSync(thumbnailPath(a.layout.thumbnails, image.hash)))).toBe(true);
+      const [where] = b.catalogue.paths.listForImage(item.id);
+      expect(isRemotePath(where!.path)).toBe(true);
+      expect(describePath(where!.path)).toBe(`${path.join(folder, item.name)} (on another workstation: a)`);
+    }
 
     // Nothing changed: the second sync moves nothing either way.
     const again = await sync(b);

@@ -54,6 +54,7 @@ export function addTeamCommands(program: Command): void {
             store,
             catalogue: services.catalogue,
             modelsDir: services.layout.models,
+            thumbnailsDir: services.layout.thumbnails,
             onProgress: opts.json ? undefined : (phase, table, rows) => process.stderr.write(`\r${phase} ${table}: ${rows} rows   `),
           });
           if (opts.json) process.stdout.write(`${JSON.stringify({ team: redactUrl(url), ...summary })}\n`);
