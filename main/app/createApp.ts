@@ -4,6 +4,8 @@
  */
 import { prepareHome, requireWritableHome } from '../home/dataHome';
 import { acquireInstanceLock } from '../home/instanceLock';
+import { credentialsLookup } from '../sources/dicomweb/credentialChannels';
+import { noSecretStore, type SecretStore } from '../sources/dicomweb/secretStore';
 import { createDicomViews } from './dicomViews';
 import { createFolderBrowser } from './folderBrowser';
 import { createFolderHandles } from './folderHandles';
@@ -29,6 +31,11 @@ export interface CreateAppOptions extends Omit<ServicesOptions, 'resumeJobs'> {
    * The shells pass e.g. 1500.
    */
   warmUpEngineAfterMs?: number | null;
+  /**
+   * Where the Add archive form's credentials are kept, given the data home: the desktop app passes its
+   * safeStorage-encrypted file store; default (browser mode): none, credentials come from the environment.
+   */
+  secretStore?: (home: string) => SecretStore;
   /** How often to look for images another process (e.g. `simila import` in a terminal) added; default 2 s. */
   externalChangePollMs?: number;
 }
@@ -39,8 +46,16 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
   // A second app on one home is refused (terminal commands share it through SQLite instead).
   const lock = acquireInstanceLock(layout.root);
   let services: Services;
+  const secrets = options.secretStore?.(layout.root) ?? noSecretStore();
   try {
-    services = openServices({ ...options, home: layout.root, resumeJobs: options.resumeJobs ?? true, autoEmbed: options.autoEmbed ?? false });
+    services = openServices({
+      ...options,
+      home: layout.root,
+      resumeJobs: options.resumeJobs ?? true,
+      autoEmbed: options.autoEmbed ?? false,
+      // An archive's saved credentials first, else the environment's.
+      dicomwebCredentials: options.dicomwebCredentials ?? credentialsLookup(secrets),
+    });
   } catch (error) {
     lock.release();
     throw error;
@@ -48,7 +63,7 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
   const warmUp = warmUpEngine(services, options.warmUpEngineAfterMs ?? null, options.autoEmbed ?? false);
   const browser = createFolderBrowser(createFolderHandles(), options.env);
   let chooser: (() => Promise<string | null>) | null = null;
-  const handlers = createHandlers({ services, browser, version: appVersion(), dicom: createDicomViews(services.catalogue), folderChooser: () => chooser });
+  const handlers = createHandlers({ services, browser, version: appVersion(), dicom: createDicomViews(services.catalogue), folderChooser: () => chooser, secrets });
   const images = createImageFileResolver({
     catalogue: services.catalogue,
     registry: services.registry,

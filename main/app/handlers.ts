@@ -9,6 +9,8 @@ import { SelectionError } from '../export/exportSelection';
 import { IMPORT_JOB_KIND, type ImportJobParams } from '../ingest/importJob';
 import { DICOMWEB_IMPORT_JOB_KIND, dicomwebJobLabel, parseDicomwebJobParams } from '../sources/dicomweb/importDicomwebJob';
 import { redactUrl } from '../sources/dicomweb/source';
+import { createArchiveCredentialHandlers } from '../sources/dicomweb/credentialChannels';
+import { noSecretStore, type SecretStore } from '../sources/dicomweb/secretStore';
 import { AppError } from './errors';
 import type { DicomViews } from './dicomViews';
 import type { FolderBrowser } from './folderBrowser';
@@ -26,6 +28,8 @@ export interface HandlerDeps {
   version: string;
   /** The native folder dialog the shell installed, if any. */
   folderChooser: () => (() => Promise<string | null>) | null;
+  /** Where archive credentials from the Add archive form go (default: none, environment only). */
+  secrets?: SecretStore;
 }
 
 const DEFAULT_FAILURE_LIMIT = 200;
@@ -41,6 +45,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     ...createLibraryHandlers(services),
     ...createFeedbackHandlers(services, adaptation),
     ...createAdaptationHandlers(services, adaptation),
+    ...createArchiveCredentialHandlers(deps.secrets ?? noSecretStore()),
 
     async 'app.info'(_request, context) {
       return {

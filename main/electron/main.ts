@@ -4,10 +4,11 @@
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app as electronApp, BrowserWindow, dialog, ipcMain, protocol, session, type Session, type WebContents } from 'electron';
+import { app as electronApp, BrowserWindow, dialog, ipcMain, protocol, safeStorage, session, type Session, type WebContents } from 'electron';
 import { createApp } from '../app/createApp';
 import type { SimilaApp } from '../app/types';
 import { createDispatcher } from '../rpc/dispatcher';
+import { createEncryptedFileSecretStore } from '../sources/dicomweb/secretStore';
 import { logToConsole } from '../rpc/errors';
 import { toEventFrame } from '../rpc/eventFrames';
 import { electronContentSecurityPolicy, secureWebPreferences } from './contentSecurity';
@@ -15,6 +16,7 @@ import { IMAGE_SCHEME, IMAGE_SCHEME_PRIVILEGES, createImageProtocolHandler } fro
 import { IPC_EVENT, IPC_RPC } from './ipcChannels';
 import { createIpcMainListener, createIpcRpcHandler } from './ipcRpc';
 import { homeFromArgv } from './launchOptions';
+import { safeStorageCipher } from './safeStorageCipher';
 import type { RendererLocation } from './senderCheck';
 
 const log = logToConsole;
@@ -52,7 +54,14 @@ if (!electronApp.requestSingleInstanceLock()) {
 }
 
 async function start(): Promise<void> {
-  const app = await createApp({ mode: 'electron', home: homeFromArgv(process.argv), autoEmbed: true, warmUpEngineAfterMs: 1500 });
+  const app = await createApp({
+    mode: 'electron',
+    home: homeFromArgv(process.argv),
+    autoEmbed: true,
+    warmUpEngineAfterMs: 1500,
+    // Archive credentials from the Add archive form, encrypted with the OS secret store (safeStorage is usable once 'ready').
+    secretStore: (home) => createEncryptedFileSecretStore({ home, cipher: safeStorageCipher(safeStorage) }),
+  });
   simila = app;
   harden(session.defaultSession);
 

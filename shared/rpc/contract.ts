@@ -77,6 +77,17 @@ export const JobProgress = z.object({
 });
 export type JobProgress = z.infer<typeof JobProgress>;
 
+/** What the renderer may know about an archive's saved credentials: whether there are any, never what they are. */
+export const ArchiveCredentialStatus = z.object({
+  /** Credentials can be saved here (desktop app with an OS secret store). */
+  supported: z.boolean(),
+  /** Why not, and where credentials come from instead; null when supported. */
+  message: z.string().nullable(),
+  /** Credentials are saved for the archive asked about. */
+  saved: z.boolean(),
+});
+export type ArchiveCredentialStatus = z.infer<typeof ArchiveCredentialStatus>;
+
 export const ImportFailure = z.object({
   path: z.string(),
   code: z.string(),
@@ -510,6 +521,31 @@ export const channels = {
     request: z.object({ url: z.string().min(1).max(2048), study: z.string().max(64).optional(), since: z.string().max(10).optional() }).strict(),
     response: z.object({ jobId: z.number().int() }),
   },
+  /**
+   * Whether this app can keep archive credentials (the desktop app: encrypted with the OS secret store;
+   * browser mode: no, they come from the environment, and `message` says so) and, for a URL, whether
+   * credentials are saved for that archive. Never the credentials themselves.
+   */
+  'import.archiveCredentials': {
+    request: z.object({ url: z.string().max(2048).optional() }).strict(),
+    response: ArchiveCredentialStatus,
+  },
+  /**
+   * Saves an archive's credentials (HTTP basic: user + secret; bearer: secret is the token), sent once from
+   * the Add archive form; main keeps them encrypted and answers only the status. `unsupported` in browser mode.
+   */
+  'import.setArchiveCredentials': {
+    request: z
+      .object({
+        url: z.string().min(1).max(2048),
+        kind: z.enum(['basic', 'bearer']),
+        user: z.string().max(256).optional(),
+        secret: z.string().min(1).max(8192),
+      })
+      .strict(),
+    response: ArchiveCredentialStatus,
+  },
+  'import.forgetArchiveCredentials': { request: z.object({ url: z.string().min(1).max(2048) }).strict(), response: ArchiveCredentialStatus },
   'import.failures': {
     request: z.object({ jobId: z.number().int(), limit: z.number().int().min(1).max(1000).optional() }).strict(),
     response: z.array(ImportFailure),

@@ -131,6 +131,7 @@ const tree: Record<string, { folder: FolderEntry; parent: string | null; childre
 
 export function createFakeClient(options: { count?: number; mode?: 'electron' | 'browser'; embedded?: number } = {}): FakeClient {
   let count = options.count ?? 100;
+  const savedCredentials = new Set<string>();
   const embedded = () => options.embedded ?? count;
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const calls: FakeClient['calls'] = [];
@@ -171,6 +172,19 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
     'import.chooseFolder': async () => tree['h-dogs']!.folder,
     'import.start': async () => ({ jobId: 7 }),
     'import.addArchive': async () => ({ jobId: 8 }),
+    // The desktop app keeps credentials (saved only for what was set here); browser mode takes them from the environment.
+    'import.archiveCredentials': async ({ url }) =>
+      options.mode === 'browser'
+        ? { supported: false, message: 'Credentials come from the environment (SIMILA_DICOMWEB_TOKEN, or SIMILA_DICOMWEB_USER and SIMILA_DICOMWEB_PASSWORD).', saved: false }
+        : { supported: true, message: null, saved: url !== undefined && savedCredentials.has(url) },
+    'import.setArchiveCredentials': async ({ url }) => {
+      savedCredentials.add(url);
+      return { supported: true, message: null, saved: true };
+    },
+    'import.forgetArchiveCredentials': async ({ url }) => {
+      savedCredentials.delete(url);
+      return { supported: true, message: null, saved: false };
+    },
     'import.failures': async () => [{ path: '/data/dogs/broken.jpg', code: 'decode_error', message: 'The file is truncated.' }],
     // Export: every image is DICOM except 2 of "everything"; a recorded list counts 10; nothing flagged.
     'export.preview': async ({ selection }) => {

@@ -54,6 +54,11 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
     },
     'import.start': async () => ({ jobId: 7 }),
     'import.addArchive': async () => ({ jobId: 8 }),
+    'import.archiveCredentials': async () => ({ supported: false, message: 'environment only', saved: false }),
+    'import.setArchiveCredentials': async () => {
+      throw codedError('unsupported', 'environment only');
+    },
+    'import.forgetArchiveCredentials': async () => ({ supported: false, message: 'environment only', saved: false }),
     'import.failures': async () => [],
     'jobs.list': async () => [],
     'jobs.cancel': async () => ({ ok: true }),
