@@ -140,17 +140,66 @@ describe('Import view', () => {
     expect(w.find('[data-testid="failure-page"]').exists()).toBe(false);
   });
 
-  it('adds a DICOMweb archive by URL string (no credentials field) and shows its sync job', async () => {
+  it('adds a DICOMweb archive by URL string (browser mode: no credentials field, they come from the environment) and shows its sync job', async () => {
     const client = createFakeClient();
     const { w } = await mountView(client);
     await w.get('[data-testid="import-add-archive"]').trigger('click');
+    await settle();
     expect(w.find('[data-testid="archive-form"] input[type="password"]').exists()).toBe(false);
+    expect(w.get('[data-testid="archive-credentials-env"]').text()).toMatch(/SIMILA_DICOMWEB_TOKEN/);
+    expect(client.callsTo('import.setArchiveCredentials')).toEqual([]);
     await w.get('[data-testid="archive-url"]').setValue('dicomweb+http://pacs.local:8042/dicom-web');
     await w.get('[data-testid="archive-since"]').setValue('2024-01-31');
     await w.get('[data-testid="archive-form"]').trigger('submit');
     await settle();
     expect(client.callsTo('import.addArchive')).toEqual([{ url: 'dicomweb+http://pacs.local:8042/dicom-web', since: '2024-01-31' }]);
     expect(w.find('[data-testid="archive-form"]').exists()).toBe(false);
+  });
+
+  it('desktop app: sends typed credentials once from password fields, forgets them in the form, then shows only "saved"', async () => {
+    const client = createFakeClient({ mode: 'electron' });
+    const { w } = await mountView(client);
+    await w.get('[data-testid="import-add-archive"]').trigger('click');
+    await settle();
+    expect(w.find('[data-testid="archive-credentials-env"]').exists()).toBe(false);
+    await w.get('[data-testid="archive-url"]').setValue('dicomweb+http://pacs.local:8042/dicom-web');
+    await w.get('[data-testid="archive-url"]').trigger('change');
+    await settle();
+    expect(w.find('[data-testid="archive-credentials-none"]').exists()).toBe(true);
+    await w.get('[data-testid="archive-auth-kind"]').setValue('basic');
+    await w.get('[data-testid="archive-user"]').setValue('radiology');
+    const secret = w.get('[data-testid="archive-secret"]');
+    expect(secret.attributes('type')).toBe('password');
+    await secret.setValue('s3cret-pw');
+    await w.get('[data-testid="archive-form"]').trigger('submit');
+    await settle();
+    expect(client.callsTo('import.setArchiveCredentials')).toEqual([{ url: 'dicomweb+http://pacs.local:8042/dicom-web', kind: 'basic', user: 'radiology', secret: 's3cret-pw' }]);
+    // The sync request itself carries no credentials.
+    expect(client.callsTo('import.addArchive')).toEqual([{ url: 'dicomweb+http://pacs.local:8042/dicom-web' }]);
+    // Opened again: the secret is not kept in the form; main only says credentials are saved.
+    await w.get('[data-testid="import-add-archive"]').trigger('click');
+    await settle();
+    expect(w.find('[data-testid="archive-secret"]').exists()).toBe(false);
+    expect(w.get('[data-testid="archive-credentials-saved"]').text()).toContain('Credentials saved for this archive');
+    expect(w.html()).not.toContain('s3cret-pw');
+  });
+
+  it('a refused secret stops the sync and leaves the password field empty', async () => {
+    const client = createFakeClient({ mode: 'electron' });
+    client.override('import.setArchiveCredentials', async () => {
+      throw new Error('The token holds characters a bearer token cannot (spaces, quotes or control characters).');
+    });
+    const { w } = await mountView(client);
+    await w.get('[data-testid="import-add-archive"]').trigger('click');
+    await settle();
+    await w.get('[data-testid="archive-url"]').setValue('dicomweb+http://pacs.local:8042/dicom-web');
+    await w.get('[data-testid="archive-auth-kind"]').setValue('bearer');
+    await w.get('[data-testid="archive-secret"]').setValue('has spaces');
+    await w.get('[data-testid="archive-form"]').trigger('submit');
+    await settle();
+    expect(w.get('[data-testid="import-notice"]').text()).toContain('bearer token cannot');
+    expect(client.callsTo('import.addArchive')).toEqual([]);
+    expect((w.get('[data-testid="archive-secret"]').element as HTMLInputElement).value).toBe('');
   });
 
   it("shows main's refusal of an archive URL", async () => {

@@ -174,7 +174,7 @@ export function createFakeClient(options: { count?: number; mode?: 'electron' | 
     'import.addArchive': async () => ({ jobId: 8 }),
     // The desktop app keeps credentials (saved only for what was set here); browser mode takes them from the environment.
     'import.archiveCredentials': async ({ url }) =>
-      options.mode === 'browser'
+      (options.mode ?? 'browser') === 'browser'
         ? { supported: false, message: 'Credentials come from the environment (SIMILA_DICOMWEB_TOKEN, or SIMILA_DICOMWEB_USER and SIMILA_DICOMWEB_PASSWORD).', saved: false }
         : { supported: true, message: null, saved: url !== undefined && savedCredentials.has(url) },
     'import.setArchiveCredentials': async ({ url }) => {
