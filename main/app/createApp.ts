@@ -4,6 +4,7 @@
  */
 import { prepareHome, requireWritableHome } from '../home/dataHome';
 import { acquireInstanceLock } from '../home/instanceLock';
+import { startTeamBackground, type TeamBackgroundOptions } from '../team/teamBackground';
 import { credentialsLookup } from '../sources/dicomweb/credentialChannels';
 import { noSecretStore, type SecretStore } from '../sources/dicomweb/secretStore';
 import { createDicomViews } from './dicomViews';
@@ -38,6 +39,11 @@ export interface CreateAppOptions extends Omit<ServicesOptions, 'resumeJobs'> {
   secretStore?: (home: string) => SecretStore;
   /** How often to look for images another process (e.g. `simila import` in a terminal) added; default 2 s. */
   externalChangePollMs?: number;
+  /**
+   * Background sync with a team store (issue 13): the URL (default $SIMILA_TEAM_URL, else the home's
+   * setting; null: never) and its timing (default every 60 s and a few seconds after a local change).
+   */
+  team?: TeamBackgroundOptions;
 }
 
 export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
@@ -63,7 +69,8 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
   const warmUp = warmUpEngine(services, options.warmUpEngineAfterMs ?? null, options.autoEmbed ?? false);
   const browser = createFolderBrowser(createFolderHandles(), options.env);
   let chooser: (() => Promise<string | null>) | null = null;
-  const handlers = createHandlers({ services, browser, version: appVersion(), dicom: createDicomViews(services.catalogue), folderChooser: () => chooser, secrets });
+  const team = startTeamBackground(services, { env: options.env, ...options.team });
+  const handlers = createHandlers({ services, browser, version: appVersion(), dicom: createDicomViews(services.catalogue), folderChooser: () => chooser, team, secrets });
   const images = createImageFileResolver({
     catalogue: services.catalogue,
     registry: services.registry,
@@ -81,6 +88,7 @@ export async function createApp(options: CreateAppOptions): Promise<SimilaApp> {
     },
     close: async () => {
       watcher.stop();
+      await team.close();
       await warmUp.cancel();
       await services.close();
       lock.release();

@@ -11,6 +11,7 @@ import { DICOMWEB_IMPORT_JOB_KIND, dicomwebJobLabel, parseDicomwebJobParams } fr
 import { redactUrl } from '../sources/dicomweb/source';
 import { createArchiveCredentialHandlers } from '../sources/dicomweb/credentialChannels';
 import { noSecretStore, type SecretStore } from '../sources/dicomweb/secretStore';
+import { TEAM_NOT_CONFIGURED, type TeamBackground } from '../team/teamBackground';
 import { AppError } from './errors';
 import type { DicomViews } from './dicomViews';
 import type { FolderBrowser } from './folderBrowser';
@@ -28,6 +29,8 @@ export interface HandlerDeps {
   version: string;
   /** The native folder dialog the shell installed, if any. */
   folderChooser: () => (() => Promise<string | null>) | null;
+  /** Background team sync (issue 13); absent: not configured. */
+  team?: Pick<TeamBackground, 'status'>;
   /** Where archive credentials from the Add archive form go (default: none, environment only). */
   secrets?: SecretStore;
 }
@@ -158,6 +161,10 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     async 'jobs.resume'({ jobId }) {
       if (!catalogue.jobs.get(jobId)) throw new AppError('not_found', `There is no job ${jobId}.`);
       return { ok: jobs.resume(jobId) };
+    },
+
+    async 'team.status'() {
+      return deps.team?.status() ?? TEAM_NOT_CONFIGURED;
     },
 
     async 'dicom.info'({ id }) {

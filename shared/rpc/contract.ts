@@ -477,6 +477,20 @@ export const ExportSelection = z.union([
 ]);
 export type ExportSelection = z.infer<typeof ExportSelection>;
 
+/** Background sync with the team store (issue 13): when it last synced, what it moved, why it could not. */
+export const TeamStatus = z.object({
+  /** A team store URL is set ($SIMILA_TEAM_URL or the home's setting). */
+  configured: z.boolean(),
+  lastSyncAt: z.string().nullable(),
+  /** A sentence (never a password) while the store cannot be reached; null after a successful sync. */
+  lastError: z.string().nullable(),
+  /** Rows pulled / pushed by the last successful sync. */
+  pulled: z.number().int().nullable(),
+  pushed: z.number().int().nullable(),
+  running: z.boolean(),
+});
+export type TeamStatus = z.infer<typeof TeamStatus>;
+
 export const channels = {
   'app.info': { request: Empty, response: AppInfo },
 
@@ -737,6 +751,9 @@ export const channels = {
     request: z.object({ id: z.number().int().optional() }).strict(),
     response: z.object({ profile: Profile, jobId: z.number().int().nullable() }),
   },
+
+  /** Background team sync: configured or not, last sync, last error (the 'team.status' event on change). */
+  'team.status': { request: Empty, response: TeamStatus },
 } as const;
 
 export type Channels = typeof channels;
@@ -760,6 +777,7 @@ export const events = {
     loss: z.number().nullable(),
     validation: z.number().nullable(),
   }),
+  'team.status': TeamStatus,
 } as const;
 
 export type Events = typeof events;

@@ -153,6 +153,7 @@ export function createFakeApp(images: Record<number, ImageFile> = {}): FakeApp {
     'profiles.revert': async () => {
       throw codedError('unsupported', 'No profile to revert.');
     },
+    'team.status': async () => ({ configured: false, lastSyncAt: null, lastError: null, pulled: null, pushed: null, running: false }),
   };
   const app: FakeApp = {
     home: '/tmp/fake-home',
