@@ -129,6 +129,9 @@ describe.skipIf(!!skipReason)('DICOMweb import from a real Orthanc', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(second.json?.imported).toBe(0);
     expect(second.json?.duplicates).toBe(0);
+    // Nothing was deleted on the server: nothing is noted as gone (studies Orthanc lists twice included).
+    expect(second.json?.gone).toBe(0);
+    expect(second.json?.gone_total).toBe(0);
     expect(second.json?.bytes as number).toBeLessThan(10_000_000); // only what failed to fetch before is asked again
   });
 
@@ -229,5 +232,63 @@ describe.skipIf(!!skipReason)('DICOMweb import from a real Orthanc', () => {
     const notDicomweb = await runCli(['import', orthanc.dicomwebUrl.replace(/\/dicom-web$/, '/not-dicom-web'), '--home', path.join(work.dir, 'notdw')], env);
     expect(notDicomweb.code).toBe(1);
     expect(notDicomweb.stderr).toMatch(/is not a DICOMweb service/);
+  });
+  // Last: it deletes instances from the shared Orthanc.
+  it('notes instances deleted on the server as no longer on the archive, keeps their images, and un-notes one uploaded again', async () => {
+    type Row = { sop_uid: string; study_uid: string; series_uid: string; image_id: number | null; path: string | null; gone_at: number | null };
+    const rows = () => query<Row>(fullHome, 'SELECT sop_uid, study_uid, series_uid, image_id, path, gone_at FROM dicomweb_instances');
+    const before = rows().filter((r) => r.image_id !== null);
+    const lookup = async (uid: string): Promise<{ ID: string; Type: string }[]> => {
+      const r = await orthanc.rest('POST', '/tools/lookup', Buffer.from(uid));
+      return (await r.json()) as { ID: string; Type: string }[];
+    };
+    // Two instances of a series with at least 4 (the series is listed again and loses two)...
+    const bySeries = new Map<string, Row[]>();
+    for (const r of before) bySeries.set(r.series_uid, [...(bySeries.get(r.series_uid) ?? []), r]);
+    const [seriesUid, seriesRows] = [...bySeries.entries()].filter(([, list]) => list.length >= 4).sort((a, b) => a[0].localeCompare(b[0]))[0]!;
+    const deletedInstances = seriesRows.slice(0, 2);
+    // ...and a whole other study (gone from the unfiltered study listing).
+    const studyOfSeries = deletedInstances[0]!.study_uid;
+    const byStudy = new Map<string, Row[]>();
+    for (const r of rows()) if (r.study_uid !== studyOfSeries) byStudy.set(r.study_uid, [...(byStudy.get(r.study_uid) ?? []), r]);
+    const [studyUid, studyRows] = [...byStudy.entries()].filter(([, list]) => list.some((r) => r.image_id !== null)).sort((a, b) => a[1].length - b[1].length || a[0].localeCompare(b[0]))[0]!;
+    for (const r of deletedInstances) {
+      const found = (await lookup(r.sop_uid)).filter((f) => f.Type === 'Instance');
+      expect(found.length).toBeGreaterThan(0);
+      for (const f of found) expect((await orthanc.rest('DELETE', `/instances/${f.ID}`)).ok).toBe(true);
+    }
+    for (const f of (await lookup(studyUid)).filter((x) => x.Type === 'Study')) expect((await orthanc.rest('DELETE', `/studies/${f.ID}`)).ok).toBe(true);
+    const imagesBefore = query<{ n: number }>(fullHome, 'SELECT COUNT(*) AS n FROM images')[0]!.n;
+
+    const sync = await runCli(['import', orthanc.dicomwebUrl, '--home', fullHome, '--json'], env);
+    expect(sync.code, sync.stderr).toBe(0);
+    const expectedGone = new Set([...deletedInstances.map((r) => r.sop_uid), ...studyRows.map((r) => r.sop_uid)]);
+    expect(sync.json?.gone).toBe(expectedGone.size);
+    expect(sync.json?.gone_total).toBe(expectedGone.size);
+    expect(sync.json?.imported).toBe(0);
+    const after = rows();
+    expect(new Set(after.filter((r) => r.gone_at !== null).map((r) => r.sop_uid))).toEqual(expectedGone);
+    // Nothing is lost: the rows, their images, their cached copies and the catalogue paths stay.
+    expect(query<{ n: number }>(fullHome, 'SELECT COUNT(*) AS n FROM images')[0]!.n).toBe(imagesBefore);
+    for (const r of after.filter((x) => expectedGone.has(x.sop_uid) && x.image_id !== null)) {
+      expect(existsSync(r.path!)).toBe(true);
+      expect(query(fullHome, 'SELECT 1 FROM image_paths WHERE path = ?', r.path).length).toBe(1);
+    }
+    // The text form says it too.
+    const again = await runCli(['import', orthanc.dicomwebUrl, '--home', fullHome], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`0 instance(s) newly found no longer on the archive (${expectedGone.size} in all)`);
+
+    // One deleted instance uploaded again (its cached copy): present again, fetched again? no: it is settled.
+    const back = deletedInstances[0]!;
+    const upload = await orthanc.upload([back.path!], 1);
+    expect(upload.stored.length).toBe(1);
+    const third = await runCli(['import', orthanc.dicomwebUrl, '--home', fullHome, '--json'], env);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.json?.gone).toBe(0);
+    expect(third.json?.gone_total).toBe(expectedGone.size - 1);
+    expect(third.json?.imported).toBe(0);
+    expect(rows().find((r) => r.sop_uid === back.sop_uid)?.gone_at).toBeNull();
+    expect(seriesUid).toBe(back.series_uid);
   });
 });

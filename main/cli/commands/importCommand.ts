@@ -80,8 +80,8 @@ export async function runImportCommand(folder: string, options: ImportCommandOpt
     progress.done();
     const s = finished.summary ?? {};
     if (options.json) {
-      const { imported, skipped, failed, duplicates, moved, removed, failed_by_reason, seconds, studies, series, bytes } = s;
-      const archive = target.kind === DICOMWEB_IMPORT_JOB_KIND ? { source: target.params.url, studies, series, bytes } : {};
+      const { imported, skipped, failed, duplicates, moved, removed, failed_by_reason, seconds, studies, series, bytes, gone, gone_total } = s;
+      const archive = target.kind === DICOMWEB_IMPORT_JOB_KIND ? { source: target.params.url, studies, series, bytes, gone, gone_total } : {};
       process.stdout.write(
         `${JSON.stringify({ imported, skipped, failed, duplicates, moved, removed, failed_by_reason, seconds, ...archive, job: jobId, state: finished.state, ...(finished.error ? { error: finished.error } : {}) })}\n`,
       );
@@ -95,6 +95,10 @@ export async function runImportCommand(folder: string, options: ImportCommandOpt
         `${finished.state === 'cancelled' ? 'Cancelled: ' : ''}${String(s.imported)} imported, ${String(s.skipped)} unchanged, ` +
           `${String(s.duplicates)} duplicates, ${String(s.moved)} moved, ${String(s.failed)} failed${reasons ? ` (${reasons})` : ''} in ${String(s.seconds)} s\n`,
       );
+      // Instances deleted on the archive are noted, never removed here: their images (and marks) stay.
+      if (target.kind === DICOMWEB_IMPORT_JOB_KIND && typeof s.gone === 'number' && typeof s.gone_total === 'number' && s.gone_total > 0) {
+        process.stdout.write(`${s.gone} instance(s) newly found no longer on the archive (${s.gone_total} in all); their images stay in the library.\n`);
+      }
     }
     return finished.state === 'done' ? 0 : finished.state === 'cancelled' ? 130 : 1;
   } finally {

@@ -27,7 +27,7 @@ import { DEFAULT_LIMITS, type DecodeLimits } from '../../ingest/decoders/types';
 import { asResourceFault, ResourceFaultError } from '../../ingest/fsErrors';
 import { DEFAULT_MAX_FILE_BYTES, defaultImportConcurrency, type ImportCounts } from '../../ingest/importer';
 import { thumbnailPath, writeFileAtomic } from '../../ingest/thumbnails';
-import { DicomwebError, TAG, tagNumber, tagString, type DicomwebClient, type StudyQuery } from './client';
+import { DicomwebError, TAG, tagNumber, tagString, type DicomJson, type DicomwebClient, type StudyQuery } from './client';
 import { instanceIdentity, isDicomUid } from './source';
 import { createSyncState } from './syncState';
 
@@ -54,6 +54,11 @@ export interface DicomwebImportCounts extends ImportCounts {
   series: number;
   /** Bytes fetched over WADO-RS in this run. */
   bytes: number;
+  /**
+   * Settled instances this run found the archive no longer lists (in a study or series it listed again, or
+   * a whole study gone from an unfiltered listing): noted in the sync state, their images kept.
+   */
+  gone: number;
 }
 
 export interface DicomwebImportSummary extends DicomwebImportCounts {
@@ -62,6 +67,8 @@ export interface DicomwebImportSummary extends DicomwebImportCounts {
   /** What stopped the sync early (server unreachable, credentials refused, disk full); null when none. */
   fatal: { code: string; message: string } | null;
   sourceId: number;
+  /** All settled instances of this source the archive no longer lists, this run's included. */
+  goneTotal: number;
   seconds: number;
 }
 
@@ -88,7 +95,7 @@ export async function importDicomweb(options: DicomwebImportOptions): Promise<Di
   const sourceId = state.ensureSource(client.source.url);
   state.markStarted(sourceId, jobId);
   const root = path.join(options.cacheDir, sourceFolder(client.source.host, client.source.port, sourceId));
-  const counts: DicomwebImportCounts = { total: null, done: 0, imported: 0, skipped: 0, failed: 0, duplicates: 0, moved: 0, removed: 0, studies: 0, series: 0, bytes: 0 };
+  const counts: DicomwebImportCounts = { total: null, done: 0, imported: 0, skipped: 0, failed: 0, duplicates: 0, moved: 0, removed: 0, studies: 0, series: 0, bytes: 0, gone: 0 };
   const folderIds = new Map<string, number>();
   const inFlight = new Map<string, Promise<ContentResult>>();
   let fatal: { code: string; message: string } | null = null;
@@ -127,8 +134,30 @@ export async function importDicomweb(options: DicomwebImportOptions): Promise<Di
   const seenStudies = new Set<string>();
   const seenSeries = new Set<string>();
   const seenInstances = new Set<string>();
+  /** Instance counts the server gives per UID, summed over the entries that list the same UID. */
+  const totals = (items: DicomJson[], uidTag: string, countTag: string): Map<string, number | null> => {
+    const sums = new Map<string, number | null>();
+    for (const item of items) {
+      const uid = tagString(item, uidTag);
+      if (uid === null) continue;
+      const n = tagNumber(item, countTag);
+      const before = sums.get(uid);
+      sums.set(uid, n === null || before === null ? null : (before ?? 0) + n);
+    }
+    return sums;
+  };
+  // A study or series is listed again unless the present settled instances are exactly what the server
+  // counts: fewer means new instances, more means some were deleted on the server (noted as gone).
+  const upToDate = (local: number, remote: number | null | undefined): remote is number => remote !== null && remote !== undefined && remote > 0 && local === remote;
   async function* enumerate(): AsyncGenerator<Work> {
     const studies = await client.studies(options.query, signal);
+    const studyTotals = totals(studies, TAG.studyUid, TAG.studyInstances);
+    // Instances deleted on the server: what an unfiltered listing no longer names, or the one study asked for.
+    if (!options.query.studyUid && !options.query.since) {
+      counts.gone += state.reconcileArchive(sourceId, new Set([...studyTotals.keys()].filter((uid) => isDicomUid(uid))), jobId);
+    } else if (options.query.studyUid && !studyTotals.has(options.query.studyUid)) {
+      counts.gone += state.markStudyGone(sourceId, options.query.studyUid, jobId);
+    }
     for (const study of studies) {
       if (stopped()) return;
       const studyUid = tagString(study, TAG.studyUid);
@@ -140,8 +169,8 @@ export async function importDicomweb(options: DicomwebImportOptions): Promise<Di
         continue;
       }
       counts.studies++;
-      const studyCount = tagNumber(study, TAG.studyInstances);
-      if (studyCount !== null && studyCount > 0 && state.countInStudy(sourceId, studyUid) >= studyCount) {
+      const studyCount = studyTotals.get(studyUid);
+      if (upToDate(state.countInStudy(sourceId, studyUid), studyCount)) {
         remoteTotal += studyCount;
         counts.skipped += studyCount;
         counts.done += studyCount;
@@ -157,6 +186,8 @@ export async function importDicomweb(options: DicomwebImportOptions): Promise<Di
         recordFailure(`${client.source.url} study ${studyUid}`, 'dicomweb_error', (error as Error).message);
         continue;
       }
+      const seriesTotals = totals(seriesList, TAG.seriesUid, TAG.seriesInstances);
+      counts.gone += state.reconcileStudy(sourceId, studyUid, new Set(seriesTotals.keys()), jobId);
       for (const series of seriesList) {
         if (stopped()) return;
         const seriesUid = tagString(series, TAG.seriesUid);
@@ -168,8 +199,8 @@ export async function importDicomweb(options: DicomwebImportOptions): Promise<Di
           continue;
         }
         counts.series++;
-        const seriesCount = tagNumber(series, TAG.seriesInstances);
-        if (seriesCount !== null && seriesCount > 0 && state.countInSeries(sourceId, seriesUid) >= seriesCount) {
+        const seriesCount = seriesTotals.get(seriesUid);
+        if (upToDate(state.countInSeries(sourceId, seriesUid), seriesCount)) {
           remoteTotal += seriesCount;
           counts.skipped += seriesCount;
           counts.done += seriesCount;
@@ -186,6 +217,8 @@ export async function importDicomweb(options: DicomwebImportOptions): Promise<Di
           continue;
         }
         const settled = state.settledInSeries(sourceId, seriesUid);
+        const listed = new Set(instances.map((i) => tagString(i, TAG.sopUid)).filter((uid): uid is string => isDicomUid(uid)));
+        counts.gone += state.reconcileSeries(sourceId, seriesUid, listed, jobId);
         for (const instance of instances) {
           const sop = tagString(instance, TAG.sopUid);
           if (!isDicomUid(sop)) {
@@ -336,6 +369,7 @@ export async function importDicomweb(options: DicomwebImportOptions): Promise<Di
     cancelled,
     fatal,
     sourceId,
+    goneTotal: state.countGone(sourceId),
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -84,6 +84,9 @@ export function dicomwebSummaryRecord(s: DicomwebImportSummary): Record<string, 
     studies: s.studies,
     series: s.series,
     bytes: s.bytes,
+    // Instances the archive no longer lists: noted this run / in all (their images stay in the catalogue).
+    gone: s.gone,
+    gone_total: s.goneTotal,
     failed_by_reason: s.failedByReason,
     seconds: Math.round(s.seconds * 1000) / 1000,
     cancelled: s.cancelled,
@@ -130,7 +133,8 @@ export function createDicomwebImportRunner(options: DicomwebImportJobOptions): J
       const done = `${s.imported} imported, ${s.skipped} already synced, ${s.duplicates} already in the catalogue, ${s.failed} failed before it stopped`;
       throw new JobFailure(`${s.fatal.message} (${done}.)`, dicomwebSummaryRecord(s), jobCounts(s), s.fatal.code);
     }
-    const message = `${s.imported} imported, ${s.skipped} already synced, ${s.duplicates} already in the catalogue, ${s.failed} failed`;
+    const gone = s.gone > 0 ? `; ${s.gone} no longer on the archive (kept in the library)` : '';
+    const message = `${s.imported} imported, ${s.skipped} already synced, ${s.duplicates} already in the catalogue, ${s.failed} failed${gone}`;
     return { summary: dicomwebSummaryRecord(s), counts: jobCounts(s), message, cancelled: s.cancelled };
   };
 }
