@@ -8,6 +8,33 @@ import type { FeedbackScorer } from './feedbackScorers';
 import { rerank, type KnnSearch } from './rerank';
 import type { RocchioWeights } from './rocchio';
 
+/** The value that would stand at position `nth` (0-based) of `values` sorted ascending (quickselect on a copy). */
+function nthSmallest(values: Float64Array, nth: number): number {
+  const a = values.slice();
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (nth <= j) hi = j;
+    else if (nth >= i) lo = i;
+    else return a[nth]!;
+  }
+  return a[nth]!;
+}
+
 /** Exact k-NN over rows (ids are row indices): Euclidean distance, nearest first, ties to the lower row. */
 export function exactKnn(vectors: readonly ArrayLike<number>[]): KnnSearch {
   return (point, want) => {
@@ -20,9 +47,14 @@ export function exactKnn(vectors: readonly ArrayLike<number>[]): KnnSearch {
       }
       distances[i] = d;
     });
-    const rows = Array.from(distances.keys());
+    const take = Math.min(want, vectors.length);
+    if (take <= 0) return [];
+    // Only the rows up to the want-th distance are sorted (the re-rank asks for a page many times over).
+    const limit = nthSmallest(distances, take - 1);
+    const rows: number[] = [];
+    for (let i = 0; i < distances.length; i++) if (distances[i]! <= limit) rows.push(i);
     rows.sort((a, b) => distances[a]! - distances[b]! || a - b);
-    return rows.slice(0, want).map((id): Neighbour => ({ id, distance: Math.sqrt(distances[id]!) }));
+    return rows.slice(0, take).map((id): Neighbour => ({ id, distance: Math.sqrt(distances[id]!) }));
   };
 }
 

@@ -94,6 +94,63 @@ function onRejectedSide(boundary: { w: Float64Array; b: number }, v: ArrayLike<n
   return z < 0;
 }
 
+/**
+ * The distance within which a search from `v` finds its first page of k images, not counting `v` itself
+ * when it is an archive image (its own first neighbour, at distance 0). Infinity when the searchable
+ * archive holds no more than that.
+ */
+export function pageRadius(search: KnnSearch, v: ArrayLike<number>, k: number): number {
+  const own = search(v instanceof Float32Array ? v : Float32Array.from(v), k + 1);
+  const last = k - 1 + (own.length > 0 && own[0]!.distance <= 1e-9 ? 1 : 0);
+  return own.length <= last ? Infinity : own[last]!.distance;
+}
+
+/** a <= b, with room for float rounding of the same distance computed two ways (search vs here). */
+const within = (a: number, b: number) => a <= b + 1e-6 * Math.max(1, b);
+
+/**
+ * Admission to the analyst's neighbourhood (issue 14, per query): a candidate is shown only if it is on
+ * the query's own first page (what a plain search shows, round 0), or if one of the query and the relevant
+ * images is among the candidate's OWN first k neighbours, i.e. a search from the candidate would show that
+ * marked image on its first page (reciprocal k-NN, k the page the analyst looks at). Being near a relevant
+ * image is not enough: a dense unrelated cluster can lie nearer to an outlying relevant image than that
+ * image's own class does, so its members come up in the relevant image's neighbourhood while the relevant
+ * image is nowhere in theirs. Measured on rsscn7 + mednist (docs/results.md): the CT images that entered a
+ * field query's round 1 lay 0.30 from a marked field image while their own 10th neighbour lay at 0.09-0.16
+ * and the field image was not among their 50 nearest; the field images admitted had it at rank 1-5. A
+ * radius taken from the query's side (its own k-NN distance 0.44, the relevant images' spread 0.44)
+ * admits them: only the candidate's own density tells them apart.
+ */
+export class NeighbourhoodGate {
+  private readonly queryRadius: number;
+  private readonly verdicts = new Map<number, boolean>();
+  constructor(
+    private readonly search: KnnSearch,
+    private readonly query: ArrayLike<number>,
+    private readonly positives: readonly ArrayLike<number>[],
+    private readonly k: number,
+  ) {
+    this.queryRadius = pageRadius(search, query, k);
+  }
+
+  /** Searches made for the candidates' own pages so far (each admission costs at most one). */
+  get checked(): number {
+    return this.verdicts.size;
+  }
+
+  admits(id: number, v: ArrayLike<number>): boolean {
+    const known = this.verdicts.get(id);
+    if (known !== undefined) return known;
+    let verdict = within(distance(this.query, v), this.queryRadius);
+    if (!verdict) {
+      const radius = pageRadius(this.search, v, this.k);
+      verdict = this.positives.some((p) => within(distance(p, v), radius));
+    }
+    this.verdicts.set(id, verdict);
+    return verdict;
+  }
+}
+
 export function rerank(input: RerankInput): RerankResult {
   const { relevant, notRelevant, k } = input;
   const pin = input.pinRelevant ?? true;
@@ -106,25 +163,47 @@ export function rerank(input: RerankInput): RerankResult {
     pinned.sort((a, b) => a.distance - b.distance || a.id - b.id);
     hits.push(...pinned.slice(0, k));
   }
-  const need = k - hits.length;
+  const pinnedCount = hits.length;
+  const need = k - pinnedCount;
   if (need <= 0) return { method, movedQuery, poolSize: 0, hits };
   const skip = (id: number) => notRelevant.has(id) || (pin && relevant.has(id)) || (input.exclude?.has(id) ?? false);
   const skipped = notRelevant.size + (pin ? relevant.size : 0) + (input.exclude?.size ?? 0);
+  const poolSize = neighbourhoodSize(input.archiveSize, k);
+  const gate = new NeighbourhoodGate(input.search, input.query, positives, k);
+  /** The first `need` of `ordered` the gate admits, after the pinned; false when `ordered` ran out first. */
+  const fill = (ordered: readonly { id: number; distance: number; v: ArrayLike<number> }[]): boolean => {
+    hits.length = pinnedCount;
+    for (const c of ordered) {
+      if (hits.length >= k) return true;
+      if (gate.admits(c.id, c.v)) hits.push({ id: c.id, distance: c.distance });
+    }
+    return hits.length >= k;
+  };
+  const withVectors = (pool: readonly Neighbour[]) => {
+    const vectors = input.vectorsOf(pool.map((n) => n.id));
+    return pool.flatMap((n) => {
+      const v = vectors.get(n.id);
+      return v ? [{ id: n.id, distance: n.distance, v }] : [];
+    });
+  };
   if (!boundary) {
-    // Nothing rejected, no boundary: the nearest of the query and the relevant images rank.
-    hits.push(...neighbourhoodPool(input.search, positives, need, input.archiveSize, skip, skipped));
-    return { method, movedQuery, poolSize: 0, hits };
+    // Nothing rejected, no boundary: the nearest of the query and the relevant images rank, those the gate
+    // admits. Most are, so two pages of candidates usually fill the list; else the whole neighbourhood.
+    let size = Math.min(poolSize, 2 * need);
+    for (;;) {
+      const pool = neighbourhoodPool(input.search, positives, size, input.archiveSize, skip, skipped);
+      if (fill(withVectors(pool)) || size >= poolSize || pool.length < size) return { method, movedQuery, poolSize: pool.length, hits };
+      size = poolSize;
+    }
   }
   // The classifier says in or out, nearness to the query and the relevant says the order: ranking by the
   // classifier's score alone favoured whatever lies farthest from the rejected, e.g. another archive's
-  // images inside a large pool. Candidates it puts with the rejected rank after all the others.
-  const pool = neighbourhoodPool(input.search, positives, neighbourhoodSize(input.archiveSize, k), input.archiveSize, skip, skipped);
-  const vectors = input.vectorsOf(pool.map((n) => n.id));
-  const ordered = pool.flatMap((n) => {
-    const v = vectors.get(n.id);
-    return v ? [{ id: n.id, distance: n.distance, rejectedSide: onRejectedSide(boundary, v) }] : [];
-  });
+  // images inside a large pool. Candidates it puts with the rejected rank after all the others, and the
+  // gate has the last word on every one: the boundary only knows what was marked, so an unrelated
+  // cluster can lie on its relevant side.
+  const pool = neighbourhoodPool(input.search, positives, poolSize, input.archiveSize, skip, skipped);
+  const ordered = withVectors(pool).map((c) => ({ ...c, rejectedSide: onRejectedSide(boundary, c.v) }));
   ordered.sort((a, b) => Number(a.rejectedSide) - Number(b.rejectedSide) || a.distance - b.distance || a.id - b.id);
-  hits.push(...ordered.slice(0, need).map(({ id, distance: d }) => ({ id, distance: d })));
+  fill(ordered);
   return { method, movedQuery, poolSize: ordered.length, hits };
 }

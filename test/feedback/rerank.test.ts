@@ -130,3 +130,50 @@ describe('rerank', () => {
     expect(neighbourhoodSize(100, 50)).toBe(100);
   });
 });
+
+describe('rerank stays in the neighbourhood with relevant images only (issue 14, per query)', () => {
+  // Two far-apart clusters: A, the query's class, loose (its images lie ~0.4 apart), and B, unrelated and
+  // tight (0.02 apart), about 1.3 from A. One A image the analyst rightly marks relevant is an outlier of A
+  // that happens to lie 0.2 from B: B's images are nearer to it than any other A image is.
+  let s = 5;
+  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+  const dim = 8;
+  const axis = (j: number, scale = 1) => Float32Array.from({ length: dim }, (_, d) => (d === j ? scale : 0));
+  const around = (centre: Float32Array, spread: number) => norm(Array.from(centre, (x, d) => x + (d >= 2 ? spread * rand() : 0)));
+  const archive = new Map<number, Float32Array>();
+  for (let i = 0; i < 24; i++) archive.set(100 + i, around(axis(0), 0.35));
+  for (let i = 0; i < 30; i++) archive.set(200 + i, around(norm([Math.cos(1.4), Math.sin(1.4), 0, 0, 0, 0, 0, 0]), 0.01));
+  const outlier = norm([Math.cos(1.2), Math.sin(1.2), 0, 0, 0, 0, 0, 0]);
+  archive.set(150, outlier);
+  const search = exactSearch(archive);
+  const query = archive.get(100)!;
+  const judged = search(query, 4).map((n) => n.id).filter((id) => id !== 100);
+  const relevant = new Map([...judged, 150].map((id) => [id, archive.get(id)!] as const));
+  const input = { query, relevant, notRelevant: new Map<number, Float32Array>(), search, vectorsOf: lookup(archive), archiveSize: archive.size, k: 10, pinRelevant: false, exclude: new Set([100, ...relevant.keys()]) };
+
+  it('the old rule (nearest to the query or any relevant image) pulls the far cluster into the top 10', () => {
+    const B = [...archive.keys()].filter((id) => id >= 200);
+    expect(Math.min(...B.map((id) => Math.hypot(...Array.from(outlier, (x, d) => x - archive.get(id)![d]!))))).toBeLessThan(0.25);
+    const old = neighbourhoodPool(search, [query, ...relevant.values()], 10, archive.size, (id) => input.exclude.has(id)).map((n) => n.id);
+    expect(old.filter((id) => id >= 200).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('admits only reciprocal neighbours: the tight cluster, whose own neighbours are each other, stays out', () => {
+    const result = rerank(input);
+    expect(result.method).toBe('nearest-relevant');
+    const ids = result.hits.map((h) => h.id);
+    expect(ids.filter((id) => id >= 200)).toEqual([]);
+    // The query's own class still fills the page (its images do have a marked image among their neighbours).
+    expect(ids.length).toBeGreaterThanOrEqual(8);
+    for (const id of ids) expect(id >= 100 && id < 150).toBe(true);
+    for (let i = 1; i < ids.length; i++) expect(result.hits[i]!.distance).toBeGreaterThanOrEqual(result.hits[i - 1]!.distance);
+  });
+
+  it('and once something is rejected, the classifier cannot readmit the far cluster either', () => {
+    const rejectedId = search(query, 8).map((n) => n.id).find((id) => id !== 100 && !relevant.has(id))!;
+    const result = rerank({ ...input, notRelevant: new Map([[rejectedId, archive.get(rejectedId)!]]), exclude: new Set([...input.exclude, rejectedId]) });
+    expect(result.method).toBe('classifier');
+    expect(result.hits.map((h) => h.id).filter((id) => id >= 200)).toEqual([]);
+    expect(result.hits.map((h) => h.id)).not.toContain(rejectedId);
+  });
+});

@@ -71,10 +71,14 @@ export function drawQueries(labels: readonly (string | number)[], count: number,
   return eligible.slice(0, Math.min(count, eligible.length));
 }
 
-/** The `take` best-scoring rows, skipping `skip`; ties go to the lower index. */
+/**
+ * The `take` best-scoring rows, skipping `skip`; ties go to the lower index. A row scored -Infinity is not
+ * ranked at all (a re-rank that finds fewer than a page in the neighbourhood shows a shorter page; filling
+ * it with arbitrary rows would show images the method never chose).
+ */
 function topScored(scores: Float32Array, skip: ReadonlySet<number>, take: number): number[] {
   const rows: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (!skip.has(i)) rows.push(i);
+  for (let i = 0; i < scores.length; i++) if (!skip.has(i) && scores[i]! > -Infinity) rows.push(i);
   rows.sort((a, b) => scores[b]! - scores[a]! || a - b);
   return rows.slice(0, take);
 }
