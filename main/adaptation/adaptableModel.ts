@@ -3,7 +3,7 @@
  * adaptation configuration (recorded in the manifest, else the defaults) and the trunk it shares.
  */
 import path from 'node:path';
-import { adaptationConfigSchema, DEFAULT_ADAPTATION, type AdaptationConfig } from '../ml/adaptation/fewShotAdapt';
+import { adaptationConfigSchema, adaptationFromStage, DEFAULT_ADAPTATION, type AdaptationConfig } from '../ml/adaptation/fewShotAdapt';
 import type { EmbeddingNet } from '../ml/models/embeddingNet';
 import type { ModelManifest } from '../ml/package/manifest';
 import { loadModelPackage } from '../ml/package/modelPackage';
@@ -56,7 +56,8 @@ export async function loadAdaptableModel(modelsDir: string, record: ModelRecord,
   const loaded = await loadModelPackage(path.resolve(modelsDir, record.dir));
   if (!loaded.ok) throw new AdaptationError('internal', `Model ${record.name} could not be loaded: ${loaded.message}`);
   const config = { ...adaptationConfigOf(loaded.manifest), ...override };
-  const fromStage = loaded.net.firstStageOf(config.group);
+  // 'auto': the shallowest candidate's rows (the job derives the deeper candidates' rows from them).
+  const fromStage = adaptationFromStage(loaded.net, config.group);
   return {
     record,
     net: loaded.net,

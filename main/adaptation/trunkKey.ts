@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddingNet } from '../ml/models/embeddingNet';
 import type { ModelManifest } from '../ml/package/manifest';
+import { cheapestGroupOf } from '../ml/adaptation/fewShotAdapt';
 import { adaptationConfigOf } from './adaptableModel';
 
 /**
@@ -20,9 +21,12 @@ export interface TrunkSpec {
   fromStage: number;
 }
 
-/** The trunk of a model's configured adaptation (what its children will re-embed from). */
+/**
+ * The trunk of a model's configured adaptation (what its children will re-embed from); with 'auto', the
+ * cheapest candidate's (a child that chose a deeper one re-embeds from an earlier stage, computing its rows).
+ */
 export function trunkSpecOf(net: EmbeddingNet, manifest: ModelManifest): TrunkSpec {
-  const fromStage = net.firstStageOf(adaptationConfigOf(manifest).group);
+  const fromStage = net.firstStageOf(cheapestGroupOf(net, adaptationConfigOf(manifest).group));
   return { key: trunkKey(net, manifest, fromStage), fromStage };
 }
 

@@ -11,7 +11,7 @@ import { trunkShape } from '../../main/adaptation/trunkFeatureStore';
 import { trunkKey } from '../../main/adaptation/trunkKey';
 import { decodeTrunkRowInto, encodeTrunkRow } from '../../main/catalogue/repositories/trunkRowCodec';
 import type { AdaptableModel } from '../../main/adaptation/adaptableModel';
-import { DEFAULT_ADAPTATION } from '../../main/ml/adaptation/fewShotAdapt';
+import { adaptationFromStage, DEFAULT_ADAPTATION } from '../../main/ml/adaptation/fewShotAdapt';
 import { defaultPreprocessSpec } from '../../main/ml/data/preprocessSpec';
 import { createEmbeddingNet, type EmbeddingNet } from '../../main/ml/models/embeddingNet';
 import { buildManifest } from '../../main/ml/package/modelPackage';
@@ -35,7 +35,7 @@ describe('re-embedding from cached trunk features', () => {
   afterAll(() => net.dispose());
 
   it('gives the vectors of a full pass, several times faster', () => {
-    const fromStage = net.firstStageOf(DEFAULT_ADAPTATION.group);
+    const fromStage = adaptationFromStage(net, DEFAULT_ADAPTATION.group);
     expect(fromStage).toBe(net.stages); // last stage + head adapt: stages before it are the cached trunk
     const model = { net, fromStage } as AdaptableModel;
     const count = 256;
@@ -71,7 +71,7 @@ describe('re-embedding from cached trunk features', () => {
 
   it('8-bit cached rows (the catalogue form) give the full pass\'s vectors closely at 84 px colour', () => {
     const colour = createEmbeddingNet({ arch: 'conv4', inputSize: 84, channels: 3, seed: 4 });
-    const fromStage = colour.firstStageOf(DEFAULT_ADAPTATION.group);
+    const fromStage = adaptationFromStage(colour, DEFAULT_ADAPTATION.group);
     const model = { net: colour, fromStage } as AdaptableModel;
     const count = 16;
     const random = seededRandom(6);

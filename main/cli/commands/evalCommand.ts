@@ -35,6 +35,8 @@ export interface EvalCliOptions {
   baseModel?: string;
   /** Whole-network MAML init for "maml". */
   mamlModel?: string;
+  /** Adaptable group of "ours" (and "sft"), replacing the model's recorded one: a group name or 'auto'. */
+  adaptGroup?: string;
 }
 
 export type ModelChoice = { ok: true; dir: string; source: 'option' | 'active' | 'shipped' } | { ok: false; code: 'no-model'; message: string };
@@ -87,7 +89,8 @@ export function addEvalCommand(program: Command, positiveInt: (value: string) =>
     .option('--queries <q>', 'Q: query images per class', positiveInt, 15)
     .option('--episodes <n>', 'episodes', positiveInt, 600)
     .option('--seed <n>', 'seed of the episodes and of the random weights', wholeNumber, 1)
-    .option('--methods <list>', 'comma-separated: random, dml, sft, maml, ours', 'dml')
+    .option('--methods <list>', 'comma-separated: random, dml, sft, maml, ours, ours:GROUP (ours with another adaptable group, e.g. ours:auto)', 'dml')
+    .option('--adapt-group <group>', 'adaptable group of ours and sft instead of the model\'s recorded one: all, last-stage-head, last-two-stages-head, rectifiers, auto')
     .option('--base-model <dir>', 'stage-1 model for sft (and maml without --maml-model); default: the stage-1 model the evaluated one was trained from (provenance stage1Init, else init)')
     .option('--maml-model <dir>', 'whole-network MAML init for the maml method')
     .option('--batch-size <n>', 'images per forward pass', positiveInt, 64)
@@ -149,6 +152,13 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   }
   const { adaptationConfigSchema } = await import('../../ml/adaptation/fewShotAdapt');
   const recorded = adaptationConfigSchema.safeParse(manifest.provenance.options?.adaptation);
+  const { DEFAULT_ADAPTATION, ADAPTATION_GROUPS } = await import('../../ml/adaptation/fewShotAdapt');
+  if (opts.adaptGroup !== undefined && !(ADAPTATION_GROUPS as readonly string[]).includes(opts.adaptGroup)) {
+    net.dispose();
+    return fail('bad-options', `--adapt-group ${opts.adaptGroup}: expected one of ${ADAPTATION_GROUPS.join(', ')}`);
+  }
+  const adaptation =
+    opts.adaptGroup === undefined ? (recorded.success ? recorded.data : undefined) : { ...(recorded.success ? recorded.data : DEFAULT_ADAPTATION), group: opts.adaptGroup as (typeof ADAPTATION_GROUPS)[number] };
   const { resolveStage1Base } = await import('../../ml/package/stage1Base');
   const baseDir = opts.baseModel ?? resolveStage1Base(choice.dir, manifest.provenance.options);
   const notes: Record<string, string> = {};
@@ -162,7 +172,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
     inputs,
     seed: opts.seed,
     batchSize: opts.batchSize,
-    adaptation: recorded.success ? recorded.data : undefined,
+    adaptation,
     loadBaseNet: async () => (baseDir ? (await loadNet(baseDir)).net : undefined),
     loadMamlNet: async () => {
       if (!opts.mamlModel) return undefined;

@@ -9,7 +9,7 @@ import type { EpisodeEmbedder, Method } from '../evaluation/method';
 import type { InputSource } from '../evaluation/inputSource';
 import { TrunkFeatureCache } from '../meta/trunkFeatureCache';
 import type { EmbeddingNet } from '../models/embeddingNet';
-import { fewShotAdapt, type AdaptationConfig } from './fewShotAdapt';
+import { adaptationFromStage, fewShotAdapt, type AdaptationConfig } from './fewShotAdapt';
 
 export interface AdaptingMethodOptions {
   batchSize?: number;
@@ -21,20 +21,25 @@ export interface AdaptingMethod<Id> extends Method<Id> {
   readonly config: AdaptationConfig;
   /** Mean adaptation seconds per episode so far. */
   readonly meanAdaptSeconds: number;
+  /** Episodes per adapted group (with group 'auto': which depth each episode chose). */
+  readonly chosenGroups: Readonly<Record<string, number>>;
 }
 
 export function adaptingMethod<Id>(name: string, net: EmbeddingNet, inputs: InputSource<Id>, config: AdaptationConfig, options: AdaptingMethodOptions = {}): AdaptingMethod<Id> {
-  const fromStage = net.firstStageOf(config.group);
+  // 'auto' caches the shallowest candidate's rows; every depth runs from them (the frozen stages in between included).
+  const fromStage = adaptationFromStage(net, config.group);
   const cache = new TrunkFeatureCache(net, fromStage, inputs, { batchSize: options.batchSize });
   const batchSize = options.batchSize ?? 64;
   let adaptSeconds = 0;
   let episodes = 0;
+  const chosenGroups: Record<string, number> = {};
   return {
     name,
     config,
     get meanAdaptSeconds() {
       return episodes > 0 ? adaptSeconds / episodes : 0;
     },
+    chosenGroups,
     async prepare(episode) {
       const ids = episode.support.map((item) => item.itemId);
       const labels = episode.support.map((item) => episode.classes.indexOf(item.classKey));
@@ -47,6 +52,7 @@ export function adaptingMethod<Id>(name: string, net: EmbeddingNet, inputs: Inpu
       }
       adaptSeconds += adapted.seconds;
       episodes++;
+      chosenGroups[adapted.group] = (chosenGroups[adapted.group] ?? 0) + 1;
       const embedder: EpisodeEmbedder<Id> = {
         async embed(queryIds) {
           const rows: Float32Array[] = [];

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageFolder } from '../data/imageFolder';
+import { adaptationFromStage } from '../adaptation/fewShotAdapt';
 import type { EmbeddingNet } from '../models/embeddingNet';
 import type { RocchioWeights } from '../../feedback/rocchio';
 import { nearestRelevantScorer, rocchioScorer, type FeedbackMethod, type FeedbackScorer } from '../../feedback/feedbackScorers';
@@ -56,7 +57,7 @@ export interface FeedbackEvaluationReport extends FeedbackSimulationResult {
 /** Archive embeddings (and, when asked, the trunk features they came from, as one tensor the caller disposes). */
 async function embedArchive(options: FeedbackEvaluationOptions, files: readonly string[], withFeatures: boolean): Promise<{ vectors: Float32Array[]; features?: tf.Tensor4D; fromStage: number }> {
   const { net, inputs } = options;
-  const fromStage = net.firstStageOf(DEFAULT_REFINE.group);
+  const fromStage = adaptationFromStage(net, DEFAULT_REFINE.group);
   const chunk = 1024;
   const vectors: Float32Array[] = [];
   if (!withFeatures) {

@@ -9,9 +9,11 @@
  *    (group 'all'); without one, the stage-1 model fine-tuned as a whole with MAML's inner-loop
  *    settings (steps, learning rate), said in the report's notes.
  *  - ours: the meta-learnt model with its configured adaptation (manifest provenance.options.adaptation).
+ *  - ours:GROUP: "ours" with the adaptable group replaced (all, last-stage-head, last-two-stages-head,
+ *    rectifiers, auto), so one run compares depths on the same episodes (issue 10 item 6).
  */
 import { adaptingMethod } from '../adaptation/adaptingMethod';
-import { DEFAULT_ADAPTATION, type AdaptationConfig } from '../adaptation/fewShotAdapt';
+import { ADAPTATION_GROUPS, DEFAULT_ADAPTATION, type AdaptationConfig, type AdaptationGroup } from '../adaptation/fewShotAdapt';
 import type { Episode } from '../episodes/episodeSampler';
 import { createEmbeddingNet, type EmbeddingNet } from '../models/embeddingNet';
 import type { InputSource } from './inputSource';
@@ -88,12 +90,36 @@ const FACTORIES: Record<string, MethodFactory> = {
   },
 };
 
+/** "ours" with the adaptable group of the name ("ours:auto"). */
+function oursWithGroup<Id>(name: string, group: AdaptationGroup, context: MethodContext<Id>): Method<Id> {
+  const config: AdaptationConfig = { ...configOf(context as MethodContext<unknown>), group };
+  if (context.notes) context.notes[name] = `the evaluated model with its configured adaptation, group ${group}: ${describe(config)}`;
+  const method = adaptingMethod(name, context.net, context.inputs, config, { batchSize: context.batchSize });
+  if (group !== 'auto' || !context.notes) return method;
+  const notes = context.notes;
+  return {
+    ...method,
+    name,
+    prepare: async (episode) => {
+      const embedder = await method.prepare(episode);
+      notes[`${name} chosen depths`] = Object.entries(method.chosenGroups).map(([g, n]) => `${g} ${n}`).join(', ');
+      return embedder;
+    },
+    dispose: () => method.dispose?.(),
+  };
+}
+
+const groupOfName = (name: string): AdaptationGroup | undefined => {
+  const match = /^ours:(.+)$/.exec(name);
+  return match && (ADAPTATION_GROUPS as readonly string[]).includes(match[1]!) ? (match[1] as AdaptationGroup) : undefined;
+};
+
 export const KNOWN_METHODS = Object.keys(FACTORIES);
 
 export type MethodsResult<Id> = { ok: true; methods: Method<Id>[] } | { ok: false; code: 'unknown-method'; message: string };
 
 export function createMethods<Id>(names: readonly string[], context: MethodContext<Id>): MethodsResult<Id> {
-  const unknown = names.filter((name) => !Object.hasOwn(FACTORIES, name));
-  if (unknown.length > 0) return { ok: false, code: 'unknown-method', message: `unknown method ${unknown.join(', ')} (known: ${KNOWN_METHODS.join(', ')})` };
-  return { ok: true, methods: names.map((name) => (FACTORIES[name] as MethodFactory)(context)) };
+  const unknown = names.filter((name) => !Object.hasOwn(FACTORIES, name) && !groupOfName(name));
+  if (unknown.length > 0) return { ok: false, code: 'unknown-method', message: `unknown method ${unknown.join(', ')} (known: ${KNOWN_METHODS.join(', ')}, ours:GROUP with GROUP one of ${ADAPTATION_GROUPS.join(', ')})` };
+  return { ok: true, methods: names.map((name) => (Object.hasOwn(FACTORIES, name) ? (FACTORIES[name] as MethodFactory)(context) : oursWithGroup(name, groupOfName(name)!, context))) };
 }

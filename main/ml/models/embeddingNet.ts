@@ -25,9 +25,11 @@ export type ResolvedConfig = Required<EmbeddingNetConfig>;
 
 /**
  * Adaptable parameter groups of the method (DESIGN §1): the whole network, the last backbone stage
- * plus the head, or only the channel rectifiers (per-channel scale/shift on frozen convolutions).
+ * plus the head, the last two stages plus the head (deeper, for domains far from the base data), or
+ * only the channel rectifiers (per-channel scale/shift on frozen convolutions).
  */
-export type ParameterGroup = 'all' | 'last-stage-head' | 'rectifiers';
+export type ParameterGroup = 'all' | 'last-stage-head' | 'last-two-stages-head' | 'rectifiers';
+export const PARAMETER_GROUPS = ['all', 'last-stage-head', 'last-two-stages-head', 'rectifiers'] as const satisfies readonly ParameterGroup[];
 
 export interface ForwardOptions {
   /** Batch statistics and running-average updates (default false: inference). */
@@ -62,6 +64,11 @@ export interface EmbeddingNet {
   firstStageOf(group: ParameterGroup): number;
   /** The frozen trunk: stages 1..untilStage in inference mode -> feature map (untilStage 0 = the images). */
   trunkFeatures(images: tf.Tensor4D, untilStage: number): tf.Tensor4D;
+  /**
+   * Trunk rows for a later stage from rows of an earlier one: the frozen stages fromStage..toStage - 1 in
+   * inference mode (input = output of stage fromStage - 1; result feeds toStage). toStage <= fromStage: a copy.
+   */
+  advanceTrunk(features: tf.Tensor4D, fromStage: number, toStage: number): tf.Tensor4D;
   /** The rest of `embed` from a trunk's output: stages fromStage..last, pooling, head, L2 norm. */
   embedFromStage(features: tf.Tensor4D, fromStage: number, options?: ForwardOptions): tf.Tensor2D;
   /** Folds averaged batch statistics of a batch-norm layer into its running averages (one momentum step). */
@@ -133,6 +140,7 @@ class FunctionalEmbeddingNet implements EmbeddingNet {
         if (group === 'rectifiers') return p.kind === 'rectifier';
         // Rectifiers start as identity and belong to their own group only.
         if (p.kind === 'rectifier') return false;
+        if (group === 'last-two-stages-head') return p.stage >= last - 1 || p.kind === 'head';
         return group === 'all' || p.stage === last || p.kind === 'head';
       })
       .map((p) => p.name);
@@ -155,6 +163,11 @@ class FunctionalEmbeddingNet implements EmbeddingNet {
   trunkFeatures(images: tf.Tensor4D, untilStage: number): tf.Tensor4D {
     const ctx = this.context({});
     return tf.tidy(() => (untilStage < 1 ? images.clone() : this.backbone.forwardStages(ctx, images, 1, untilStage)));
+  }
+
+  advanceTrunk(features: tf.Tensor4D, fromStage: number, toStage: number): tf.Tensor4D {
+    const ctx = this.context({});
+    return tf.tidy(() => (toStage <= fromStage ? features.clone() : this.backbone.forwardStages(ctx, features, fromStage, toStage - 1)));
   }
 
   embed(images: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
