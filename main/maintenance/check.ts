@@ -27,6 +27,7 @@ import { thumbnailPath } from '../ingest/thumbnails';
 import { decodeToThumbnail, sha256 } from '../ingest/decodeBytes';
 import { sha256OfFile } from '../ml/package/durableFiles';
 import { readModelManifest } from '../ml/package/modelPackage';
+import { isRemotePath } from '../../shared/teamPaths';
 
 export type ProblemKind =
   | 'catalogue-unreadable'
@@ -285,27 +286,30 @@ async function checkImageFiles(
   const flush = async () => {
     await Promise.all(
       batch.map(async (row) => {
-        try {
-          const stat = await fs.stat(row.path);
-          if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
-          if (stat.size !== row.size) {
+        // A team image whose file is on another workstation: nothing here to check but its thumbnail.
+        if (!isRemotePath(row.path)) {
+          try {
+            const stat = await fs.stat(row.path);
+            if (!stat.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
+            if (stat.size !== row.size) {
+              problems.push({
+                kind: 'image-file-changed',
+                detail: `Image ${row.image_id}: ${row.path} now has ${stat.size} bytes, ${row.size} when imported (re-import the folder to take in the new content).`,
+                repairable: false,
+                path: row.path,
+                imageId: row.image_id,
+              });
+            }
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
             problems.push({
-              kind: 'image-file-changed',
-              detail: `Image ${row.image_id}: ${row.path} now has ${stat.size} bytes, ${row.size} when imported (re-import the folder to take in the new content).`,
+              kind: 'image-file-missing',
+              detail: `Image ${row.image_id}: ${row.path} ${code === 'ENOENT' ? 'is no longer on disk' : `cannot be read (${code ?? message(error)})`}. Listed only: nothing is deleted from the catalogue.`,
               repairable: false,
               path: row.path,
               imageId: row.image_id,
             });
           }
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          problems.push({
-            kind: 'image-file-missing',
-            detail: `Image ${row.image_id}: ${row.path} ${code === 'ENOENT' ? 'is no longer on disk' : `cannot be read (${code ?? message(error)})`}. Listed only: nothing is deleted from the catalogue.`,
-            repairable: false,
-            path: row.path,
-            imageId: row.image_id,
-          });
         }
         if (!thumbsSeen.has(row.image_id)) {
           thumbsSeen.add(row.image_id);

@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS } from '../ingest/decoders/types';
 import { decodeDicom, renderFrame } from '../ingest/dicom';
 import { SNIFF_BYTES, sniff } from '../ingest/sniff';
 import type { ImageSource } from '../ml/data/preprocess';
+import { parseRemotePath } from '../../shared/teamPaths';
 
 export type SourceResult = { ok: true; source: ImageSource } | { ok: false; code: string; message: string };
 
@@ -41,6 +42,11 @@ export async function readCataloguedImage(catalogue: Catalogue, imageId: number)
   if (paths.length === 0) return { ok: false, code: 'not_found', message: `Image ${imageId} has no file in the library any more.` };
   let lastError = '';
   for (const p of paths) {
+    const remote = parseRemotePath(p.path);
+    if (remote) {
+      lastError = `the file is on another workstation (${remote.workstation})`;
+      continue;
+    }
     try {
       const bytes = await fs.readFile(p.path);
       if (bytes.length === p.size) return { ok: true, bytes, path: p.path };

@@ -13,6 +13,7 @@ import { indexPaths } from '../../main/index/indexFiles';
 import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../../main/index/modelIndex';
 import { thumbnailPath } from '../../main/ingest/thumbnails';
 import { checkHome, type CheckReport } from '../../main/maintenance/check';
+import { remotePath } from '../../shared/teamPaths';
 import { copyClasses, importFolder, installTinyModel, openTestServices, repoRoot, tempDir } from '../search/searchFixture';
 
 const kinds = (report: CheckReport) => [...new Set(report.problems.map((p) => p.kind))].sort();
@@ -47,6 +48,23 @@ describe('simila check', () => {
     expect(report.ok).toBe(true);
     expect(report.checked.models).toEqual([{ id: modelId, name: 'tiny-7', vectors: 10, indexVectors: 10, weightsVerified: true }]);
     expect(report.checked.paths).toBe(10);
+  });
+
+  it("does not report a team image's remote path (its file is on another workstation) as missing", async () => {
+    const catalogue = openCatalogue(path.join(home, 'catalogue.sqlite'));
+    const first = catalogue.db.prepare('SELECT image_id, folder_id, size FROM image_paths ORDER BY image_id LIMIT 1').get() as { image_id: number; folder_id: number; size: number };
+    const remote = remotePath('ws-2', '/archive/elsewhere/x.png', 'ab', 'png');
+    catalogue.db.prepare('INSERT INTO image_paths (path, image_id, folder_id, size, mtime_ms) VALUES (?, ?, ?, ?, 0)').run(remote, first.image_id, first.folder_id, first.size);
+    catalogue.close();
+    try {
+      const report = await checkHome({ home, env: {} });
+      expect(report.checked.paths).toBe(11);
+      expect(report.problems).toEqual([]);
+    } finally {
+      const again = openCatalogue(path.join(home, 'catalogue.sqlite'));
+      again.db.prepare('DELETE FROM image_paths WHERE path = ?').run(remote);
+      again.close();
+    }
   });
 
   it('finds an index with fewer vectors than the catalogue; opening it rebuilds it and logs why; repair rebuilds the file', async () => {
