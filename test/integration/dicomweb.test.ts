@@ -12,6 +12,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../ingest/support/fixtures';
 import { findOrthanc, freePort, startOrthanc, type OrthancServer } from '../support/orthanc';
+import { createApp } from '../../main/app/createApp';
+import { createEncryptedFileSecretStore, CREDENTIALS_FILE, type SecretCipher } from '../../main/sources/dicomweb/secretStore';
 
 const bin = path.resolve('bin/simila.js');
 const dataDir = process.env.SIMILA_DATA ?? path.resolve('../shared/data');
@@ -202,6 +204,45 @@ describe.skipIf(!!skipReason)('DICOMweb import from a real Orthanc', () => {
     // The resumed run fetched only what the killed one had not settled.
     const fetched = (resumed.json?.imported as number) + (resumed.json?.duplicates as number) + (resumed.json?.failed as number);
     expect(fetched).toBeLessThanOrEqual(expected.length - atKill + 12); // + the few the server cannot serve, asked again
+  });
+
+  it('the app syncs with credentials saved through its secret store (a fake cipher for safeStorage), none in the environment', async () => {
+    const home = path.join(work.dir, 'app-secrets');
+    const cipher: SecretCipher = {
+      isEncryptionAvailable: () => true,
+      encryptString: (plain) => Buffer.from(Buffer.from(plain, 'utf8').map((b) => b ^ 0xa5)),
+      decryptString: (bytes) => Buffer.from(bytes.map((b) => b ^ 0xa5)).toString('utf8'),
+    };
+    for (const key of ['SIMILA_DICOMWEB_TOKEN', 'SIMILA_DICOMWEB_USER', 'SIMILA_DICOMWEB_PASSWORD']) expect(process.env[key] ?? '').toBe('');
+    const { study_uid: study } = query<{ study_uid: string }>(
+      fullHome,
+      'SELECT study_uid, COUNT(*) AS n FROM dicomweb_instances WHERE image_id IS NOT NULL GROUP BY study_uid ORDER BY n, study_uid LIMIT 1',
+    )[0]!;
+    const app = await createApp({ mode: 'electron', home, shippedModelsRoot: null, secretStore: (h) => createEncryptedFileSecretStore({ home: h, cipher }) });
+    try {
+      const ctx = { mode: 'electron' as const };
+      const saved = await app.handlers['import.setArchiveCredentials']({ url: orthanc.dicomwebUrl, kind: 'basic', user: orthanc.user, secret: orthanc.password }, ctx);
+      expect(saved).toEqual({ supported: true, message: null, saved: true });
+      expect(JSON.stringify(saved)).not.toContain(orthanc.password);
+      const { jobId } = await app.handlers['import.addArchive']({ url: orthanc.dicomwebUrl, study }, ctx);
+      const deadline = Date.now() + 120_000;
+      let job;
+      for (;;) {
+        job = (await app.handlers['jobs.list']({}, ctx)).find((j) => j.jobId === jobId);
+        if ((job && !['queued', 'running'].includes(job.state)) || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(job?.state, job?.message ?? '').toBe('done');
+      expect(job!.imported).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+    }
+    // On disk: the credentials file holds no clear text, nor does the catalogue.
+    expect(readFileSync(path.join(home, CREDENTIALS_FILE)).includes(Buffer.from(orthanc.password))).toBe(false);
+    for (const file of ['catalogue.sqlite', 'catalogue.sqlite-wal']) {
+      const p = path.join(home, file);
+      if (existsSync(p)) expect(readFileSync(p).includes(Buffer.from(orthanc.password))).toBe(false);
+    }
   });
 
   it('says when the server cannot be reached', async () => {
