@@ -5,6 +5,9 @@
  * cancel stops between steps. With held-out shots the best step on them is kept (early stop) and the
  * before/after comparison is measured on them. The result is a child model package under
  * <home>/models, registered with its parent and with its support set recorded in the manifest.
+ * Group 'auto' (issue 10 item 6): every candidate depth runs the same steps on the same shots, from rows
+ * of the shallowest trunk computed once (deeper rows derived by the frozen stages in between), and the
+ * best held-out score wins, ties going to the cheaper re-embedding; the candidates' scores are recorded.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +15,8 @@ import type { EventName, EventOf } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { JobRunner } from '../jobs/jobQueue';
 import { featureLoss } from '../ml/adaptation/adaptationLoss';
-import type { AdaptationConfig } from '../ml/adaptation/fewShotAdapt';
+import { candidatesByCost, pickDepth, type AdaptationConfig } from '../ml/adaptation/fewShotAdapt';
+import type { ParameterGroup } from '../ml/models/embeddingNet';
 import { innerLoop } from '../ml/meta/maml';
 import { saveModelPackage } from '../ml/package/modelPackage';
 import { registerModelPackage } from '../ml/package/registerModel';
@@ -21,6 +25,7 @@ import { AdaptationError, loadAdaptableModel, type AdaptableModel } from './adap
 import { heldOutScore, type GalleryLabel, type HeldOutScore } from './heldOutScore';
 import { likelyPositives } from './likelyPositives';
 import { trunkFeaturesOf, trunkShape } from './trunkFeatureStore';
+import { trunkKey } from './trunkKey';
 
 export const ADAPT_JOB_KIND = 'adapt';
 /** Shots a class needs before one is held out automatically (the rest still train the selection run). */
@@ -39,8 +44,27 @@ export interface AdaptCurvePoint {
   validation: number | null;
 }
 
+/** One depth an adaptation tried (all of them under 'auto'; the one configured otherwise). */
+export interface DepthTried {
+  group: ParameterGroup;
+  /** The stage its re-embedding starts at (rows of the stage before are what it needs cached). */
+  fromStage: number;
+  /** Best held-out MAP@R over its steps (step 0 = the parent's, so every depth starts level); null without held-out shots. */
+  validation: number | null;
+  steps: number;
+  stoppedEarly: boolean;
+  seconds: number;
+  secondsPerImageStep: number;
+}
+
 export interface AdaptJobSummary {
   modelId: number | null;
+  /** The group adapted (the one 'auto' chose). */
+  group?: ParameterGroup;
+  /** The group asked for ('auto' or a fixed one). */
+  requestedGroup?: string;
+  /** Depths tried, cheapest re-embedding first. */
+  candidates?: DepthTried[];
   parentId: number;
   classIds: number[];
   before: HeldOutScore | null;
@@ -161,7 +185,8 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
       if (set.support.filter((s) => s.label < p.classIds.length).length === 0) throw new Error('The chosen classes have no support images.');
       const shape = trunkShape(model.net, model.fromStage);
       const rowLength = shape[0] * shape[1] * shape[2];
-      const total = config.steps;
+      const order: ParameterGroup[] = config.group === 'auto' ? candidatesByCost(model.net) : [config.group];
+      const total = config.steps * order.length;
       report({ total, done: 0, imported: 0, skipped: 0, failed: 0 }, 'computing trunk features');
       emitProgress(0, total, 'features', null, null);
       const source = { catalogue, net: model.net, spec: model.manifest.preprocess, fromStage: model.fromStage, key: model.key, prepareImage: engine.prepareImage.bind(engine) };
@@ -191,63 +216,141 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
 
       const supportX = tf.tensor4d(supportFeatures.features, [supportLabels.length, ...shape]);
       owned.push(supportX);
-      const loss = featureLoss(model.net, model.fromStage, supportX, supportLabels);
-      const names = model.net.parameterNames(config.group);
-      let current = new Map(names.map((name) => [name, tf.clone(model.net.variables.get(name) as tf.Tensor)]));
-      let best = { step: 0, weights: current, validation: before?.mapAtR ?? null };
-      let stoppedEarly = false;
+      // Rows of the shallowest trunk needed, decoded once; each depth's rows come from them through the frozen stages.
+      const holdX = holdLabels.length > 0 ? tf.tensor4d(holdoutFeatures.features, [holdLabels.length, ...shape]) : null;
+      const galleryX = tf.tensor4d(galleryFeatures, [galleryCount, ...shape]);
+      if (holdX) owned.push(holdX);
+      owned.push(galleryX);
+      const runDepth = async (group: ParameterGroup, offset: number) => {
+        const fromStage = model.net.firstStageOf(group);
+        const depthStarted = performance.now();
+        const derive = (x: tf.Tensor4D) => model.net.advanceTrunk(x, model.fromStage, fromStage);
+        const x = derive(supportX);
+        const rows = { support: x, hold: holdX ? derive(holdX) : null, gallery: derive(galleryX) };
+        const embed = (input: tf.Tensor4D, weights?: ReadonlyMap<string, tf.Tensor>) => {
+          const out = tf.tidy(() => model.net.embedFromStage(input, fromStage, weights ? { overrides: weights } : {}));
+          const values = new Float32Array(out.dataSync());
+          out.dispose();
+          return values;
+        };
+        const depthScore = (weights?: ReadonlyMap<string, tf.Tensor>): HeldOutScore | null =>
+          rows.hold === null ? null : heldOutScore(embed(rows.hold, weights), holdLabels, embed(rows.gallery, weights), galleryLabels, dim);
+        const loss = featureLoss(model.net, fromStage, x, supportLabels);
+        const names = model.net.parameterNames(group);
+        let current = new Map(names.map((name) => [name, tf.clone(model.net.variables.get(name) as tf.Tensor)]));
+        let best = { step: 0, weights: current, validation: before?.mapAtR ?? null };
+        const depthCurve: AdaptCurvePoint[] = [];
+        let stoppedEarly = false;
+        let cancelled = false;
+        const loopStarted = performance.now();
+        let after: HeldOutScore | null = null;
+        try {
+          for (let step = 1; step <= config.steps; step++) {
+            if (signal.aborted) {
+              cancelled = true;
+              break;
+            }
+            const { fast, losses } = innerLoop(current, loss, { steps: 1, learningRate: config.learningRate });
+            if (current !== best.weights) for (const t of current.values()) t.dispose();
+            current = fast;
+            const validation = depthScore(current)?.mapAtR ?? null;
+            depthCurve.push({ step, loss: losses[0] ?? Number.NaN, validation });
+            options.onCurve?.(jobId, depthCurve);
+            emitProgress(offset + step, total, 'adapt', losses[0] ?? null, validation);
+            report({ total, done: offset + step, imported: 0, skipped: 0, failed: 0 }, order.length > 1 ? `${group}: step ${step} of ${config.steps}` : `step ${step} of ${config.steps}`);
+            // Ties go forward: one held-out shot scores coarsely, and a flat score is no sign of over-fitting.
+            const improved = validation === null || best.validation === null || validation >= best.validation;
+            if (improved) {
+              if (best.weights !== current) for (const t of best.weights.values()) t.dispose();
+              best = { step, weights: current, validation };
+            } else if (config.earlyStop && step - best.step >= 2) {
+              stoppedEarly = true; // two steps without a better held-out score: keep the best one
+              break;
+            }
+            await yieldToEventLoop();
+          }
+          // The comparison on the held-out shots, at this depth's best step (before the auto-held-out shots train too).
+          after = cancelled ? null : depthScore(best.weights);
+        } finally {
+          if (current !== best.weights) for (const t of current.values()) t.dispose();
+          x.dispose();
+          rows.hold?.dispose();
+          rows.gallery.dispose();
+        }
+        const tried: DepthTried = {
+          group,
+          fromStage,
+          validation: best.validation,
+          steps: best.step,
+          stoppedEarly,
+          seconds: (performance.now() - depthStarted) / 1000,
+          // Step time alone (features and checks excluded): what estimates of later runs scale by support size.
+          secondsPerImageStep: (performance.now() - loopStarted) / 1000 / Math.max(1, depthCurve.length * supportLabels.length),
+        };
+        return { tried, best, curve: depthCurve, cancelled, after };
+      };
+      const runs: Awaited<ReturnType<typeof runDepth>>[] = [];
       let cancelled = false;
-      const loopStarted = performance.now();
-      for (let step = 1; step <= total; step++) {
-        if (signal.aborted) {
+      for (const [i, group] of order.entries()) {
+        const run = await runDepth(group, i * config.steps);
+        runs.push(run);
+        if (run.cancelled) {
           cancelled = true;
           break;
         }
-        const { fast, losses } = innerLoop(current, loss, { steps: 1, learningRate: config.learningRate });
-        if (current !== best.weights) for (const t of current.values()) t.dispose();
-        current = fast;
-        const validation = score(current)?.mapAtR ?? null;
-        curve.push({ step, loss: losses[0] ?? Number.NaN, validation });
-        options.onCurve?.(jobId, curve);
-        emitProgress(step, total, 'adapt', losses[0] ?? null, validation);
-        report({ total, done: step, imported: 0, skipped: 0, failed: 0 }, `step ${step} of ${total}`);
-        // Ties go forward: one held-out shot scores coarsely, and a flat score is no sign of over-fitting.
-        const improved = validation === null || best.validation === null || validation >= best.validation;
-        if (improved) {
-          if (best.weights !== current) for (const t of best.weights.values()) t.dispose();
-          best = { step, weights: current, validation };
-        } else if (config.earlyStop && step - best.step >= 2) {
-          stoppedEarly = true; // two steps without a better held-out score: keep the best one
-          break;
-        }
-        await yieldToEventLoop();
+        // Without held-out shots nothing tells the depths apart: the cheapest one is kept, the rest not run.
+        if (run.tried.validation === null) break;
       }
-      if (current !== best.weights) for (const t of current.values()) t.dispose();
-      owned.push(...best.weights.values());
+      const chosenIndex = pickDepth(runs.map((r) => r.tried.validation));
+      const chosen = runs[chosenIndex]!;
+      runs.forEach((r, i) => {
+        if (i !== chosenIndex) for (const t of r.best.weights.values()) t.dispose();
+      });
+      owned.push(...chosen.best.weights.values());
+      let best = chosen.best;
+      const group = chosen.tried.group;
+      const fromStage = chosen.tried.fromStage;
+      curve.push(...chosen.curve);
+      options.onCurve?.(jobId, curve);
+      const stoppedEarly = chosen.tried.stoppedEarly;
+      const candidates = runs.map((r) => r.tried);
       const trainingSeconds = (performance.now() - started) / 1000;
-      // Step time alone (features and checks excluded): what estimates of later runs scale by support size.
-      const secondsPerImageStep = (performance.now() - loopStarted) / 1000 / Math.max(1, curve.length * supportLabels.length);
-      const summaryBase = { parentId: parent.id, classIds: p.classIds, before, curve, steps: best.step, stoppedEarly, secondsPerImageStep, supportImages: supportLabels.length };
+      const secondsPerImageStep = chosen.tried.secondsPerImageStep;
+      const summaryBase = {
+        parentId: parent.id,
+        classIds: p.classIds,
+        group,
+        requestedGroup: config.group,
+        candidates,
+        before,
+        curve,
+        steps: best.step,
+        stoppedEarly,
+        secondsPerImageStep,
+        supportImages: supportLabels.length,
+      };
       if (cancelled) {
         const summary: AdaptJobSummary = { ...summaryBase, modelId: null, after: null, seconds: trainingSeconds, cancelled: true };
-        return { summary: { ...summary }, counts: { total, done: curve.length, imported: 0, skipped: 0, failed: 0 }, message: 'stopped', cancelled: true };
+        return { summary: { ...summary }, counts: { total, done: runs.reduce((n, r) => n + r.curve.length, 0), imported: 0, skipped: 0, failed: 0 }, message: 'stopped', cancelled: true };
       }
-      emitProgress(best.step, total, 'compare', null, null);
-      const after = score(best.weights);
+      emitProgress(total, total, 'compare', null, null);
+      const after = chosen.after;
       if (autoHoldout.length > 0 && best.step > 0) {
         // The held-out shots chose the step count (and `after` was measured on them); now every shot trains.
         const autoIds = new Set(autoHoldout.map((s) => s.id));
         const autoRows = holdoutFeatures.ids.flatMap((id, row) => (autoIds.has(id) ? [row] : []));
         const autoX = tf.tensor4d(Float32Array.from(autoRows.flatMap((row) => Array.from(holdoutFeatures.features.subarray(row * rowLength, (row + 1) * rowLength)))), [autoRows.length, ...shape]);
-        const allX = tf.concat([supportX, autoX]);
+        const allShallow = tf.concat([supportX, autoX]);
         autoX.dispose();
+        const allX = model.net.advanceTrunk(allShallow, model.fromStage, fromStage);
+        allShallow.dispose();
         owned.push(allX);
-        const init = new Map(names.map((name) => [name, model.net.variables.get(name) as tf.Tensor]));
-        const { fast } = innerLoop(init, featureLoss(model.net, model.fromStage, allX, [...supportLabels, ...autoRows.map((row) => holdLabels[row]!)]), { steps: best.step, learningRate: config.learningRate });
+        const init = new Map(model.net.parameterNames(group).map((name) => [name, model.net.variables.get(name) as tf.Tensor]));
+        const { fast } = innerLoop(init, featureLoss(model.net, fromStage, allX, [...supportLabels, ...autoRows.map((row) => holdLabels[row]!)]), { steps: best.step, learningRate: config.learningRate });
         owned.push(...fast.values());
         best = { ...best, weights: fast };
       }
-      emitProgress(best.step, total, 'save', null, null);
+      emitProgress(total, total, 'save', null, null);
       model.net.setWeights(best.weights);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const dirName = `${p.name.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'adapted'}-${stamp}`;
@@ -265,9 +368,11 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
           steps: best.step,
           complete: true,
           options: {
-            adaptation: config,
-            fromStage: model.fromStage,
-            trunkKey: model.key,
+            // The group adapted ('auto' resolved): the child re-embeds from its own first stage, under that trunk's key.
+            adaptation: { ...config, group },
+            fromStage,
+            trunkKey: trunkKey(model.net, model.manifest, fromStage),
+            depth: { requested: config.group, chosen: group, candidates },
             classes: p.classIds.map((id, i) => ({
               id,
               name: set.classNames[i],
@@ -295,7 +400,7 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
       return {
         summary: { ...summary },
         counts: { total, done: total, imported: 1, skipped: 0, failed: supportFeatures.failures.length + holdoutFeatures.failures.length },
-        message: `adapted ${p.name} in ${best.step} steps${stoppedEarly ? ' (early stop)' : ''}`,
+        message: `adapted ${p.name} in ${best.step} steps${stoppedEarly ? ' (early stop)' : ''}${order.length > 1 ? `, depth ${group} (held-out ${candidates.map((c) => `${c.group} ${c.validation === null ? 'n/a' : c.validation.toFixed(3)}`).join(', ')})` : ''}`,
       };
     } finally {
       for (const t of owned) t.dispose();

@@ -15,12 +15,15 @@ import type { ContentReader } from '../ingest/contentReader';
 import { importFolder } from '../ingest/importer';
 import { IMPORT_JOB_KIND } from '../ingest/importJob';
 import type { JobQueue } from '../jobs/jobQueue';
-import { adaptationConfigSchema } from '../ml/adaptation/fewShotAdapt';
+import { adaptationConfigSchema, AUTO_CANDIDATES } from '../ml/adaptation/fewShotAdapt';
+import type { ParameterGroup } from '../ml/models/embeddingNet';
+import { EMBED_JOB_KIND } from '../search/embedJob';
 import type { InputPreparer } from '../search/inputPreparer';
 import type { SearchEngine } from '../search/searchEngine';
 import { modelSummary } from '../search/searchService';
-import { AdaptationError, adaptationConfigOf } from './adaptableModel';
+import { AdaptationError, adaptationConfigOf, loadAdaptableModel } from './adaptableModel';
 import { ADAPT_JOB_KIND, AUTO_HOLDOUT_MIN_SHOTS, type AdaptCurvePoint, type AdaptJobParams, type AdaptJobSummary } from './adaptJob';
+import { depthCosts, estimateDepths, type DepthInfo, type MeasuredRates } from './depthEstimate';
 import { REEMBED_JOB_KIND, type ReembedJobParams } from './reembedJob';
 
 export interface AdaptationServiceDeps {
@@ -37,6 +40,10 @@ export interface AdaptationServiceDeps {
   curves: ReadonlyMap<number, AdaptCurvePoint[]>;
   /** Queues the ordinary embedding job (models that share no cached trunk). */
   startEmbedding(modelId: number): Promise<number | null>;
+  /** Where model packages live (default <home>/models). */
+  modelsDir?: string;
+  /** The parent's depths (stage, trunk key, cost); default: load the package once per model (tests substitute). */
+  depthInfo?(model: ModelRecord): Promise<DepthInfo[]>;
 }
 
 /**
@@ -125,6 +132,57 @@ export function createAdaptationService(deps: AdaptationServiceDeps) {
     return DEFAULT_SECONDS_PER_IMAGE_STEP;
   };
 
+  /** Rates measured by earlier jobs on this machine: adapt steps per depth, the last re-embedding, the last embedding. */
+  const measuredRates = (): MeasuredRates => {
+    const rates: MeasuredRates = { stepByGroup: {} };
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+    for (const job of catalogue.jobs.listRecent(50)) {
+      if (job.state !== 'done') continue;
+      const summary = (job.progress as { summary?: Record<string, unknown> } | null)?.summary ?? {};
+      if (job.kind === ADAPT_JOB_KIND) {
+        const tried = Array.isArray(summary.candidates) ? (summary.candidates as { group?: unknown; secondsPerImageStep?: unknown }[]) : [];
+        // Older summaries name no group: theirs was the requested one, else the parent's (last stage + head by default).
+        const group = typeof summary.group === 'string' ? summary.group : ((job.params as Partial<AdaptJobParams> | null)?.settings?.group ?? 'last-stage-head');
+        const entries = tried.length > 0 ? tried.map((t) => [String(t.group), num(t.secondsPerImageStep)] as const) : [[group, num(summary.secondsPerImageStep)] as const];
+        for (const [g, v] of entries) if (v !== undefined && v > 0 && rates.stepByGroup[g] === undefined) rates.stepByGroup[g] = v;
+      } else if (job.kind === REEMBED_JOB_KIND && !rates.reembed) {
+        const phases = (summary.phases ?? {}) as Record<string, unknown>;
+        const embedded = num(summary.embedded) ?? 0;
+        if (embedded > 0)
+          rates.reembed = {
+            fromStage: num(summary.fromStage),
+            perImage: ((num(phases.read) ?? 0) + (num(phases.write) ?? 0) + (num(phases.index) ?? 0)) / embedded,
+            headPerImage: (num(phases.head) ?? 0) / embedded,
+            computedPerImage: embedded > (num(summary.fromCache) ?? 0) ? (num(phases.trunk) ?? 0) / (embedded - (num(summary.fromCache) ?? 0)) : undefined,
+          };
+      } else if (job.kind === EMBED_JOB_KIND && rates.embedPerImage === undefined && job.startedAt && job.finishedAt) {
+        const embedded = num(summary.embedded) ?? 0;
+        const seconds = (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000;
+        if (embedded > 0 && seconds > 0) rates.embedPerImage = seconds / embedded;
+      }
+    }
+    return rates;
+  };
+
+  const depthInfoCache = new Map<string, Promise<DepthInfo[]>>();
+  const depthInfoOf = (model: ModelRecord): Promise<DepthInfo[]> => {
+    if (deps.depthInfo) return deps.depthInfo(model);
+    const cacheKey = `${model.id}:${model.dir}`;
+    let info = depthInfoCache.get(cacheKey);
+    if (!info) {
+      info = loadAdaptableModel(deps.modelsDir ?? path.join(deps.homeDir, 'models'), model).then((loaded) => {
+        try {
+          return depthCosts(loaded.net, loaded.manifest);
+        } finally {
+          loaded.dispose();
+        }
+      });
+      info.catch(() => depthInfoCache.delete(cacheKey));
+      depthInfoCache.set(cacheKey, info);
+    }
+    return info;
+  };
+
   const parentModel = async (): Promise<ModelRecord> => {
     const model = await engine.activeModel();
     if (!model) throw new AdaptationError('unsupported', 'No trained model is installed, so there is nothing to adapt yet.');
@@ -183,9 +241,29 @@ export function createAdaptationService(deps: AdaptationServiceDeps) {
         if (cls.counts.holdout === 0 && !(config.earlyStop && cls.counts.support >= AUTO_HOLDOUT_MIN_SHOTS)) warnings.push(`"${cls.name}" has no held-out image, so the before/after check and the early stop cannot use it.`);
       }
       const perStep = lastSecondsPerImageStep();
-      const seconds = supportImages * config.steps * perStep + (supportImages + holdoutImages + ARCHIVE_SAMPLE) * SECONDS_PER_IMAGE;
+      const featureSeconds = (supportImages + holdoutImages + ARCHIVE_SAMPLE) * SECONDS_PER_IMAGE;
+      let seconds = supportImages * config.steps * perStep + featureSeconds;
       const effective = { group: config.group, steps: config.steps, learningRate: config.learningRate, earlyStop: config.earlyStop };
-      return { supportImages, holdoutImages, steps: config.steps, settings: effective, seconds: Math.round(seconds * 100) / 100, warnings };
+      const archiveImages = catalogue.embeddings.countMissing(0); // no model has id 0: every visible image
+      let depths: AdaptEstimate['depths'];
+      try {
+        const groups: ParameterGroup[] = config.group === 'auto' ? [...AUTO_CANDIDATES] : [config.group];
+        depths = estimateDepths({
+          infos: await depthInfoOf(parent),
+          groups,
+          supportImages,
+          steps: config.steps,
+          archiveImages,
+          cachedRows: (key) => Math.min(archiveImages, catalogue.trunkFeatures.count(key)),
+          rates: measuredRates(),
+          defaultSecondsPerImageStep: DEFAULT_SECONDS_PER_IMAGE_STEP,
+        });
+        // The steps are what differ by depth; 'auto' runs every candidate's, the features once.
+        seconds = featureSeconds + depths.reduce((sum, d) => sum + d.adaptSeconds, 0);
+      } catch {
+        depths = undefined; // the parent cannot be loaded here: the plain estimate stands
+      }
+      return { supportImages, holdoutImages, steps: config.steps, settings: effective, seconds: Math.round(seconds * 100) / 100, warnings, archiveImages, ...(depths ? { depths } : {}) };
     },
 
     async start(classIds: readonly number[], name: string | undefined, settings: AdaptSettings = {}): Promise<number> {

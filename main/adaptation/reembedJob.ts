@@ -3,6 +3,8 @@
  * after the frozen trunk run (for a head / last-stage / rectifier adaptation); images without a cached
  * row get one first (decode + trunk), so the next adaptation of the same trunk is a head-only pass too.
  * Vectors go to SQLite and the model's HNSW index in batches, so a stopped job goes on where it was.
+ * A child that adapted deeper (last two stages, rectifiers) re-embeds from an earlier stage under its own
+ * trunk key; rows too large to cache (trunkFeatureStore) are computed from the files each time.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Catalogue } from '../catalogue/catalogue';
@@ -115,7 +117,7 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
       const saveSeconds = (performance.now() - saveStarted) / 1000;
       const seconds = (performance.now() - started) / 1000;
       return {
-        summary: { model: record.name, modelId: record.id, embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, phases: { ...phases, saveIndex: saveSeconds }, cancelled },
+        summary: { model: record.name, modelId: record.id, fromStage: model.fromStage, trunkKey: model.key, embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, phases: { ...phases, saveIndex: saveSeconds }, cancelled },
         counts,
         message: `${counts.imported} embedded (${fromCache} from cached trunk features), ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`,
         cancelled,

@@ -7,6 +7,7 @@ import type { Catalogue } from '../catalogue/catalogue';
 import type { EmbeddingNet } from '../ml/models/embeddingNet';
 import type { PreprocessSpec } from '../ml/data/preprocessSpec';
 import type { Prepared } from '../search/searchEngine';
+import { MAX_CACHED_TRUNK_FLOATS } from './trunkKey';
 
 export interface FeatureSource {
   catalogue: Catalogue;
@@ -41,7 +42,9 @@ export async function computeTrunkFeatures(source: FeatureSource, ids: readonly 
   const out = tf.tidy(() => net.trunkFeatures(tf.tensor4d(inputs.subarray(0, okIds.length * inputLength), [okIds.length, spec.inputSize, spec.inputSize, spec.channels]), source.fromStage - 1));
   const features = new Float32Array(await out.data());
   out.dispose();
-  source.catalogue.trunkFeatures.putMany(source.key, okIds, features);
+  // Rows the archive embedding would not cache either (the images themselves, or rows over the size cap, e.g.
+  // a deeper adaptation's earlier stage) are used, not stored: the catalogue stays at its bounded size.
+  if (source.fromStage > 1 && features.length / okIds.length <= MAX_CACHED_TRUNK_FLOATS) source.catalogue.trunkFeatures.putMany(source.key, okIds, features);
   return { ids: okIds, features, failures };
 }
 

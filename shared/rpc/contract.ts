@@ -391,8 +391,11 @@ const className = z.string().trim().min(1).max(200);
 /** Settings of one adaptation run; every field has a good default (the model's recorded configuration). */
 export const AdaptSettings = z
   .object({
-    /** Adaptable part: 'last-stage-head' and 'rectifiers' re-embed from cached trunk features. */
-    group: z.enum(['all', 'last-stage-head', 'rectifiers']).optional(),
+    /**
+     * Adaptable part: 'last-stage-head' re-embeds from cached trunk features; 'last-two-stages-head' and
+     * 'rectifiers' adapt deeper and re-embed from an earlier stage; 'auto' tries those three on the held-out shots.
+     */
+    group: z.enum(['all', 'last-stage-head', 'last-two-stages-head', 'rectifiers', 'auto']).optional(),
     steps: z.number().int().min(1).max(200).optional(),
     learningRate: z.number().positive().max(1).optional(),
     /** Early stop on a held-out shot per class (with at least 3 shots per class). */
@@ -410,15 +413,37 @@ export const AdaptEstimate = z.object({
    * trained for), with the ones sent laid over them. The wizard shows these and sends only what was changed.
    */
   settings: z.object({
-    group: z.enum(['all', 'last-stage-head', 'rectifiers']),
+    group: z.enum(['all', 'last-stage-head', 'last-two-stages-head', 'rectifiers', 'auto']),
     steps: z.number().int(),
     learningRate: z.number(),
     earlyStop: z.boolean(),
   }),
-  /** Estimated wall time of the adaptation (trunk features + steps + before/after check). */
+  /** Estimated wall time of the adaptation (trunk features + steps + before/after check; under 'auto', every depth). */
   seconds: z.number(),
   /** Human sentences, e.g. a class with fewer than 3 shots. */
   warnings: z.array(z.string()),
+  /** Images in the archive (what activating the adapted profile re-embeds). */
+  archiveImages: z.number().int().optional(),
+  /**
+   * Cost per adaptable depth (issue 10 item 6): the candidates 'auto' tries, or the one group chosen. Re-embedding
+   * runs the adapted stages on cached trunk rows where the archive has them, and decodes + runs the network for the rest.
+   */
+  depths: z
+    .array(
+      z.object({
+        group: z.enum(['all', 'last-stage-head', 'last-two-stages-head', 'rectifiers']),
+        /** First adapted stage: re-embedding needs rows of the stage before it. */
+        fromStage: z.number().int(),
+        adaptSeconds: z.number(),
+        reembedSeconds: z.number(),
+        /** Archive images with a cached trunk row for this depth (head-only pass) and without (decoded from their files). */
+        cachedImages: z.number().int(),
+        uncachedImages: z.number().int(),
+        /** Whether the rates come from runs on this machine (else built-in defaults). */
+        measured: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 export type AdaptEstimate = z.infer<typeof AdaptEstimate>;
 
