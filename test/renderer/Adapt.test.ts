@@ -149,6 +149,31 @@ describe('adaptation wizard', () => {
     expect(client.callsTo('adapt.estimate').at(-1)).toMatchObject({ settings: {} });
   });
 
+  it("shows each depth's adaptation and re-embedding cost, all three when the depth is chosen automatically", async () => {
+    const client = await mountApp();
+    await classWithShots(client, [0, 1, 2]);
+    await settle(5);
+    // The model's own group: one row, head-only re-embedding for the 60 cached images, from files for the rest.
+    expect(all('adapt-depth-last-stage-head')).toHaveLength(1);
+    expect(q('adapt-depth-last-two-stages-head')).toBeNull();
+    expect(Number(q('adapt-depth-last-stage-head')!.dataset.reembedSeconds)).toBeCloseTo(60 * 0.001 + 40 * 0.02);
+    expect(q('adapt-depths')!.textContent).toMatch(/100 archive images/);
+    const group = q('adapt-group') as HTMLSelectElement;
+    expect([...group.options].map((o) => o.value)).toEqual(expect.arrayContaining(['auto', 'last-two-stages-head']));
+    group.value = 'auto';
+    group.dispatchEvent(new Event('change'));
+    await settle(5);
+    expect(client.callsTo('adapt.estimate').at(-1)).toMatchObject({ settings: { group: 'auto' } });
+    const rows = ['last-stage-head', 'last-two-stages-head', 'rectifiers'].map((g) => q(`adapt-depth-${g}`)!);
+    expect(rows.every((r) => r !== null)).toBe(true);
+    expect(Number(rows[1]!.dataset.reembedSeconds)).toBeCloseTo(100 * 0.02);
+    expect(Number(rows[1]!.dataset.adaptSeconds)).toBeCloseTo(3 * 10 * 0.03);
+    expect(rows[1]!.textContent).toMatch(/0 \/ 100/);
+    expect(q('adapt-depths')!.textContent).toMatch(/auto tries each/);
+    // 'auto' runs every depth's steps: the estimate is their sum.
+    expect(Number(q('adapt-estimate')!.dataset.seconds)).toBeCloseTo(3 * 10 * (0.01 + 0.03 + 0.2));
+  });
+
   it('starts with the chosen settings, draws one chart point per adapt.progress, and cancels', async () => {
     const client = await mountApp();
     await classWithShots(client, [0, 1, 2]);

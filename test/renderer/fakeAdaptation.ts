@@ -88,7 +88,20 @@ export function createFakeAdaptation(imageOf: (id: number) => ImageSummary): Fak
         const steps = settings?.steps ?? 10;
         // The fake parent model's own settings, as a meta-learnt model records them, under the ones sent.
         const effective = { group: settings?.group ?? 'last-stage-head', steps, learningRate: settings?.learningRate ?? 0.5, earlyStop: settings?.earlyStop ?? true };
-        return { supportImages: support, holdoutImages: counts.reduce((s, c) => s + c.counts.holdout, 0), steps, settings: effective, seconds: support * steps * 0.01, warnings: [] };
+        // Cost per depth: 100 archive images, 60 with cached last-stage rows; deeper depths re-embed from the files.
+        const depth = (group: 'last-stage-head' | 'last-two-stages-head' | 'rectifiers', fromStage: number, perStep: number, cached: number) => ({
+          group,
+          fromStage,
+          adaptSeconds: support * steps * perStep,
+          reembedSeconds: cached * 0.001 + (100 - cached) * 0.02,
+          cachedImages: cached,
+          uncachedImages: 100 - cached,
+          measured: true,
+        });
+        const all = [depth('last-stage-head', 4, 0.01, 60), depth('last-two-stages-head', 3, 0.03, 0), depth('rectifiers', 1, 0.2, 0)];
+        const depths = effective.group === 'auto' ? all : all.filter((d) => d.group === effective.group);
+        const seconds = effective.group === 'auto' ? depths.reduce((s, d) => s + d.adaptSeconds, 0) : support * steps * 0.01;
+        return { supportImages: support, holdoutImages: counts.reduce((s, c) => s + c.counts.holdout, 0), steps, settings: effective, seconds, warnings: [], archiveImages: 100, depths };
       },
       'adapt.start': async ({ classIds }) => {
         const jobId = nextJob++;

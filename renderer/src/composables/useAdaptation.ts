@@ -24,7 +24,9 @@ export const DEFAULT_SETTINGS: Required<AdaptSettings> = { group: 'last-stage-he
 
 export const groupLabels: Record<Required<AdaptSettings>['group'], string> = {
   'last-stage-head': 'Last stage and head (fast re-embedding)',
-  rectifiers: 'Channel rectifiers (fast re-embedding)',
+  'last-two-stages-head': 'Last two stages and head (re-embeds from an earlier stage)',
+  rectifiers: 'Channel rectifiers (re-embeds from the images)',
+  auto: 'Choose on the held-out shots (tries each depth)',
   all: 'Whole network (slow re-embedding)',
 };
 
