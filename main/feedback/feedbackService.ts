@@ -226,7 +226,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         k: wantK,
         filters: list.filters,
         judgements: judged.map((j) => ({ imageId: j.imageId, judgement: j.judgement })),
-        params: { method: result.method, poolSize: result.poolSize, ...weights },
+        params: { method: result.method, poolSize: result.poolSize, gateSearches: result.gateSearches, ...weights },
         hits: hits.map((h) => ({ imageId: h.image.id, distance: h.distance })),
       });
       return {

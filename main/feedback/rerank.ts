@@ -39,8 +39,10 @@ export interface RerankResult {
   method: 'classifier' | 'nearest-relevant';
   /** The classifier's search direction, kept for the record (the query itself while nothing is rejected). */
   movedQuery: Float32Array;
-  /** Candidates the classifier re-ordered (0 for 'nearest-relevant'). */
+  /** Candidates drawn from the neighbourhood (0 when the pinned relevant images fill the list). */
   poolSize: number;
+  /** Candidates that needed a search of their own to be admitted or left out (NeighbourhoodGate). */
+  gateSearches: number;
   hits: Neighbour[];
 }
 
@@ -133,16 +135,15 @@ export class NeighbourhoodGate {
     this.queryRadius = pageRadius(search, query, k);
   }
 
-  /** Searches made for the candidates' own pages so far (each admission costs at most one). */
-  get checked(): number {
-    return this.verdicts.size;
-  }
+  /** Searches made for candidates' own pages so far (at most one per candidate; none on the query's page). */
+  searches = 0;
 
   admits(id: number, v: ArrayLike<number>): boolean {
     const known = this.verdicts.get(id);
     if (known !== undefined) return known;
     let verdict = within(distance(this.query, v), this.queryRadius);
     if (!verdict) {
+      this.searches++;
       const radius = pageRadius(this.search, v, this.k);
       verdict = this.positives.some((p) => within(distance(p, v), radius));
     }
@@ -165,7 +166,7 @@ export function rerank(input: RerankInput): RerankResult {
   }
   const pinnedCount = hits.length;
   const need = k - pinnedCount;
-  if (need <= 0) return { method, movedQuery, poolSize: 0, hits };
+  if (need <= 0) return { method, movedQuery, poolSize: 0, gateSearches: 0, hits };
   const skip = (id: number) => notRelevant.has(id) || (pin && relevant.has(id)) || (input.exclude?.has(id) ?? false);
   const skipped = notRelevant.size + (pin ? relevant.size : 0) + (input.exclude?.size ?? 0);
   const poolSize = neighbourhoodSize(input.archiveSize, k);
@@ -192,7 +193,7 @@ export function rerank(input: RerankInput): RerankResult {
     let size = Math.min(poolSize, 2 * need);
     for (;;) {
       const pool = neighbourhoodPool(input.search, positives, size, input.archiveSize, skip, skipped);
-      if (fill(withVectors(pool)) || size >= poolSize || pool.length < size) return { method, movedQuery, poolSize: pool.length, hits };
+      if (fill(withVectors(pool)) || size >= poolSize || pool.length < size) return { method, movedQuery, poolSize: pool.length, gateSearches: gate.searches, hits };
       size = poolSize;
     }
   }
@@ -205,5 +206,5 @@ export function rerank(input: RerankInput): RerankResult {
   const ordered = withVectors(pool).map((c) => ({ ...c, rejectedSide: onRejectedSide(boundary, c.v) }));
   ordered.sort((a, b) => Number(a.rejectedSide) - Number(b.rejectedSide) || a.distance - b.distance || a.id - b.id);
   fill(ordered);
-  return { method, movedQuery, poolSize: ordered.length, hits };
+  return { method, movedQuery, poolSize: ordered.length, gateSearches: gate.searches, hits };
 }
