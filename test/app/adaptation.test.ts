@@ -175,6 +175,76 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     await expect(app.handlers['profiles.revert']({ id: parent.id }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
     catalogue.close();
   }, 240_000);
+  it("'auto' tries each depth on the held-out shots and records them; a deeper child re-embeds from its own earlier stage", async () => {
+    const classIds: number[] = [];
+    for (const name of CLASSES) {
+      const cls = await app.handlers['classes.create']({ name: `depth ${name}` }, ctx);
+      const ids = await idsOf(name);
+      await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(0, 4), role: 'support' }, ctx);
+      await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(4), role: 'holdout' }, ctx);
+      classIds.push(cls.id);
+    }
+    const parent = (await app.handlers['profiles.list']({}, ctx)).find((p) => p.stage !== 'adapted' && p.parentId === null && p.active) ?? (await app.handlers['profiles.revert']({}, ctx).catch(() => null))?.profile;
+    expect(parent?.active).toBe(true);
+    const embedding = await app.handlers['embeddings.start']({}, ctx);
+    if (embedding.jobId !== null) expect((await waitForJob(embedding.jobId)).state).toBe('done');
+    const imageCount = (await app.handlers['app.info']({}, ctx)).imageCount;
+    // The wizard's costs: both depths, the deeper one with no cached rows (stage 3's input is over the cache cap).
+    const estimate = await app.handlers['adapt.estimate']({ classIds, settings: { group: 'auto', steps: 3 } }, ctx);
+    expect(estimate.depths?.map((d) => [d.group, d.fromStage])).toEqual([['last-stage-head', 4], ['last-two-stages-head', 3], ['rectifiers', 1]]);
+    expect(estimate.archiveImages).toBe(imageCount);
+    const [shallow, deep] = estimate.depths!;
+    expect(shallow).toMatchObject({ cachedImages: imageCount, uncachedImages: 0 });
+    expect(deep).toMatchObject({ cachedImages: 0, uncachedImages: imageCount });
+    expect(deep!.reembedSeconds).toBeGreaterThan(shallow!.reembedSeconds);
+    expect(deep!.adaptSeconds).toBeGreaterThan(shallow!.adaptSeconds);
+
+    const { jobId } = await app.handlers['adapt.start']({ classIds, name: 'depth-auto', settings: { group: 'auto', steps: 3 } }, ctx);
+    expect((await waitForJob(jobId)).state).toBe('done');
+    const catalogue = openCatalogue(path.join(home, 'catalogue.sqlite'));
+    try {
+      const summary = (catalogue.jobs.get(jobId)!.progress as { summary: { group: string; candidates: { group: string; validation: number | null; fromStage: number }[] } }).summary;
+      expect(summary.candidates.map((c) => c.group)).toEqual(['last-stage-head', 'last-two-stages-head', 'rectifiers']);
+      expect(summary.candidates.every((c) => typeof c.validation === 'number')).toBe(true);
+      const best = Math.max(...summary.candidates.map((c) => c.validation!));
+      // The first candidate reaching the best score (cheapest on ties) is the one kept.
+      expect(summary.group).toBe(summary.candidates.find((c) => c.validation! >= best - 1e-6)!.group);
+      const result = await app.handlers['adapt.result']({ jobId }, ctx);
+      const options = (catalogue.models.get(result.model!.id)!.manifest as { provenance: { options: { adaptation: { group: string }; fromStage: number; trunkKey: string; depth: { requested: string; candidates: unknown[] } } } }).provenance.options;
+      expect(options.adaptation.group).toBe(summary.group);
+      expect(options.depth).toMatchObject({ requested: 'auto' });
+      expect(options.depth.candidates).toHaveLength(3);
+      const chosenStage = summary.candidates.find((c) => c.group === summary.group)!.fromStage;
+      expect(options.fromStage).toBe(chosenStage);
+      expect(options.trunkKey.startsWith(`${chosenStage}-`)).toBe(true);
+
+      // A child adapted on the last two stages: re-embedding computes its stage-3 rows from the files
+      // (none cached, none stored) and gives the vectors of a full pass.
+      const deeper = await app.handlers['adapt.start']({ classIds, name: 'depth-two', settings: { group: 'last-two-stages-head', steps: 2 } }, ctx);
+      expect((await waitForJob(deeper.jobId)).state).toBe('done');
+      const deepModel = (await app.handlers['adapt.result']({ jobId: deeper.jobId }, ctx)).model!;
+      const keysBefore = catalogue.db.prepare('SELECT COUNT(DISTINCT trunk_key) AS keys FROM trunk_features').get();
+      const activated = await app.handlers['profiles.activate']({ id: deepModel.id }, ctx);
+      expect((await waitForJob(activated.jobId!)).state).toBe('done');
+      const reembedSummary = (catalogue.jobs.get(activated.jobId!)!.progress as { summary: { fromStage: number; fromCache: number; embedded: number } }).summary;
+      expect(reembedSummary).toMatchObject({ fromStage: 3, fromCache: 0, embedded: imageCount });
+      expect(catalogue.db.prepare('SELECT COUNT(DISTINCT trunk_key) AS keys FROM trunk_features').get()).toEqual(keysBefore);
+      const record = catalogue.models.get(deepModel.id)!;
+      const loaded = await loadModelPackage(path.join(home, 'models', record.dir));
+      if (!loaded.ok) throw new Error(loaded.message);
+      const spec = loaded.manifest.preprocess;
+      const id = (await idsOf('Hand'))[0]!;
+      const input = normalisePixels(await toInputPixels(catalogue.paths.listForImage(id)[0]!.path, spec), spec);
+      const full = tf.tidy(() => loaded.net.embed(tf.tensor4d(input, [1, spec.inputSize, spec.inputSize, spec.channels])).dataSync());
+      loaded.net.dispose();
+      const stored = catalogue.embeddings.get(deepModel.id, id)!;
+      expect(Math.max(...Array.from(full, (v, d) => Math.abs(v - stored[d]!)))).toBeLessThan(1e-3);
+      await app.handlers['profiles.activate']({ id: parent!.id }, ctx);
+    } finally {
+      catalogue.close();
+    }
+  }, 300_000);
+
   it('adapts one class alone (archive images stand in as the other class), and a cancelled run registers nothing', async () => {
     const cls = await app.handlers['classes.create']({ name: 'lonely' }, ctx);
     const ids = await idsOf('Hand');
