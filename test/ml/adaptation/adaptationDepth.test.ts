@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adaptationConfigSchema, adaptationFromStage, candidatesByCost, cheapestGroupOf, fewShotAdapt, pickDepth } from '../../../main/ml/adaptation/fewShotAdapt';
+import { createMethods } from '../../../main/ml/evaluation/methods';
+import type { InputSource } from '../../../main/ml/evaluation/inputSource';
 import { createEmbeddingNet, l2Normalise, type EmbeddingNet, type ParameterGroup } from '../../../main/ml/models/embeddingNet';
 import { seededRandom, useWasmWithProjectKernels } from '../wasmBackend';
 
@@ -147,6 +149,13 @@ describe('the last-two-stages-head group on Conv-4', () => {
     expect(candidatesByCost(net)).toEqual(['last-stage-head', 'last-two-stages-head', 'rectifiers']);
     expect(adaptationFromStage(net, 'auto')).toBe(1);
     expect(adaptationFromStage(net, 'last-stage-head')).toBe(4);
+  });
+
+  it('eval names ours:GROUP methods and refuses an unknown group', () => {
+    const inputs = { load: async () => new Float32Array(0), failures: new Map() } as unknown as InputSource<string>;
+    const made = createMethods(['ours:auto', 'ours:last-two-stages-head'], { net, inputs, seed: 1 });
+    expect(made.ok && made.methods.map((m) => m.name)).toEqual(['ours:auto', 'ours:last-two-stages-head']);
+    expect(createMethods(['ours:deepest'], { net, inputs, seed: 1 })).toMatchObject({ ok: false, code: 'unknown-method' });
   });
 
   it('advanceTrunk from earlier rows gives the trunk of the later stage', () => {
