@@ -6,8 +6,10 @@
  * re-orders once something is rejected: the candidates on the relevant side of the boundary first, each
  * part nearest first. Searching the whole index along the classifier's direction instead favoured far-away
  * outliers (CT images in an aerial query's top 25). With relevant images only, the pool's own order is the
- * ranking. Rejected images stay out, and the images judged relevant go on top (nearest first), so a
- * confirmed hit never sinks.
+ * ranking. Either way a candidate is shown only if the NeighbourhoodGate admits it: on the query's own first
+ * page, or a reciprocal neighbour of the query or a relevant image at the scale of both (a list may come
+ * out shorter than k rather than reach into another neighbourhood). Rejected images stay out, and the
+ * images judged relevant go on top (nearest first), so a confirmed hit never sinks.
  */
 import type { Neighbour } from '../index/types';
 import { classifierDirection } from './feedbackScorers';
@@ -111,21 +113,28 @@ export function pageRadius(search: KnnSearch, v: ArrayLike<number>, k: number): 
 const within = (a: number, b: number) => a <= b + 1e-6 * Math.max(1, b);
 
 /**
- * Admission to the analyst's neighbourhood (issue 14, per query): a candidate is shown only if it is on
- * the query's own first page (what a plain search shows, round 0), or if one of the query and the relevant
- * images is among the candidate's OWN first k neighbours, i.e. a search from the candidate would show that
- * marked image on its first page (reciprocal k-NN, k the page the analyst looks at). Being near a relevant
- * image is not enough: a dense unrelated cluster can lie nearer to an outlying relevant image than that
- * image's own class does, so its members come up in the relevant image's neighbourhood while the relevant
- * image is nowhere in theirs. Measured on rsscn7 + mednist (docs/results.md): the CT images that entered a
- * field query's round 1 lay 0.30 from a marked field image while their own 10th neighbour lay at 0.09-0.16
- * and the field image was not among their 50 nearest; the field images admitted had it at rank 1-5. A
- * radius taken from the query's side (its own k-NN distance 0.44, the relevant images' spread 0.44)
- * admits them: only the candidate's own density tells them apart.
+ * Admission to the analyst's neighbourhood (issue 14, per query). A candidate is shown only if it is on
+ * the query's own first page (what a plain search shows, round 0), or if, for one of the query and the
+ * relevant images p, both hold:
+ * - reciprocity: p is among the candidate's OWN first k neighbours (a search from the candidate would show
+ *   p on its first page; k is the page the analyst looks at), and
+ * - local scale: d(c, p)^2 <= r_c * r_p, r being each one's distance to its own k-th neighbour (the
+ *   self-tuning affinity of Zelnik-Manor and Perona): near at the scale of both, so a candidate that is
+ *   near to p only by its own sparse standards, far by p's dense ones, stays out.
+ * Being near a relevant image is not enough: a dense unrelated cluster can lie nearer to an outlying
+ * relevant image than that image's own class does, so its members come up in the relevant image's
+ * neighbourhood while the relevant image is nowhere in theirs. Measured on rsscn7 + mednist
+ * (docs/results.md): the CT images that entered a field query's round 1 lay 0.30 from a marked field image
+ * while their own 10th neighbour lay at 0.09-0.16 and the field image was not among their 50 nearest; the
+ * field images admitted had it at rank 1-5. A radius from the query's side alone (its own 10th-neighbour
+ * distance 0.44, the relevant images' spread 0.44) admits them: the candidate's own density tells them apart.
  */
 export class NeighbourhoodGate {
   private readonly queryRadius: number;
   private readonly verdicts = new Map<number, boolean>();
+  private readonly radii: number[] = [];
+  /** Searches made for candidates' own pages so far (at most one per candidate; none on the query's page). */
+  searches = 0;
   constructor(
     private readonly search: KnnSearch,
     private readonly query: ArrayLike<number>,
@@ -135,8 +144,9 @@ export class NeighbourhoodGate {
     this.queryRadius = pageRadius(search, query, k);
   }
 
-  /** Searches made for candidates' own pages so far (at most one per candidate; none on the query's page). */
-  searches = 0;
+  private positiveRadius(i: number): number {
+    return (this.radii[i] ??= pageRadius(this.search, this.positives[i]!, this.k));
+  }
 
   admits(id: number, v: ArrayLike<number>): boolean {
     const known = this.verdicts.get(id);
@@ -145,7 +155,10 @@ export class NeighbourhoodGate {
     if (!verdict) {
       this.searches++;
       const radius = pageRadius(this.search, v, this.k);
-      verdict = this.positives.some((p) => within(distance(p, v), radius));
+      verdict = this.positives.some((p, i) => {
+        const d = distance(p, v);
+        return within(d, radius) && within(d * d, radius * this.positiveRadius(i));
+      });
     }
     this.verdicts.set(id, verdict);
     return verdict;
