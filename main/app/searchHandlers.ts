@@ -69,8 +69,9 @@ export function createSearchHandlers(services: Services): Pick<Handlers, SearchC
     async 'search.byImage'({ id, k, filters, group, exclude }) {
       return guarded(async () => {
         const queryKey = imageQueryKey(id);
-        const response = await search.byImage(id, await kWithRejected(queryKey, k), filters, { group, exclude });
-        return feedback.recordSearch(response, { queryKey, queryVector: null, k, filters });
+        // The vector is kept with the list: during a re-embedding it may come from no stored embedding.
+        const { response, vector } = await search.byImageWithVector(id, await kWithRejected(queryKey, k), filters, { group, exclude });
+        return feedback.recordSearch(response, { queryKey, queryVector: vector, k, filters });
       });
     },
     async 'search.bySeries'({ seriesId, k, filters, group, exclude }) {

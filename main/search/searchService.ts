@@ -34,6 +34,8 @@ export interface GroupingOptions {
 
 export interface SearchService {
   byImage(id: number, k: number, filters?: SearchFilters, grouping?: GroupingOptions): Promise<SearchResponse>;
+  /** The same, with the query vector used (stored, from a cached trunk row, or embedded now). */
+  byImageWithVector(id: number, k: number, filters?: SearchFilters, grouping?: GroupingOptions): Promise<{ response: SearchResponse; vector: Float32Array }>;
   /** A series as the query: the mean of its instances' L2-normalised vectors, re-normalised. */
   bySeries(seriesId: number, k: number, filters?: SearchFilters, grouping?: GroupingOptions): Promise<{ response: SearchResponse; vector: Float32Array }>;
   byBytes(name: string, bytes: Buffer, k: number, filters?: SearchFilters, grouping?: GroupingOptions): Promise<SearchResponse>;
@@ -228,6 +230,9 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
   return {
     requireModel,
     async byImage(id, k, filters, grouping) {
+      return (await this.byImageWithVector(id, k, filters, grouping)).response;
+    },
+    async byImageWithVector(id, k, filters, grouping) {
       const started = performance.now();
       const model = await requireModel();
       const query = summaryOf(id);
@@ -240,7 +245,7 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
         (await embedOne(model, () => engine.prepareImage(id, engine.manifestOf(model).preprocess)));
       const seriesId = catalogue.hierarchy.instance(id)?.seriesId ?? null;
       const hits = await rank(model, vector, k, { imageId: id, seriesId }, filters, grouping);
-      return respond(model, { imageId: id, name: query.name, seriesId }, hits, started, grouping);
+      return { response: respond(model, { imageId: id, name: query.name, seriesId }, hits, started, grouping), vector };
     },
     async bySeries(seriesId, k, filters, grouping) {
       const started = performance.now();

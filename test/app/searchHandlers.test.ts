@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +56,20 @@ describe('search handlers', () => {
     await expect(app.handlers['search.byUpload']({ name: 'q', data: '!!notbase64', k: 2 }, ctx)).rejects.toMatchObject({ code: 'bad_request' });
     await expect(app.handlers['models.activate']({ id: 999 }, ctx)).rejects.toMatchObject({ code: 'not_found' });
   }, 120_000);
+
+  it('a list whose query image had no stored vector (embedded on the spot) can still be re-ranked', async () => {
+    const db = new Database(path.join(work.dir, 'home', 'catalogue.sqlite'));
+    try {
+      expect(db.prepare('DELETE FROM embeddings WHERE image_id = 3').run().changes).toBe(1);
+    } finally {
+      db.close();
+    }
+    const list = await app.handlers['search.byImage']({ id: 3, k: 3 }, ctx);
+    expect(list.hits.length).toBeGreaterThan(1);
+    await app.handlers['feedback.judge']({ listId: list.listId!, imageIds: [list.hits[1]!.image.id], judgement: 'relevant' }, ctx);
+    const reranked = await app.handlers['feedback.rerank']({ listId: list.listId!, k: 3 }, ctx);
+    expect(reranked.hits.length).toBeGreaterThan(0);
+  }, 60_000);
 });
 
 function readFileSyncName(archive: string): string {
