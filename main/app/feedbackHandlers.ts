@@ -20,6 +20,7 @@ export function createFeedbackHandlers(services: Services, adaptation: Adaptatio
   const feedback = createFeedbackService({
     catalogue: services.catalogue,
     index: (model) => services.engine.index(model),
+    vectors: (model) => services.engine.vectors(model),
     refine: {
       activeModel: () => services.engine.activeModel(),
       findClass: (name) => adaptation.listClasses().find((c) => c.name.toLowerCase() === name.toLowerCase()),

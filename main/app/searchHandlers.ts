@@ -20,7 +20,7 @@ const guarded = <T>(run: () => T | Promise<T>) => asAppError([SearchError, Engin
 export function createSearchHandlers(services: Services): Pick<Handlers, SearchChannels> {
   const { catalogue, engine, search } = services;
   // Every list shown is recorded (issue 6) and named by its id; images rejected for the query stay out.
-  const feedback = createFeedbackService({ catalogue, index: (model) => engine.index(model) });
+  const feedback = createFeedbackService({ catalogue, index: (model) => engine.index(model), vectors: (model) => engine.vectors(model) });
   const kWithRejected = async (queryKey: string, k: number) => {
     const model = await search.requireModel();
     return k + feedback.rejectedIds(queryKey, model.id).size;

@@ -10,6 +10,7 @@ import type { AdaptSettings, FeedbackExport, FeedbackState, Judgement, SearchFil
 import type { Catalogue } from '../catalogue/catalogue';
 import type { ResultListRecord } from '../catalogue/repositories/resultLists';
 import type { HnswIndex } from '../index/hnswIndex';
+import type { VectorTable } from '../index/vectorTable';
 import type { ModelRecord } from '../catalogue/repositories/models';
 import type { FinishedJob } from '../jobs/jobQueue';
 import { modelSummary } from '../search/searchService';
@@ -93,6 +94,8 @@ export interface FeedbackServiceDeps {
   catalogue: Catalogue;
   /** The HNSW index of a model (the search engine's). */
   index(model: ModelRecord): Promise<HnswIndex>;
+  /** The model's stored vectors in memory once loaded (the search engine's); null meanwhile. */
+  vectors?(model: ModelRecord): VectorTable | null;
   weights?: RocchioWeights;
   /** Adaptation for "Refine model"; without it the channel answers unsupported. */
   refine?: RefineDeps;
@@ -195,7 +198,23 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
       for (const id of rejected) if (!notRelevant.has(id)) notRelevant.set(id, query);
       const index = await deps.index(model);
       const allowed = allowedIds(catalogue, list.filters as SearchFilters | undefined);
-      const visible = (id: number) => (allowed ? allowed.has(id) : true) && summaryOf(id) !== null;
+      // Thousands of candidates are screened at a million images: both checks stay in memory (a
+      // summary per candidate cost two queries each and most of a re-rank's time).
+      const listed = catalogue.images.visibility();
+      const visible = (id: number) => (allowed ? allowed.has(id) : true) && listed(id);
+      const table = deps.vectors?.(model) ?? null;
+      const vectorsOf = (ids: readonly number[]): ReadonlyMap<number, ArrayLike<number>> => {
+        if (!table) return catalogue.embeddings.getMany(model.id, ids);
+        const found = new Map<number, ArrayLike<number>>();
+        const missing: number[] = [];
+        for (const id of ids) {
+          const v = table.vector(id);
+          if (v) found.set(id, v);
+          else missing.push(id);
+        }
+        if (missing.length > 0) for (const [id, v] of catalogue.embeddings.getMany(model.id, missing)) found.set(id, v);
+        return found;
+      };
       const wantK = k ?? list.k;
       const exclude = new Set<number>(list.queryImageId !== null ? [list.queryImageId] : []);
       const result = rerank({
@@ -204,7 +223,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         notRelevant: new Map([...notRelevant].map(([id, v]) => [id, v])),
         search: (vector, want) => index.search(vector, want, allowed ?? undefined).filter((n) => visible(n.id)),
         // The classifier re-orders the neighbourhood pool from the stored vectors of its members.
-        vectorsOf: (ids) => catalogue.embeddings.getMany(model.id, ids),
+        vectorsOf,
         archiveSize: index.size,
         k: wantK,
         exclude,

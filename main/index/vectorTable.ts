@@ -68,6 +68,12 @@ export class VectorTable {
     this.idsByRow[row] = id;
   }
 
+  /** The stored (L2-normalised) vector of an id, as a view into the table; undefined when it has none. */
+  vector(id: number): Float32Array | undefined {
+    const row = this.rows.get(id);
+    return row === undefined ? undefined : this.data.subarray(row * this.dim, (row + 1) * this.dim);
+  }
+
   /** Distance of every stored vector to the query, by row, with the row's id (one pass, no sorting). */
   scanAll(query: ArrayLike<number>): { ids: Int32Array; distances: Float32Array } {
     const q = this.normalisedQuery(query);

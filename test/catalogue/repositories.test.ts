@@ -29,8 +29,10 @@ describe('images, paths and folders', () => {
       { path: '/b/1-copy.png', folder: '/b' },
     ]);
     const b = addImage('h2', [{ path: '/b/2.png', folder: '/b' }]);
-    addImage('orphan', []); // no path left: not shown
+    const orphan = addImage('orphan', []); // no path left: not shown
     expect(catalogue.images.countVisible()).toBe(2);
+    const listed = catalogue.images.visibility();
+    expect([a, b, orphan, orphan + 1000].map(listed)).toEqual([true, true, false, false]);
     expect(catalogue.images.page(0, 10).map((i) => [i.id, i.path])).toEqual([
       [a, '/a/1.png'],
       [b, '/b/2.png'],

@@ -137,6 +137,26 @@ export function createImagesRepository(db: Database.Database) {
       return Number(result.lastInsertRowid);
     },
     /** Number of images that have at least one path (optionally in one folder). */
+    /**
+     * A test of whether an image has at least one path (is listed), over the sorted ids cached now: a
+     * binary search instead of two queries per id (a re-rank screens thousands of candidates). Take one
+     * per request; it does not see later changes.
+     */
+    visibility(): (id: number) => boolean {
+      const ids = visibleIds.get(null);
+      return (id) => {
+        let lo = 0;
+        let hi = ids.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          const v = ids[mid]!;
+          if (v === id) return true;
+          if (v < id) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        return false;
+      };
+    },
     countVisible(folderId?: number | null): number {
       const cached = visibleIds.ifFresh(folderId);
       if (cached) return cached.length;
