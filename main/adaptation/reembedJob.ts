@@ -104,7 +104,7 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
           const put = catalogue.embeddings.putMany(record.id, okIds.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })));
           if (!put.ok) throw new Error(put.message);
           lap('write');
-          index.add(okIds, vectors);
+          await index.addYielding(okIds, vectors);
           lap('index');
           counts.imported += okIds.length;
         }

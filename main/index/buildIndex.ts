@@ -14,7 +14,7 @@ export async function buildIndex(source: VectorSource, params: HnswParams, optio
   let done = 0;
   for (const batch of source.batches(options.batchSize ?? 2048)) {
     options.signal?.throwIfAborted();
-    index.add(batch.ids, batch.vectors);
+    await index.addYielding(batch.ids, batch.vectors);
     done += batch.ids.length;
     options.onProgress?.(done, total);
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -119,6 +119,31 @@ export class HnswIndex {
     });
   }
 
+  /**
+   * The same as `add`, in slices of at most `sliceMs` of inserting with the event loop free between them.
+   * hnswlib inserts synchronously: a batch of 2,048 into a million-vector graph held the app's process
+   * for most of a second, and every search, page and re-rank waited behind it (soak, issue 12).
+   */
+  async addYielding(ids: readonly number[], vectors: Float32Array, sliceMs = 8): Promise<void> {
+    if (vectors.length !== ids.length * this.dim) {
+      throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
+    }
+    let next = 0;
+    while (next < ids.length) {
+      await this.settled(); // no write in flight: this slice goes straight in
+      const started = performance.now();
+      this.ensureCapacity(ids.length - next);
+      do {
+        const id = ids[next]!;
+        this.graph.addPoint(normalisedArray(vectors, next * this.dim, this.dim), id);
+        this.labels.add(id);
+        this.deleted.delete(id);
+        next++;
+      } while (next < ids.length && performance.now() - started < sliceMs);
+      if (next < ids.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** Hides ids from every later search; unknown or already removed ids are ignored. */
   remove(ids: readonly number[]): void {
     this.whenIdle(() => {

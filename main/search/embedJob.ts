@@ -118,7 +118,7 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
           return stop(error, `the vectors of ${batch.ids.length} images could not be stored in the catalogue`);
         }
         if (!put.ok) throw new Error(put.message);
-        index.add(batch.ids, vectors);
+        await index.addYielding(batch.ids, vectors);
         counts.imported += batch.ids.length;
         sinceSave += batch.ids.length;
         options.onEmbedded?.(model.id, batch.ids.length);

@@ -21,6 +21,27 @@ function row(vectors: Float32Array, i: number, dim = DIM): Float32Array {
 }
 
 describe('HnswIndex', () => {
+  it('adds in slices with the event loop free between them, ending with the same vectors as one add', async () => {
+    const n = 3000;
+    const vectors = randomVectors(n);
+    const ids = Array.from({ length: n }, (_, i) => i + 1);
+    const sliced = HnswIndex.create(DIM, PARAMS, 16); // grows as it goes
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      if (!ticking) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    await sliced.addYielding(ids, vectors, 1);
+    ticking = false;
+    expect(turns).toBeGreaterThan(3); // other work ran while the points went in
+    expect(sliced.size).toBe(n);
+    for (const q of [0, 17, 2999]) expect(sliced.search(row(vectors, q), 1)[0]).toMatchObject({ id: q + 1 });
+    await expect(sliced.addYielding([1], new Float32Array(3))).rejects.toThrow(RangeError);
+  });
+
   it('answers like exact search on a small random set, nearest first, with Euclidean distances', () => {
     const n = 500;
     const vectors = randomVectors(n);
