@@ -125,6 +125,7 @@ export function catalogueVectorSource(catalogue: Catalogue, modelId: number): Ve
     revision: () => catalogue.models.embeddingsRevision(modelId) ?? 0,
     count: () => catalogue.embeddings.count(modelId),
     ids: () => catalogue.embeddings.ids(modelId),
+    idsAfter: (id) => catalogue.embeddings.ids(modelId, id),
     batches: (batchSize) => catalogue.embeddings.batches(modelId, batchSize),
     get: (ids) => catalogue.embeddings.getMany(modelId, ids),
   };

@@ -15,6 +15,8 @@ export interface VectorSource {
   count(): number;
   /** All ids with a vector, ascending. */
   ids(): number[];
+  /** Only the ids above `id`, ascending: new vectors mostly have the highest ids (a cheap delta). */
+  idsAfter?(id: number): number[];
   batches(batchSize: number): Iterable<{ ids: number[]; vectors: Float32Array }>;
   get(ids: readonly number[]): Map<number, Float32Array>;
 }

@@ -13,6 +13,7 @@ export class VectorTable {
   private readonly rows = new Map<number, number>();
   private idsByRow = new Int32Array(1024);
   private revision = -1;
+  private maxId = 0;
 
   constructor(readonly dim: number) {
     this.data = new Float32Array(dim * 1024);
@@ -22,16 +23,32 @@ export class VectorTable {
     return this.rows.size;
   }
 
-  /** Takes in the vectors the source has and the table lacks (when the source's revision moved). */
+  /**
+   * Takes in the vectors the source has and the table lacks (when the source's revision moved). First
+   * only the ids above the highest held (an embedding job goes up the ids), and when the counts then
+   * agree that is all; else the whole id list is compared (at a million vectors that read takes ~0.3 s).
+   */
   sync(source: VectorSource, batchSize = 4096): number {
     const revision = source.revision();
     if (revision === this.revision) return 0;
-    const lacking = source.ids().filter((id) => !this.rows.has(id));
+    let taken = 0;
+    if (source.idsAfter && this.rows.size > 0) {
+      taken += this.take(source, source.idsAfter(this.maxId), batchSize);
+      if (this.rows.size === source.count()) {
+        this.revision = revision;
+        return taken;
+      }
+    }
+    taken += this.take(source, source.ids().filter((id) => !this.rows.has(id)), batchSize);
+    this.revision = revision;
+    return taken;
+  }
+
+  private take(source: VectorSource, lacking: readonly number[], batchSize: number): number {
     for (let start = 0; start < lacking.length; start += batchSize) {
       const found = source.get(lacking.slice(start, start + batchSize));
       for (const [id, vector] of found) this.put(id, vector);
     }
-    this.revision = revision;
     return lacking.length;
   }
 
@@ -60,6 +77,7 @@ export class VectorTable {
     const offset = row * this.dim;
     for (let i = 0; i < this.dim; i++) this.data[offset + i] = (vector[i] ?? 0) * scale;
     this.rows.set(id, row);
+    if (id > this.maxId) this.maxId = id;
     if (row >= this.idsByRow.length) {
       const grown = new Int32Array(this.idsByRow.length * 2);
       grown.set(this.idsByRow);

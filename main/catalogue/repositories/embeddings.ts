@@ -104,10 +104,9 @@ export function createEmbeddingsRepository(db: Database.Database) {
         if (rows.length < batchSize) return;
       }
     },
-    /** All image ids with a vector for the model, ascending. */
-    ids(modelId: number): number[] {
+    /** All image ids with a vector for the model, ascending (or only those above `after`). */
+    ids(modelId: number, after = 0): number[] {
       const out: number[] = [];
-      let after = 0;
       for (;;) {
         const rows = idPage.all(modelId, after, 65536);
         for (const row of rows) out.push(row.image_id);

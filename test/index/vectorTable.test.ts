@@ -1,0 +1,49 @@
+// The in-memory vector table follows its source: new vectors above the highest id come in through the
+// cheap delta, one below it through the full comparison the count mismatch triggers.
+import { describe, expect, it } from 'vitest';
+import type { VectorSource } from '../../main/index/types';
+import { VectorTable } from '../../main/index/vectorTable';
+
+function source(dim: number) {
+  const vectors = new Map<number, Float32Array>();
+  let revision = 0;
+  const calls = { ids: 0, idsAfter: 0 };
+  const src: VectorSource = {
+    dim,
+    revision: () => revision,
+    count: () => vectors.size,
+    ids: () => (calls.ids++, [...vectors.keys()].sort((a, b) => a - b)),
+    idsAfter: (id) => (calls.idsAfter++, [...vectors.keys()].filter((k) => k > id).sort((a, b) => a - b)),
+    batches: () => [],
+    get: (ids) => new Map(ids.flatMap((id) => (vectors.has(id) ? [[id, vectors.get(id)!] as const] : []))),
+  };
+  const put = (id: number) => {
+    vectors.set(id, Float32Array.from({ length: dim }, (_, i) => (i === id % dim ? 1 : 0)));
+    revision++;
+  };
+  return { src, put, calls };
+}
+
+describe('VectorTable.sync', () => {
+  it('takes new ids above the highest by the delta, and one below it by the full comparison', async () => {
+    const { src, put, calls } = source(4);
+    for (let id = 5; id <= 10; id++) put(id);
+    const table = new VectorTable(4);
+    await table.load(src);
+    expect(table.size).toBe(6);
+
+    put(11);
+    put(12);
+    const idsBefore = calls.ids;
+    expect(table.sync(src)).toBe(2);
+    expect(calls.ids).toBe(idsBefore); // the delta was enough: no full id list read
+    expect(Array.from(table.vector(12)!)).toEqual([1, 0, 0, 0]);
+
+    put(3); // below the highest held: the delta misses it, the count says so
+    expect(table.sync(src)).toBe(1);
+    expect(calls.ids).toBe(idsBefore + 1);
+    expect(table.size).toBe(9);
+    expect(table.vector(3)).toBeDefined();
+    expect(table.sync(src)).toBe(0); // same revision: nothing read
+  });
+});
