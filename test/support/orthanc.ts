@@ -127,7 +127,7 @@ export async function startOrthanc(options: StartOrthancOptions = {}): Promise<O
   const http = `http://127.0.0.1:${port}`;
   const auth = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   const rest: OrthancServer['rest'] = (method, route, body) =>
-    fetch(`${http}${route}`, { method, headers: { authorization: auth, ...(body ? { 'content-type': 'application/dicom' } : {}) }, body });
+    fetch(`${http}${route}`, { method, headers: { authorization: auth, ...(body ? { 'content-type': 'application/dicom' } : {}) }, body: body ? new Uint8Array(body) : undefined });
 
   const deadline = Date.now() + 60_000;
   for (;;) {
