@@ -13,7 +13,7 @@
  */
 import { installTinyModel } from '../support/tinyModel';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, writeSync, closeSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync, closeSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -21,6 +21,7 @@ import sharp from 'sharp';
 import { openServices, type Services } from '../../main/app/services';
 import { IMPORT_JOB_KIND } from '../../main/ingest/importJob';
 import type { ReliabilitySection } from './reliabilityBench';
+import { listFiles } from '../support/listFiles';
 
 export interface DiskCase {
   name: string;
@@ -147,14 +148,10 @@ export function integrityOk(catalogueFile: string): boolean {
   }
 }
 
-function walk(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
 
 /** No temporary file left, and every file under its final name decodes whole. */
 async function filesWhole(dir: string): Promise<{ ok: boolean; files: number; temporary: number; broken: number }> {
-  const files = walk(dir);
+  const files = listFiles(dir);
   const temporary = files.filter((f) => f.endsWith('.tmp')).length;
   let broken = 0;
   for (const f of files.filter((f) => f.endsWith('.webp'))) {
@@ -296,7 +293,7 @@ export async function embedDiskFullCase(work: string, scale: DiskFaultScale): Pr
     filler = fillDisk(mnt);
     let saveError = '';
     await services.engine.saveIndex(model).catch((error: unknown) => (saveError = error instanceof Error ? error.message : String(error)));
-    const indexFiles = walk(services.layout.indexes);
+    const indexFiles = listFiles(services.layout.indexes);
     rmSync(filler);
     let savedAfter = true;
     await services.engine.saveIndex(model).catch(() => (savedAfter = false));

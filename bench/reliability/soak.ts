@@ -14,7 +14,7 @@
  */
 import { seeded } from '../stats';
 import { fork, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ import { trunkShape } from '../../main/adaptation/trunkFeatureStore';
 import { trunkSpecOf } from '../../main/adaptation/trunkKey';
 import { writeSyntheticArchive } from '../ingest/syntheticArchive';
 import type { ReliabilitySection } from './reliabilityBench';
+import { listFiles } from '../support/listFiles';
 
 const SERVER_CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'serverChild.ts');
 
@@ -591,15 +592,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(full));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out.sort();
-}
 
 export interface SoakSectionOptions {
   images?: number;

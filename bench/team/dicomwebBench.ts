@@ -7,13 +7,14 @@
  * second (incremental) DICOMweb run. `bench team` may call runDicomwebBench for its dicomweb_* keys.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, promises as fs, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, promises as fs, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../../main/app/packageRoot';
 import { startOrthanc } from '../../test/support/orthanc';
 import { machineInfo } from '../machine';
 import { writeSyntheticArchive } from '../series/syntheticSeries';
+import { listFiles } from '../support/listFiles';
 
 export interface DicomwebBenchOptions {
   /** Folder holding the DICOM corpus (../shared/data/dicom). */
@@ -45,15 +46,6 @@ export interface DicomwebBenchResult {
   machine: ReturnType<typeof machineInfo>;
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(full));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out.sort();
-}
 
 function runCli(args: string[], env: Record<string, string>): Promise<Record<string, unknown>> {
   const bin = path.join(packageRoot(), 'bin', 'simila.js');

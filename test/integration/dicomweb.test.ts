@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { tempDir } from '../ingest/support/fixtures';
 import { findOrthanc, freePort, startOrthanc, type OrthancServer } from '../support/orthanc';
 import { createApp } from '../../main/app/createApp';
 import { createEncryptedFileSecretStore, CREDENTIALS_FILE, type SecretCipher } from '../../main/sources/dicomweb/secretStore';
+import { listFiles } from '../../bench/support/listFiles';
 
 const bin = path.resolve('bin/simila.js');
 const dataDir = process.env.SIMILA_DATA ?? path.resolve('../shared/data');
@@ -22,15 +23,6 @@ const install = findOrthanc();
 const skipReason = 'missing' in install ? install.missing : !existsSync(dicomDir) ? `no DICOM corpus at ${dicomDir}` : null;
 if (skipReason) console.warn(`[dicomweb.test] skipped: ${skipReason}`);
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(full));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out.sort();
-}
 
 interface Run {
   code: number | null;
