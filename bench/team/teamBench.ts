@@ -22,6 +22,7 @@ import { openQueue, planTeamJob, teamJobStatus } from '../../main/team/teamJobs'
 import { openTeamStore, TEAM_SCHEMA as S } from '../../main/team/teamStore';
 import { syncWithTeam } from '../../main/team/teamSync';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres';
+import { collectJsonLines } from '../support/jsonLines';
 
 export type TeamBenchSection = 'sync' | 'workers' | 'kill';
 
@@ -145,21 +146,7 @@ function startWorker(url: string, home: string, name: string, cpu: number | null
     env: { ...process.env, SIMILA_EMBED_WORKERS: '1', SIMILA_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not JSON
-      }
-    }
-  });
+  const lines = collectJsonLines(child.stdout!);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) =>

@@ -16,6 +16,7 @@ import { TEAM_SCHEMA, openTeamStore, type TeamStore } from '../../main/team/team
 import { installTinyModel, openTestServices, repoRoot, tempDir } from '../search/searchFixture';
 import { makeImage } from '../ingest/support/fixtures';
 import { postgresUnavailable, startPostgres, type TestPostgres } from '../support/postgres';
+import { collectJsonLines } from '../../bench/support/jsonLines';
 
 const skip = postgresUnavailable();
 if (skip) console.warn(`[teamWorkers] skipped: ${skip}`);
@@ -43,21 +44,7 @@ function startWorker(url: string, home: string, name: string, extra: string[] = 
     [path.join(repoRoot, 'bin/simila.js'), 'worker', '--team', url, '--home', home, '--name', name, '--json', '--batch', '2', '--expire', '4', '--maintenance', '1', ...extra],
     { env: { ...process.env, SIMILA_EMBED_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const lines: Record<string, unknown>[] = [];
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // not JSON
-      }
-    }
-  });
+  const lines = collectJsonLines(child.stdout!);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) =>
