@@ -274,8 +274,12 @@ export async function embedDiskFullCase(work: string, scale: DiskFaultScale): Pr
     const jobId = await services.startEmbedding(modelId);
     let filler = fillDisk(mnt);
     const failedEmbed = await services.jobs.waitFor(jobId!);
-    // A job asked for while the disk is full is refused with the same kind of sentence (the failed job
-    // released the space reserve to record its end: fill that room too).
+    // A job asked for while the disk is full is refused with the same kind of sentence. The WAL is
+    // emptied first (with room to do so), else the job's row may fit in WAL pages SQLite already holds
+    // and nothing is refused; then every free byte is filled (the failed job released the space reserve).
+    rmSync(filler);
+    services.catalogue.db.pragma('wal_checkpoint(TRUNCATE)');
+    filler = fillDisk(mnt);
     const topUp = fillDisk(mnt, 'top-up');
     let enqueueError = '';
     try {
