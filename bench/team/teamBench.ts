@@ -9,6 +9,9 @@
  * - kill: 2 workers on another such folder, one SIGKILLed in the middle of a shard; after the survivor
  *   has finished (the dead worker's shard comes back after the visibility timeout) every image of the
  *   folder is counted in the store: recorded once / twice / missing.
+ * - dicomweb: ../shared/data/dicom and a generated multi-series set uploaded to a fresh Orthanc, imported
+ *   over DICOMweb and from a folder of the same stored files (bench/team/dicomwebBench.ts): distinct images
+ *   each way and the DICOMweb / folder speed ratio.
  * Starts its own PostgreSQL (test/support/postgres) in a temp folder; nothing is left behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,8 +26,10 @@ import { openTeamStore, TEAM_SCHEMA as S } from '../../main/team/teamStore';
 import { syncWithTeam } from '../../main/team/teamSync';
 import { startPostgres, type TestPostgres } from '../../test/support/postgres';
 import { collectJsonLines } from '../support/jsonLines';
+import { runDicomwebBench } from './dicomwebBench';
 
-export type TeamBenchSection = 'sync' | 'workers' | 'kill';
+export type TeamBenchSection = 'dicomweb' | 'sync' | 'workers' | 'kill';
+export const TEAM_BENCH_SECTIONS: readonly TeamBenchSection[] = ['dicomweb', 'workers', 'kill', 'sync'];
 
 export interface TeamBenchOptions {
   records?: number;
@@ -33,30 +38,47 @@ export interface TeamBenchOptions {
   sections?: TeamBenchSection[];
   /** Folder of MedNIST class folders (default $SIMILA_DATA/mednist or ../shared/data/mednist). */
   mednist?: string;
+  /** The DICOM corpus for the dicomweb section (default $SIMILA_DATA/dicom or ../shared/data/dicom). */
+  dicomCorpus?: string;
   /** Images per worker folder (default 300). */
   workerImages?: number;
   onLog?: (line: string) => void;
 }
 
 export async function runTeamBench(options: TeamBenchOptions = {}): Promise<Record<string, unknown>> {
-  const sections = new Set<TeamBenchSection>(options.sections ?? ['sync', 'workers', 'kill']);
+  const sections = new Set<TeamBenchSection>(options.sections ?? TEAM_BENCH_SECTIONS);
   const server = await startPostgres();
   if (!server) return { skipped: 'PostgreSQL is not installed (postgresql-15)' };
   const temp = mkdtempSync(path.join(os.tmpdir(), 'simila-team-bench-'));
   const loadBefore = os.loadavg()[0] ?? 0;
   try {
     const out: Record<string, unknown> = {
+      dicomweb_images: null,
+      folder_images: null,
+      dicomweb_vs_folder_ratio: null,
       workers_speedup: null,
       kill_recorded_once: null,
       kill_duplicates: null,
       kill_missing: null,
     };
+    if (sections.has('dicomweb')) Object.assign(out, await dicomwebSection(options));
     if (sections.has('workers') || sections.has('kill')) Object.assign(out, await workerSections(server, temp, sections, options));
     if (sections.has('sync')) Object.assign(out, await syncSection(server, temp, options));
     return { ...out, machine: { cpus: os.availableParallelism(), node: process.version, load_average_before: Math.round(loadBefore * 10) / 10, load_average_after: Math.round((os.loadavg()[0] ?? 0) * 10) / 10 } };
   } finally {
     server.stop();
     rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/** The DICOMweb import against a folder import of the same files (its own Orthanc; skipped without one). */
+async function dicomwebSection(options: TeamBenchOptions): Promise<Record<string, unknown>> {
+  const corpus = options.dicomCorpus ?? path.join(process.env.SIMILA_DATA ?? path.resolve(packageRoot(), '../shared/data'), 'dicom');
+  try {
+    const { machine: _machine, ...result } = await runDicomwebBench({ dicomCorpus: corpus, onLog: options.onLog });
+    return result;
+  } catch (error) {
+    return { dicomweb_skipped: error instanceof Error ? error.message : String(error) };
   }
 }
 

@@ -152,20 +152,21 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
 
   bench
     .command('team')
-    .description('team store on PostgreSQL (issue 13): sync a fresh home from a store of generated records with 64-d vectors (default 1,000,000): seconds and peak RSS; 1 vs 2 one-core workers on a MedNIST folder; a worker killed mid-run')
+    .description('team store on PostgreSQL and DICOMweb (issue 13): DICOMweb import from a fresh Orthanc vs a folder import of the same files; sync a fresh home from a store of generated records with 64-d vectors (default 1,000,000): seconds and peak RSS; 1 vs 2 one-core workers on a MedNIST folder; a worker killed mid-run')
     .option('--records <n>', 'image records with one vector each in the team store', positiveInt, 1_000_000)
-    .option('--sections <list>', 'sections to run: sync,workers,kill (default all)')
+    .option('--sections <list>', 'sections to run: dicomweb,workers,kill,sync (default all)')
     .option('--worker-images <n>', 'MedNIST images per worker folder', positiveInt, 300)
     .option('--data <dir>', 'shared data folder holding mednist/ (default: $SIMILA_DATA or ../shared/data)')
     .option('--json', 'print JSON only')
     .action(async (opts: { records: number; sections?: string; workerImages: number; data?: string; json?: boolean }) => {
-      const { runTeamBench } = await import('../../../bench/team/teamBench');
-      const sections = opts.sections?.split(',').map((x) => x.trim()).filter((x): x is 'sync' | 'workers' | 'kill' => x === 'sync' || x === 'workers' || x === 'kill');
+      const { runTeamBench, TEAM_BENCH_SECTIONS } = await import('../../../bench/team/teamBench');
+      const sections = opts.sections?.split(',').map((x) => x.trim()).filter((x): x is (typeof TEAM_BENCH_SECTIONS)[number] => (TEAM_BENCH_SECTIONS as readonly string[]).includes(x));
       const result = await runTeamBench({
         records: opts.records,
         sections,
         workerImages: opts.workerImages,
         mednist: opts.data ? path.join(opts.data, 'mednist') : undefined,
+        dicomCorpus: opts.data ? path.join(opts.data, 'dicom') : undefined,
         onLog: (line) => process.stderr.write(`simila: ${line}\n`),
       });
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
