@@ -70,9 +70,15 @@ export function runuserSupport(): { ok: true } | { ok: false; reason: string } {
   if (process.getuid?.() !== 0) return { ok: false, reason: 'running the import as another user needs root' };
   try {
     execFileSync('runuser', ['-u', 'nobody', '--', 'true'], { stdio: 'pipe' });
-    return { ok: true };
   } catch (error) {
     return { ok: false, reason: `runuser -u nobody is not available: ${String(error)}` };
+  }
+  // The other user runs this checkout's CLI: a private folder above it (e.g. a 0700 mktemp folder) stops that.
+  try {
+    execFileSync('runuser', ['-u', 'nobody', '--', 'test', '-r', bin], { stdio: 'pipe' });
+    return { ok: true };
+  } catch {
+    return { ok: false, reason: `the user nobody cannot read ${bin} (a folder above the checkout is private to its owner)` };
   }
 }
 
