@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCatalogue, type Catalogue } from '../../main/catalogue/catalogue';
+import { mergeSortedIds } from '../../main/catalogue/repositories/images';
 
 let catalogue: Catalogue;
 beforeEach(() => {
@@ -78,6 +79,56 @@ describe('images, paths and folders', () => {
     expect(ids(now.length - 3, 10)).toEqual(now.slice(-3));
     expect(catalogue.images.countVisible()).toBe(now.length);
     expect(catalogue.images.page(8_990, 20)[0]).toMatchObject({ path: `/a/${now[8_990]! - 1}.png`, width: 10, height: 20, format: 'png' });
+  });
+
+  it('keeps the sorted id list current through inserts (merged in) and removals (rebuilt), in the archive and a folder', () => {
+    const all: number[] = [];
+    const inB: number[] = [];
+    const orphans: number[] = [];
+    catalogue.transaction(() => {
+      for (let i = 0; i < 6_000; i++) {
+        if (i % 50 === 0) {
+          orphans.push(addImage(`o${i}`, []));
+          continue;
+        }
+        const paths = [{ path: `/a/${i}.png`, folder: '/a' }];
+        if (i % 10 === 1) paths.push({ path: `/b/${i}.png`, folder: '/b' });
+        const id = addImage(`h${i}`, paths);
+        all.push(id);
+        if (i % 10 === 1) inB.push(id);
+      }
+    });
+    const folderB = catalogue.folders.ensure('/b');
+    const ids = (folder?: number) => catalogue.images.page(5_000, 10_000, folder).map((i) => i.id);
+    const idsB = () => catalogue.images.page(0, 10_000, folderB).map((i) => i.id);
+    expect(ids()).toEqual(all.slice(5_000));
+    expect(idsB()).toEqual(inB);
+    // Inserts only: a new image (highest id), an old orphan getting a path (an id in the middle), a
+    // second path of a listed image (no new id), an image added to /b.
+    const late = addImage('late', [{ path: '/a/late.png', folder: '/a' }]);
+    const revived = orphans[100]!;
+    catalogue.paths.upsert({ path: '/b/revived.png', imageId: revived, folderId: folderB, size: 1, mtimeMs: 1, seenByJob: null });
+    catalogue.paths.upsert({ path: '/b/copy.png', imageId: all[5_500]!, folderId: folderB, size: 1, mtimeMs: 1, seenByJob: null });
+    const withInserts = [...all, late, revived].sort((x, y) => x - y);
+    expect(catalogue.images.countVisible()).toBe(withInserts.length);
+    expect(ids()).toEqual(withInserts.slice(5_000));
+    expect(catalogue.images.visibility()(revived)).toBe(true);
+    const bNow = [...inB, revived, all[5_500]!].sort((x, y) => x - y);
+    expect(idsB()).toEqual(bNow);
+    expect(catalogue.images.countVisible(folderB)).toBe(bNow.length);
+    // A removal: the list is read again, so the removed image goes.
+    catalogue.paths.remove('/b/revived.png');
+    expect(catalogue.images.visibility()(revived)).toBe(false);
+    expect(ids()).toEqual(withInserts.filter((id) => id !== revived).slice(5_000));
+    expect(idsB()).toEqual(bNow.filter((id) => id !== revived));
+  });
+
+  it('merges new ids into a sorted list: appended, interleaved, duplicates dropped', () => {
+    const base = Float64Array.from([2, 4, 6, 8]);
+    expect([...mergeSortedIds(base, [9, 12])]).toEqual([2, 4, 6, 8, 9, 12]);
+    expect([...mergeSortedIds(base, [1, 4, 5, 10])]).toEqual([1, 2, 4, 5, 6, 8, 10]);
+    expect(mergeSortedIds(base, [2, 8])).toBe(base);
+    expect([...mergeSortedIds(new Float64Array(0), [3])]).toEqual([3]);
   });
 
   it('drops only the unseen paths under a prefix, even when paths contain LIKE wildcards', () => {

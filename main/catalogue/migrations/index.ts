@@ -10,11 +10,12 @@ import { migration009 } from './009_dicomweb_sources';
 import { migration010 } from './010_team_sync';
 import { migration011 } from './011_dicomweb_gone';
 import { migration012 } from './012_embedding_ids_index';
+import { migration013 } from './013_paths_removed_counter';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
 /** Every migration in order; append new ones, never edit applied ones. */
-export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012];
+export const migrations: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007, migration008, migration009, migration010, migration011, migration012, migration013];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1]?.version ?? 0;

@@ -136,7 +136,6 @@ export function createImagesRepository(db: Database.Database) {
       );
       return Number(result.lastInsertRowid);
     },
-    /** Number of images that have at least one path (optionally in one folder). */
     /**
      * A test of whether an image has at least one path (is listed), over the sorted ids cached now: a
      * binary search instead of two queries per id (a re-rank screens thousands of candidates). Take one
@@ -144,21 +143,12 @@ export function createImagesRepository(db: Database.Database) {
      */
     visibility(): (id: number) => boolean {
       const ids = visibleIds.get(null);
-      return (id) => {
-        let lo = 0;
-        let hi = ids.length - 1;
-        while (lo <= hi) {
-          const mid = (lo + hi) >> 1;
-          const v = ids[mid]!;
-          if (v === id) return true;
-          if (v < id) lo = mid + 1;
-          else hi = mid - 1;
-        }
-        return false;
-      };
+      return (id) => containsSorted(ids, id);
     },
+    /** Number of images that have at least one path (optionally in one folder). */
     countVisible(folderId?: number | null): number {
-      const cached = visibleIds.ifFresh(folderId);
+      // The cached list when it is current or an import's inserts bring it up to date cheaply.
+      const cached = visibleIds.ifCheap(folderId);
       if (cached) return cached.length;
       // Every search answer carries the archive's size: remember it until a path changes.
       const version = visibleIds.currentVersion();
@@ -196,41 +186,123 @@ export type ImagesRepository = ReturnType<typeof createImagesRepository>;
 const DIRECT_OFFSET_LIMIT = 5000;
 
 /**
- * Sorted ids of the visible images (all, or one folder's), rebuilt when the image-paths change counter
- * (migration 006, bumped by triggers) has moved since. Building it at a million images takes about as
- * long as one deep OFFSET page; every deep page after that is an id-range query.
+ * Sorted ids of the visible images (all, or one folder's), kept current from the image-paths change
+ * counters (migrations 006 and 013, bumped by triggers, so writes from any connection count). When only
+ * inserts happened since (the removed counter did not move), the images of the paths added since are
+ * merged in: an import into a million-image archive costs a small query and a copy, not a re-read of every
+ * id (~0.5 s). A delete or re-homing rebuilds the list. Every deep page is then an id-range query.
  */
 class VisibleIdCache {
-  private readonly version;
+  private readonly counters;
+  private readonly maxPathId;
   private readonly all;
   private readonly inFolder;
-  private readonly entries = new Map<number | null, { version: number; ids: Float64Array }>();
+  private readonly addedAll;
+  private readonly addedInFolder;
+  private readonly snapshot;
+  private readonly entries = new Map<number | null, CacheEntry>();
 
   constructor(db: Database.Database) {
-    this.version = db.prepare<[], number>("SELECT value FROM change_counters WHERE name = 'image_paths'").pluck();
+    this.counters = db.prepare<[], { name: string; value: number }>(
+      "SELECT name, value FROM change_counters WHERE name IN ('image_paths', 'image_paths_removed')",
+    );
+    this.maxPathId = db.prepare<[], number>('SELECT COALESCE(MAX(id), 0) FROM image_paths').pluck();
     this.all = db.prepare<[], number>('SELECT DISTINCT image_id FROM image_paths ORDER BY image_id').pluck();
     this.inFolder = db.prepare<[number], number>('SELECT DISTINCT image_id FROM image_paths WHERE folder_id = ? ORDER BY image_id').pluck();
+    this.addedAll = db.prepare<[number], number>('SELECT DISTINCT image_id FROM image_paths WHERE id > ? ORDER BY image_id').pluck();
+    this.addedInFolder = db.prepare<[number, number], number>(
+      'SELECT DISTINCT image_id FROM image_paths WHERE id > ? AND folder_id = ? ORDER BY image_id',
+    ).pluck();
+    // One read transaction: counters, the highest path id and the ids come from the same snapshot, so a
+    // write from another process between them cannot be counted without its rows (or the other way round).
+    this.snapshot = db.transaction((read: () => Float64Array): Float64Array => read());
+  }
+
+  private readCounters(): { version: number; removed: number } {
+    let version = 0;
+    let removed = 0;
+    for (const row of this.counters.all()) {
+      if (row.name === 'image_paths') version = row.value;
+      else removed = row.value;
+    }
+    return { version, removed };
   }
 
   currentVersion(): number {
-    return this.version.get() ?? 0;
+    return this.readCounters().version;
   }
 
-  /** The ids if the cache is current, else undefined (nothing is built). */
-  ifFresh(folderId: number | null | undefined): Float64Array | undefined {
-    const entry = this.entries.get(folderId ?? null);
-    return entry && entry.version === this.version.get() ? entry.ids : undefined;
+  /** The ids if an earlier list can be brought up to date by inserts alone (or is current), else undefined. */
+  ifCheap(folderId: number | null | undefined): Float64Array | undefined {
+    const key = folderId ?? null;
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    const counters = this.readCounters();
+    if (entry.version === counters.version) return entry.ids;
+    return entry.removed === counters.removed ? this.get(key) : undefined;
   }
 
   get(folderId: number | null | undefined): Float64Array {
     const key = folderId ?? null;
-    const version = this.version.get() ?? 0;
-    const entry = this.entries.get(key);
-    if (entry && entry.version === version) return entry.ids;
-    const ids = Float64Array.from(key == null ? this.all.all() : this.inFolder.all(key));
-    // One folder's list besides the whole archive's is plenty: a library view shows one at a time.
-    for (const other of [...this.entries.keys()]) if (other !== null && other !== key) this.entries.delete(other);
-    this.entries.set(key, { version, ids });
-    return ids;
+    return this.snapshot(() => {
+      const { version, removed } = this.readCounters();
+      const entry = this.entries.get(key);
+      if (entry && entry.version === version) return entry.ids;
+      const maxPathId = this.maxPathId.get() ?? 0;
+      let ids: Float64Array;
+      if (entry && entry.removed === removed) {
+        const added = key == null ? this.addedAll.all(entry.maxPathId) : this.addedInFolder.all(entry.maxPathId, key);
+        ids = mergeSortedIds(entry.ids, added);
+      } else {
+        ids = Float64Array.from(key == null ? this.all.all() : this.inFolder.all(key));
+      }
+      // One folder's list besides the whole archive's is plenty: a library view shows one at a time.
+      for (const other of [...this.entries.keys()]) if (other !== null && other !== key) this.entries.delete(other);
+      this.entries.set(key, { version, removed, maxPathId, ids });
+      return ids;
+    });
   }
+}
+
+interface CacheEntry {
+  /** The change counters the list was current at. */
+  version: number;
+  removed: number;
+  /** The highest image-path id then: paths inserted later have higher ids. */
+  maxPathId: number;
+  ids: Float64Array;
+}
+
+/** `sorted` with the ids of `added` (sorted, maybe already present) merged in, as a new sorted array. */
+export function mergeSortedIds(sorted: Float64Array, added: readonly number[]): Float64Array {
+  const fresh = added.filter((id) => !containsSorted(sorted, id));
+  if (fresh.length === 0) return sorted;
+  const out = new Float64Array(sorted.length + fresh.length);
+  const last = sorted.length > 0 ? sorted[sorted.length - 1]! : -Infinity;
+  if (fresh[0]! > last) {
+    // The usual import: every new image has a higher id than any listed one.
+    out.set(sorted);
+    out.set(fresh, sorted.length);
+    return out;
+  }
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < sorted.length && j < fresh.length) out[o++] = sorted[i]! < fresh[j]! ? sorted[i++]! : fresh[j++]!;
+  while (i < sorted.length) out[o++] = sorted[i++]!;
+  while (j < fresh.length) out[o++] = fresh[j++]!;
+  return out;
+}
+
+function containsSorted(ids: Float64Array, id: number): boolean {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ids[mid]!;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
