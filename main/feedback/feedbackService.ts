@@ -17,7 +17,8 @@ import { modelSummary } from '../search/searchService';
 import { allowedIds } from '../search/searchFilters';
 import { exportFeedback } from './feedbackExport';
 import { feedbackPrecision } from './precision';
-import { rerank } from './rerank';
+import { rerankSteps } from './rerank';
+import { runInSlices } from '../threads/cooperative';
 import { DEFAULT_ROCCHIO, type RocchioWeights } from './rocchio';
 
 export class FeedbackError extends Error {
@@ -217,7 +218,9 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
       };
       const wantK = k ?? list.k;
       const exclude = new Set<number>(list.queryImageId !== null ? [list.queryImageId] : []);
-      const result = rerank({
+      // In slices: at a million images the re-rank makes thousands of searches; pages and searches of
+      // other requests are served between them.
+      const result = await runInSlices(rerankSteps({
         query,
         relevant: new Map([...relevant].filter(([id]) => visible(id))),
         notRelevant: new Map([...notRelevant].map(([id, v]) => [id, v])),
@@ -228,7 +231,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         k: wantK,
         exclude,
         weights,
-      });
+      }));
       const hits = result.hits.flatMap((n) => {
         const image = summaryOf(n.id);
         return image ? [{ image, distance: n.distance }] : [];

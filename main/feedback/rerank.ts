@@ -12,6 +12,7 @@
  * images judged relevant go on top (nearest first), so a confirmed hit never sinks.
  */
 import type { Neighbour } from '../index/types';
+import { runToEnd, type Steps } from '../threads/cooperative';
 import { classifierDirection } from './feedbackScorers';
 import { type RocchioWeights } from './rocchio';
 
@@ -75,6 +76,11 @@ export function neighbourhoodSize(archiveSize: number, k: number): number {
  * pool); a point asks again for more only when the union came up short.
  */
 export function neighbourhoodPool(search: KnnSearch, points: readonly ArrayLike<number>[], size: number, archiveSize: number, skip: (id: number) => boolean, skipped = 0): Neighbour[] {
+  return runToEnd(neighbourhoodPoolSteps(search, points, size, archiveSize, skip, skipped));
+}
+
+/** neighbourhoodPool, yielding after each search (a search for thousands of neighbours is the costly part). */
+function* neighbourhoodPoolSteps(search: KnnSearch, points: readonly ArrayLike<number>[], size: number, archiveSize: number, skip: (id: number) => boolean, skipped: number): Steps<Neighbour[]> {
   const vectors = points.map((p) => (p instanceof Float32Array ? p : Float32Array.from(p)));
   for (let share = Math.ceil((2 * size) / vectors.length) + skipped; ; share *= 4) {
     const asked = Math.min(share, archiveSize);
@@ -82,6 +88,7 @@ export function neighbourhoodPool(search: KnnSearch, points: readonly ArrayLike<
     let exhausted = false;
     for (const point of vectors) {
       const found = search(point, asked);
+      yield;
       if (found.length < asked || asked >= archiveSize) exhausted = true;
       for (const n of found) if (!skip(n.id)) best.set(n.id, Math.min(best.get(n.id) ?? Infinity, n.distance));
     }
@@ -165,7 +172,16 @@ export class NeighbourhoodGate {
   }
 }
 
+/** The re-ranked list, computed at once (evaluations, tests). The app runs rerankSteps in slices. */
 export function rerank(input: RerankInput): RerankResult {
+  return runToEnd(rerankSteps(input));
+}
+
+/**
+ * The re-rank as steps: it yields after each search (the pool's, the gate's one per candidate), so the app
+ * can serve other requests between them (runInSlices): at a million images a re-rank makes thousands.
+ */
+export function* rerankSteps(input: RerankInput): Steps<RerankResult> {
   const { relevant, notRelevant, k } = input;
   const pin = input.pinRelevant ?? true;
   const { direction, positives, boundary } = classifierDirection(input.query, [...relevant.values()], [...notRelevant.values()], { weights: input.weights });
@@ -185,11 +201,12 @@ export function rerank(input: RerankInput): RerankResult {
   const poolSize = neighbourhoodSize(input.archiveSize, k);
   const gate = new NeighbourhoodGate(input.search, input.query, positives, k);
   /** The first `need` of `ordered` the gate admits, after the pinned; false when `ordered` ran out first. */
-  const fill = (ordered: readonly { id: number; distance: number; v: ArrayLike<number> }[]): boolean => {
+  const fill = function* (ordered: readonly { id: number; distance: number; v: ArrayLike<number> }[]): Steps<boolean> {
     hits.length = pinnedCount;
     for (const c of ordered) {
       if (hits.length >= k) return true;
       if (gate.admits(c.id, c.v)) hits.push({ id: c.id, distance: c.distance });
+      yield;
     }
     return hits.length >= k;
   };
@@ -205,8 +222,8 @@ export function rerank(input: RerankInput): RerankResult {
     // admits. Most are, so two pages of candidates usually fill the list; else the whole neighbourhood.
     let size = Math.min(poolSize, 2 * need);
     for (;;) {
-      const pool = neighbourhoodPool(input.search, positives, size, input.archiveSize, skip, skipped);
-      if (fill(withVectors(pool)) || size >= poolSize || pool.length < size) return { method, movedQuery, poolSize: pool.length, gateSearches: gate.searches, hits };
+      const pool = yield* neighbourhoodPoolSteps(input.search, positives, size, input.archiveSize, skip, skipped);
+      if ((yield* fill(withVectors(pool))) || size >= poolSize || pool.length < size) return { method, movedQuery, poolSize: pool.length, gateSearches: gate.searches, hits };
       size = poolSize;
     }
   }
@@ -215,9 +232,9 @@ export function rerank(input: RerankInput): RerankResult {
   // images inside a large pool. Candidates it puts with the rejected rank after all the others, and the
   // gate has the last word on every one: the boundary only knows what was marked, so an unrelated
   // cluster can lie on its relevant side.
-  const pool = neighbourhoodPool(input.search, positives, poolSize, input.archiveSize, skip, skipped);
+  const pool = yield* neighbourhoodPoolSteps(input.search, positives, poolSize, input.archiveSize, skip, skipped);
   const ordered = withVectors(pool).map((c) => ({ ...c, rejectedSide: onRejectedSide(boundary, c.v) }));
   ordered.sort((a, b) => Number(a.rejectedSide) - Number(b.rejectedSide) || a.distance - b.distance || a.id - b.id);
-  fill(ordered);
+  yield* fill(ordered);
   return { method, movedQuery, poolSize: ordered.length, gateSearches: gate.searches, hits };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifierDirection } from '../../main/feedback/feedbackScorers';
 import { classifierScorer } from '../../main/feedback/neighbourhoodScorer';
-import { neighbourhoodPool, neighbourhoodSize, rerank } from '../../main/feedback/rerank';
+import { neighbourhoodPool, neighbourhoodSize, rerank, rerankSteps } from '../../main/feedback/rerank';
 import { moveQuery } from '../../main/feedback/rocchio';
 import type { Neighbour } from '../../main/index/types';
 
@@ -121,6 +121,30 @@ describe('rerank', () => {
     for (const id of notRelevant.keys()) expect(ids).not.toContain(id);
     const pool = new Set(neighbourhoodPool(search, [query, ...relevant.values()], neighbourhoodSize(archive.size, 10), archive.size, () => false).map((n) => n.id));
     for (const id of ids) expect(pool.has(id)).toBe(true);
+  });
+
+  it('as steps (the app runs it in slices) gives the same list and yields after every search', () => {
+    let s = 5;
+    const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const archive = new Map<number, Float32Array>();
+    for (let i = 0; i < 400; i++) archive.set(i + 1, norm([1 + rand(), rand(), rand(), rand(), rand()]));
+    let searches = 0;
+    const exact = exactSearch(archive);
+    const search = (v: Float32Array, want: number) => {
+      searches++;
+      return exact(v, want);
+    };
+    const input = { query: archive.get(1)!, relevant: new Map([2, 3].map((id) => [id, archive.get(id)!] as const)), notRelevant: new Map([[4, archive.get(4)!]]), search, vectorsOf: lookup(archive), archiveSize: archive.size, k: 10, exclude: new Set([1]) };
+    const atOnce = rerank(input);
+    searches = 0;
+    const steps = rerankSteps(input);
+    let yields = 0;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) yields++;
+    expect(next.value.hits).toEqual(atOnce.hits);
+    expect(searches).toBeGreaterThan(3);
+    // Every search but the gate's first (query radius, in its constructor) is followed by a yield.
+    expect(yields).toBeGreaterThanOrEqual(searches - 3);
   });
 
   it('sizes the neighbourhood to the archive: square-root growth, at least 5 pages, at most the archive', () => {

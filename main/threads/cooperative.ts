@@ -1,0 +1,34 @@
+/**
+ * Cooperative slicing for long work on the main thread. The app serves every page, search and judgement
+ * from one event loop; a computation that holds it for 50 ms makes every request that arrives meanwhile
+ * wait 50 ms. Such work is written once as a generator that `yield`s at safe points (between searches,
+ * between candidates) and is either run to the end at once (tests, evaluations, CLI) or in slices of a
+ * few milliseconds with the event loop free between them (the app).
+ */
+
+/** Lets the event loop run whatever is waiting (I/O callbacks, other requests) before going on. */
+export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Work written as a generator: yields at safe points, returns its result. */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs `steps` to the end without giving the event loop a turn. */
+export function runToEnd<T>(steps: Steps<T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** Runs `steps`, giving the event loop a turn whenever a slice has run for `sliceMs` or more. */
+export async function runInSlices<T>(steps: Steps<T>, sliceMs = 6): Promise<T> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (performance.now() - sliceStart >= sliceMs) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+}
