@@ -26,6 +26,7 @@ import { heldOutScore, type GalleryLabel, type HeldOutScore } from './heldOutSco
 import { likelyPositives } from './likelyPositives';
 import { trunkFeaturesOf, trunkShape } from './trunkFeatureStore';
 import { trunkKey } from './trunkKey';
+import { yieldToEventLoop } from '../threads/cooperative';
 
 export const ADAPT_JOB_KIND = 'adapt';
 /** Shots a class needs before one is held out automatically (the rest still train the selection run). */
@@ -164,8 +165,6 @@ function embedRows(model: AdaptableModel, shape: [number, number, number], featu
   out.dispose();
   return values;
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
   const { catalogue, engine } = options;

@@ -6,10 +6,13 @@
  * A child that adapted deeper (last two stages, rectifiers) re-embeds from an earlier stage under its own
  * trunk key; rows too large to cache (trunkFeatureStore) are computed from the files each time.
  */
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { JobCounts, JobRunner } from '../jobs/jobQueue';
+import { createEmbedder, type Embedder } from '../search/embedder';
 import type { SearchEngine } from '../search/searchEngine';
+import { yieldToEventLoop } from '../threads/cooperative';
 import { loadAdaptableModel, type AdaptableModel } from './adaptableModel';
 import { computeTrunkFeatures, trunkShape } from './trunkFeatureStore';
 
@@ -24,8 +27,10 @@ export interface ReembedRunnerOptions {
   engine: SearchEngine;
   modelsDir: string;
   preferBackends?: string[];
-  /** Rows per head pass (default: about 2 MB of trunk features, so one pass holds the event loop briefly). */
+  /** Rows per head pass (default: about 2 MB of trunk features). */
   batchSize?: number;
+  /** Run the head passes in this process instead of a worker thread (tests that count on one backend). */
+  headInProcess?: boolean;
 }
 
 /** Head pass over flat trunk rows: the stages from `fromStage` on, pooling, head, L2 norm. */
@@ -36,7 +41,20 @@ export function embedFromTrunk(model: AdaptableModel, shape: [number, number, nu
   return new Float32Array(vectors);
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * A worker thread holding the child model for the head passes: at a million images they are most of a
+ * re-embedding's time, and on the main thread each one held every page and search behind it. Null when
+ * the worker cannot start (the passes then run here, as before).
+ */
+async function startHeadWorker(options: ReembedRunnerOptions, dir: string): Promise<Embedder | null> {
+  if (options.headInProcess) return null;
+  try {
+    return await createEmbedder({ modelDir: path.resolve(options.modelsDir, dir), prefer: options.preferBackends });
+  } catch (error) {
+    console.error(`[simila] re-embedding: the head pass runs on the main thread (no worker: ${error instanceof Error ? error.message : String(error)})`);
+    return null;
+  }
+}
 
 export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
   const { catalogue, engine } = options;
@@ -46,6 +64,7 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
     if (!record) throw new Error(`Model ${String(modelId)} is no longer in the catalogue.`);
     const model = await loadAdaptableModel(options.modelsDir, record, undefined, options.preferBackends);
     const started = performance.now();
+    const headWorker = await startHeadWorker(options, record.dir);
     try {
       const shape = trunkShape(model.net, model.fromStage);
       const rowLength = shape[0] * shape[1] * shape[2];
@@ -98,7 +117,7 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
         if (okIds.length > 0) {
           const flat = new Float32Array(okIds.length * rowLength);
           okIds.forEach((id, i) => flat.set(rows.get(id)!, i * rowLength));
-          const vectors = embedFromTrunk(model, shape, flat, okIds.length);
+          const vectors = headWorker ? await headWorker.embedFromTrunk(flat, okIds.length, model.fromStage, shape) : embedFromTrunk(model, shape, flat, okIds.length);
           lap('head');
           const dim = model.net.embeddingDim;
           const put = catalogue.embeddings.putMany(record.id, okIds.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })));
@@ -117,13 +136,14 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
       const saveSeconds = (performance.now() - saveStarted) / 1000;
       const seconds = (performance.now() - started) / 1000;
       return {
-        summary: { model: record.name, modelId: record.id, fromStage: model.fromStage, trunkKey: model.key, embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, phases: { ...phases, saveIndex: saveSeconds }, cancelled },
+        summary: { model: record.name, modelId: record.id, fromStage: model.fromStage, trunkKey: model.key, headIn: headWorker ? 'worker' : 'main', embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, phases: { ...phases, saveIndex: saveSeconds }, cancelled },
         counts,
         message: `${counts.imported} embedded (${fromCache} from cached trunk features), ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`,
         cancelled,
       };
     } finally {
       model.dispose();
+      await headWorker?.close();
     }
   };
 }

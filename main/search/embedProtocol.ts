@@ -15,7 +15,18 @@ export interface EmbedRequest {
   count: number;
 }
 
-export type EmbedWorkerRequest = LoadRequest | EmbedRequest;
+/** The stages from `fromStage` on, over trunk rows an earlier pass cached (an adapted child's re-embedding). */
+export interface HeadRequest {
+  type: 'head';
+  id: number;
+  /** count x (height x width x channels) trunk features of the stage before `fromStage` (HWC). */
+  rows: Float32Array;
+  count: number;
+  fromStage: number;
+  shape: [number, number, number];
+}
+
+export type EmbedWorkerRequest = LoadRequest | EmbedRequest | HeadRequest;
 
 export interface LoadedReply {
   type: 'loaded';

@@ -38,6 +38,17 @@ export function serveEmbedWorker(port: MessagePort): void {
       return;
     }
     if (!net) return post({ type: 'failed', id: request.id, code: 'not_loaded', message: 'The embedding model is not loaded.' });
+    if (request.type === 'head') {
+      try {
+        const model = net;
+        const output = tf.tidy(() => model.embedFromStage(tf.tensor4d(request.rows, [request.count, ...request.shape]), request.fromStage));
+        const vectors = new Float32Array(await output.data());
+        output.dispose();
+        return post({ type: 'embedded', id: request.id, vectors }, [vectors.buffer as ArrayBuffer]);
+      } catch (error) {
+        return post({ type: 'failed', id: request.id, code: 'embed_failed', message: error instanceof Error ? error.message : String(error) });
+      }
+    }
     try {
       const { inputSize, channels } = net.config;
       const model = net;

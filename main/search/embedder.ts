@@ -28,6 +28,11 @@ export interface Embedder {
   readonly trunk: { key: string; rowLength: number } | null;
   /** embedInputs plus the trunk features of the same pass (null when `trunk` is null). */
   embedInputsWithTrunk(inputs: Float32Array, count: number): Promise<{ vectors: Float32Array; trunk: Float32Array | null }>;
+  /**
+   * The stages from `fromStage` on (pooling, head, L2 norm) over `count` cached trunk rows of `shape`:
+   * an adapted child's re-embedding, off the event loop that serves the UI.
+   */
+  embedFromTrunk(rows: Float32Array, count: number, fromStage: number, shape: [number, number, number]): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -84,19 +89,32 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   }
   const inputLength = info.inputSize * info.inputSize * info.channels;
 
+  /** Sends one request with a copy of `floats` (transferred: the caller keeps its buffer). */
+  const request = (floats: Float32Array, make: (id: number, copy: Float32Array) => EmbedWorkerRequest): Promise<{ vectors: Float32Array; trunk: Float32Array | null }> => {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      const copy = floats.slice();
+      send(make(id, copy), [copy.buffer as ArrayBuffer]);
+    });
+  };
+
   const embedWithTrunk = (inputs: Float32Array, count: number): Promise<{ vectors: Float32Array; trunk: Float32Array | null }> => {
     if (dead) return Promise.reject(dead);
     if (count < 1) return Promise.resolve({ vectors: new Float32Array(0), trunk: null });
     if (inputs.length !== count * inputLength) {
       return Promise.reject(new EmbedderError('bad_input', `${count} inputs need ${count * inputLength} floats, got ${inputs.length}.`));
     }
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      // A copy is transferred: the caller keeps its buffer.
-      const copy = inputs.slice();
-      send({ type: 'embed', id, inputs: copy, count }, [copy.buffer as ArrayBuffer]);
-    });
+    return request(inputs, (id, copy) => ({ type: 'embed', id, inputs: copy, count }));
+  };
+
+  const embedFromTrunk: Embedder['embedFromTrunk'] = async (rows, count, fromStage, shape) => {
+    if (dead) throw dead;
+    if (count < 1) return new Float32Array(0);
+    if (rows.length !== count * shape[0] * shape[1] * shape[2]) {
+      throw new EmbedderError('bad_input', `${count} trunk rows of ${shape.join('x')} need ${count * shape[0] * shape[1] * shape[2]} floats, got ${rows.length}.`);
+    }
+    return (await request(rows, (id, copy) => ({ type: 'head', id, rows: copy, count, fromStage, shape }))).vectors;
   };
 
   return {
@@ -113,6 +131,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
       return (await embedWithTrunk(inputs, count)).vectors;
     },
     embedInputsWithTrunk: embedWithTrunk,
+    embedFromTrunk,
     async close() {
       failAll(new EmbedderError('closed', 'The embedder was closed.'));
       worker.removeAllListeners('exit');

@@ -99,6 +99,8 @@ export async function createEmbedderPool(options: EmbedderPoolOptions): Promise<
       return (await embedWithTrunk(inputs, count)).vectors;
     },
     embedInputsWithTrunk: embedWithTrunk,
+    // A re-embedding sends one head pass at a time: each goes whole to the next member in turn.
+    embedFromTrunk: (rows, count, fromStage, shape) => members[turn++ % members.length]!.embedFromTrunk(rows, count, fromStage, shape),
     allStarted,
     async close() {
       closed = true; // workers still starting close as soon as they are up

@@ -147,6 +147,8 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     // The child shares the parent's trunk: one key, every row reused (none computed again), no second copy.
     expect(trunkRows()).toEqual({ keys: 1, n: imageCount });
     expect((catalogue.jobs.get(activated.jobId!)!.progress as { summary: { fromCache: number } }).summary.fromCache).toBe(imageCount);
+    // The head passes ran in a worker thread (the UI's event loop stays free), with the same vectors (below).
+    expect((catalogue.jobs.get(activated.jobId!)!.progress as { summary: { headIn: string } }).summary.headIn).toBe('worker');
     const total = (await app.handlers['app.info']({}, ctx)).imageCount;
     expect(catalogue.embeddings.count(child.id)).toBe(total);
 
