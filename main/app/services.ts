@@ -129,6 +129,9 @@ export function openServices(options: ServicesOptions = {}): Services {
     throttleMs: options.progressThrottleMs,
     releaseSpaceReserve: reserve.release,
     ensureSpaceReserve: reserve.ensure,
+    // Imports only add images and paths: they run beside an embedding or a long re-embedding (whose
+    // next batch picks the new images up, or the embedding queued after the import does).
+    lanes: { [IMPORT_JOB_KIND]: 'import', [DICOMWEB_IMPORT_JOB_KIND]: 'import' },
     runners: {
       [EMBED_JOB_KIND]: createEmbedRunner({ catalogue, engine, batchSize: options.embedBatchSize }),
       [ADAPT_JOB_KIND]: createAdaptRunner({

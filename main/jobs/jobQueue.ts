@@ -1,5 +1,7 @@
 /**
- * Persistent job queue. Jobs live in the catalogue's jobs table; one runs at a time. Runners are
+ * Persistent job queue. Jobs live in the catalogue's jobs table; one runs at a time in each lane (by
+ * default every kind shares one lane; imports get a lane of their own so a new folder is not held behind
+ * an hour-long re-embedding). Runners are
  * registered per kind and receive an AbortSignal for cancel. Progress is emitted as contract
  * `JobProgress` values, throttled (state changes are emitted at once). On start-up, jobs a crash
  * left 'running' or 'queued' can be re-queued with `resumeInterrupted` (runners must be idempotent).
@@ -90,6 +92,11 @@ export interface JobQueueOptions {
   releaseSpaceReserve?: () => boolean;
   /** Makes the space reserve again when there is room; called as each job starts. */
   ensureSpaceReserve?: () => boolean;
+  /**
+   * Lane of each job kind (default 'main'). Jobs of one lane run one after another, lanes side by side:
+   * only kinds whose runners may overlap with every other lane's belong in a lane of their own.
+   */
+  lanes?: Record<string, string>;
 }
 
 interface StoredProgress {
@@ -121,17 +128,38 @@ function storedProgress(record: JobRecord): StoredProgress {
 export function createJobQueue(options: JobQueueOptions): JobQueue {
   const { catalogue, runners, onProgress } = options;
   const throttleMs = options.throttleMs ?? 250;
-  const pending: number[] = [];
+  const laneOf = (kind: string): string => options.lanes?.[kind] ?? 'main';
+  /** Queued job ids per lane, in order. */
+  const pending = new Map<string, number[]>();
+  const queueOf = (lane: string): number[] => {
+    let queue = pending.get(lane);
+    if (!queue) pending.set(lane, (queue = []));
+    return queue;
+  };
+  const isPending = (jobId: number) => [...pending.values()].some((queue) => queue.includes(jobId));
+  /** Removes a queued job from its lane; false when it was not queued. */
+  const unqueue = (jobId: number): boolean => {
+    for (const queue of pending.values()) {
+      const index = queue.indexOf(jobId);
+      if (index >= 0) {
+        queue.splice(index, 1);
+        return true;
+      }
+    }
+    return false;
+  };
   const waiters = new Map<number, ((job: FinishedJob) => void)[]>();
-  let live: Live | null = null;
-  let running: Promise<void> | null = null;
+  /** The running job of each lane. */
+  const lives = new Map<string, Live>();
+  const liveJob = (jobId: number): Live | undefined => [...lives.values()].find((l) => l.jobId === jobId);
+  const running = new Map<string, Promise<void>>();
   let closed = false;
 
   const toProgress = (record: JobRecord): JobProgress => {
-    const isLive = live?.jobId === record.id;
-    const kept = isLive ? undefined : unsaved.get(record.id);
+    const live = liveJob(record.id);
+    const kept = live ? undefined : unsaved.get(record.id);
     const stored = storedProgress(record);
-    const counts = isLive ? live!.counts : kept ? kept.counts : { ...ZERO, ...stored.counts };
+    const counts = live ? live.counts : kept ? kept.counts : { ...ZERO, ...stored.counts };
     return {
       jobId: record.id,
       kind: record.kind,
@@ -142,9 +170,9 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       imported: counts.imported,
       skipped: counts.skipped,
       failed: counts.failed,
-      rate: isLive ? live!.meter.rate() : 0,
-      etaSeconds: isLive ? live!.meter.eta(counts.total, counts.done) : null,
-      message: isLive ? live!.message : kept ? kept.message : (record.error ?? stored.message ?? null),
+      rate: live ? live.meter.rate() : 0,
+      etaSeconds: live ? live.meter.eta(counts.total, counts.done) : null,
+      message: live ? live.message : kept ? kept.message : (record.error ?? stored.message ?? null),
     };
   };
   const emit = (jobId: number) => {
@@ -190,7 +218,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     waiters.delete(jobId);
   };
 
-  const runOne = async (jobId: number) => {
+  const runOne = async (jobId: number, lane: string) => {
     const record = catalogue.jobs.get(jobId);
     if (!record || record.state !== 'queued') return;
     const runner = runners[record.kind];
@@ -212,7 +240,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       closing: false,
       pausing: false,
     };
-    live = current;
+    lives.set(lane, current);
     unsaved.delete(jobId);
     options.ensureSpaceReserve?.(); // made again once there is room (released when a disk filled)
     persist(() => catalogue.jobs.setState(jobId, 'running'));
@@ -257,7 +285,7 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
       }
       state = current.closing ? 'queued' : current.pausing ? 'paused' : 'failed';
     } finally {
-      live = null;
+      lives.delete(lane);
     }
     const counts = current.counts;
     const saved = persist(() =>
@@ -271,28 +299,38 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     settle(jobId);
   };
 
-  const pump = () => {
-    if (running || closed || pending.length === 0) return;
+  const pump = (lane: string) => {
+    const queue = queueOf(lane);
+    if (running.has(lane) || closed || queue.length === 0) return;
     const loop = async () => {
-      // Yield first, so `running` is set before the loop can finish and clear it.
+      // Yield first, so the lane's `running` is set before the loop can finish and clear it.
       await Promise.resolve();
       while (!closed) {
-        const next = pending.shift();
+        const next = queue.shift();
         if (next === undefined) break;
         try {
-          await runOne(next);
+          await runOne(next, lane);
         } catch (error) {
           // The catalogue itself failed under the queue (e.g. it cannot be read any more): this job is
           // left as the catalogue has it, the next ones still get their turn.
           console.error(`[simila] job ${next} could not be run: ${error instanceof Error ? error.message : String(error)}`);
-          live = null;
+          lives.delete(lane);
         }
       }
     };
-    running = loop().finally(() => {
-      running = null;
-      if (pending.length > 0) pump();
-    });
+    running.set(
+      lane,
+      loop().finally(() => {
+        running.delete(lane);
+        if (queue.length > 0) pump(lane);
+      }),
+    );
+  };
+  /** Queues a job (already 'queued' in the catalogue) in its kind's lane and starts the lane. */
+  const push = (jobId: number, kind: string) => {
+    const lane = laneOf(kind);
+    queueOf(lane).push(jobId);
+    return lane;
   };
 
   return {
@@ -305,36 +343,35 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
         // No room (or no write access) for even the job's row: say so instead of an SQLite error.
         throw asResourceFault(error, `the job "${label}" could not be queued`, 'Free some space and start it again.');
       }
-      pending.push(id);
+      const lane = push(id, kind);
       emit(id);
-      pump();
+      pump(lane);
       return id;
     },
     cancel(jobId) {
-      if (live?.jobId === jobId) {
+      const live = liveJob(jobId);
+      if (live) {
         live.pausing = false;
         live.controller.abort();
         return true;
       }
-      const index = pending.indexOf(jobId);
       const paused = catalogue.jobs.get(jobId)?.state === 'paused';
-      if (index < 0 && !paused) return false;
-      if (index >= 0) pending.splice(index, 1);
+      if (!isPending(jobId) && !paused) return false;
+      unqueue(jobId);
       catalogue.jobs.setState(jobId, 'cancelled');
       emit(jobId);
       settle(jobId);
       return true;
     },
     pause(jobId) {
-      if (live?.jobId === jobId) {
+      const live = liveJob(jobId);
+      if (live) {
         if (live.closing) return false;
         live.pausing = true;
         live.controller.abort();
         return true;
       }
-      const index = pending.indexOf(jobId);
-      if (index < 0) return false;
-      pending.splice(index, 1);
+      if (!unqueue(jobId)) return false;
       catalogue.jobs.setState(jobId, 'paused');
       emit(jobId);
       return true;
@@ -342,13 +379,13 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     resume(jobId) {
       if (closed) return false;
       const record = catalogue.jobs.get(jobId);
-      if (!record || live?.jobId === jobId || pending.includes(jobId)) return false;
+      if (!record || liveJob(jobId) || isPending(jobId)) return false;
       // Paused jobs, and jobs an earlier process left queued or running (it was killed).
       if (!['paused', 'queued', 'running'].includes(record.state)) return false;
       catalogue.jobs.setState(jobId, 'queued');
-      pending.push(jobId);
+      const lane = push(jobId, record.kind);
       emit(jobId);
-      pump();
+      pump(lane);
       return true;
     },
     list(limit = 50) {
@@ -369,21 +406,21 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     resumeInterrupted() {
       const ids: number[] = [];
       for (const record of catalogue.jobs.listInterrupted()) {
-        if (pending.includes(record.id) || live?.jobId === record.id) continue;
+        if (isPending(record.id) || liveJob(record.id)) continue;
         if (record.state === 'running') catalogue.jobs.setState(record.id, 'queued');
-        pending.push(record.id);
+        push(record.id, record.kind);
         ids.push(record.id);
       }
-      pump();
+      for (const lane of pending.keys()) pump(lane);
       return ids;
     },
     async close() {
       closed = true;
-      if (live) {
+      for (const live of lives.values()) {
         live.closing = true;
         live.controller.abort();
       }
-      await running;
+      await Promise.all(running.values());
     },
   };
 }

@@ -35,12 +35,12 @@ function countingRunner(n: number, stepMs = 2): JobRunner {
   };
 }
 
-function makeQueue(runners: Record<string, JobRunner>, throttleMs = 50): JobQueue {
+function makeQueue(runners: Record<string, JobRunner>, throttleMs = 50, lanes?: Record<string, string>): JobQueue {
   queue = createJobQueue({ catalogue, runners, onProgress: (p) => {
       events.push(p);
       stamps.push(performance.now());
     },
-    throttleMs });
+    throttleMs, lanes });
   return queue;
 }
 
@@ -67,6 +67,29 @@ describe('job queue', () => {
     expect(mid.some((e) => e.rate > 0 && e.etaSeconds !== null)).toBe(true);
     expect(q.get(a)).toMatchObject({ state: 'done', done: 40, total: 40, imported: 40 });
     expect(q.list().map((p) => p.jobId)).toEqual([b, a]);
+  });
+
+  it('runs a job of another lane beside the running one; jobs of one lane still one at a time', async () => {
+    const q = makeQueue({ long: countingRunner(10_000), quick: countingRunner(5) }, 50, { quick: 'side' });
+    const long = q.enqueue('long', 'a long re-embedding', {});
+    const waiting = q.enqueue('long', 'queued behind it', {});
+    await sleep(20);
+    const first = q.enqueue('quick', 'an import', {});
+    const second = q.enqueue('quick', 'another import', {});
+    // Both side-lane jobs end while the long one is still running and the second long one still waits.
+    expect((await q.waitFor(first)).state).toBe('done');
+    expect((await q.waitFor(second)).state).toBe('done');
+    expect(q.get(long)?.state).toBe('running');
+    expect(q.get(waiting)?.state).toBe('queued');
+    const secondRunning = events.findIndex((e) => e.jobId === second && e.state === 'running');
+    expect(secondRunning).toBeGreaterThan(events.findIndex((e) => e.jobId === first && e.state === 'done'));
+    // Cancel and pause find jobs in any lane; close() stops the running ones and leaves them queued.
+    expect(q.pause(waiting)).toBe(true);
+    expect(q.get(waiting)?.state).toBe('paused');
+    const third = q.enqueue('quick', 'a third import', {});
+    await q.close();
+    expect(catalogue.jobs.get(long)?.state).toBe('queued');
+    expect(['queued', 'done']).toContain(catalogue.jobs.get(third)?.state);
   });
 
   it('cancels a running job through its signal and a queued one before it starts', async () => {
