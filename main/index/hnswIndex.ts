@@ -42,6 +42,8 @@ export class HnswIndex {
   private readonly graph: Graph;
   private readonly deleted = new Set<number>();
   private labels = new Set<number>();
+  /** The highest label ever added (a catch-up asks the catalogue only for ids above it). */
+  private highest = 0;
   private busyWith: Promise<unknown> | null = null;
   private pending: (() => void)[] = [];
 
@@ -68,6 +70,7 @@ export class HnswIndex {
     graph.setEf(params.ef); // readIndex resets ef to 10.
     const index = new HnswIndex(dim, params, graph);
     index.labels = new Set(graph.getIdsList());
+    for (const id of index.labels) if (id > index.highest) index.highest = id;
     for (const id of deleted) if (index.labels.has(id)) index.deleted.add(id);
     return index;
   }
@@ -75,6 +78,11 @@ export class HnswIndex {
   /** Live (not deleted) vectors. */
   get size(): number {
     return this.labels.size - this.deleted.size;
+  }
+
+  /** The highest id ever added (0 for an empty index). */
+  get maxId(): number {
+    return this.highest;
   }
 
   get capacity(): number {
@@ -114,6 +122,7 @@ export class HnswIndex {
       ids.forEach((id, i) => {
         this.graph.addPoint(normalisedArray(vectors, i * this.dim, this.dim), id);
         this.labels.add(id);
+        if (id > this.highest) this.highest = id;
         this.deleted.delete(id); // re-adding a deleted label un-deletes it in hnswlib too
       });
     });
@@ -137,6 +146,7 @@ export class HnswIndex {
         const id = ids[next]!;
         this.graph.addPoint(normalisedArray(vectors, next * this.dim, this.dim), id);
         this.labels.add(id);
+        if (id > this.highest) this.highest = id;
         this.deleted.delete(id);
         next++;
       } while (next < ids.length && performance.now() - started < sliceMs);

@@ -65,7 +65,7 @@ export async function openModelIndex(
           if (index.size === source.count()) return { index, origin: { kind: 'loaded' }, revision };
           reason = 'count';
         } else {
-          const changes = catchUp(index, source);
+          const changes = await catchUp(index, source);
           return { index, origin: { kind: 'caught-up', ...changes }, revision };
         }
       } catch {

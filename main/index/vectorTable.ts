@@ -7,6 +7,7 @@
  */
 import type { Neighbour, VectorSource } from './types';
 import { squaredL2 } from './vectorMath';
+import { runToEnd, type Steps } from '../threads/cooperative';
 
 export class VectorTable {
   private data: Float32Array;
@@ -29,25 +30,34 @@ export class VectorTable {
    * agree that is all; else the whole id list is compared (at a million vectors that read takes ~0.3 s).
    */
   sync(source: VectorSource, batchSize = 4096): number {
+    return runToEnd(this.syncSteps(source, batchSize));
+  }
+
+  /** The same as steps, yielding after each batch read: the app runs it in slices (runInSlices). */
+  *syncSteps(source: VectorSource, batchSize = 512): Steps<number> {
     const revision = source.revision();
     if (revision === this.revision) return 0;
     let taken = 0;
     if (source.idsAfter && this.rows.size > 0) {
-      taken += this.take(source, source.idsAfter(this.maxId), batchSize);
+      taken += yield* this.take(source, source.idsAfter(this.maxId), batchSize);
       if (this.rows.size === source.count()) {
         this.revision = revision;
         return taken;
       }
+      yield;
     }
-    taken += this.take(source, source.ids().filter((id) => !this.rows.has(id)), batchSize);
+    const all = source.ids();
+    yield;
+    taken += yield* this.take(source, all.filter((id) => !this.rows.has(id)), batchSize);
     this.revision = revision;
     return taken;
   }
 
-  private take(source: VectorSource, lacking: readonly number[], batchSize: number): number {
+  private *take(source: VectorSource, lacking: readonly number[], batchSize: number): Steps<number> {
     for (let start = 0; start < lacking.length; start += batchSize) {
       const found = source.get(lacking.slice(start, start + batchSize));
-      for (const [id, vector] of found) this.put(id, vector);
+      for (const [id, vector] of found) if (!this.rows.has(id)) this.put(id, vector);
+      yield;
     }
     return lacking.length;
   }

@@ -9,6 +9,7 @@ import type { ModelRecord } from '../catalogue/repositories/models';
 import type { DecoderRegistry } from '../ingest/decoders/registry';
 import { type HnswIndex } from '../index/hnswIndex';
 import { catchUp } from '../index/buildIndex';
+import { runNowOrInSlices } from '../threads/cooperative';
 import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../index/modelIndex';
 import { VectorTable } from '../index/vectorTable';
 import type { PreprocessSpec } from '../ml/data/preprocessSpec';
@@ -91,12 +92,14 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   let installing: Promise<void> | null = null;
   let current: { modelId: number; embedder: Promise<Embedder>; started?: Embedder } | null = null;
   let backend: string | null = null;
-  const indexes = new Map<number, Promise<{ index: HnswIndex; synced: { revision: number; at: number } }>>();
+  const indexes = new Map<number, Promise<{ index: HnswIndex; synced: { revision: number; at: number; running?: Promise<void> } }>>();
   interface LoadedVectors {
     table: VectorTable;
     ready: boolean;
     syncedAt: number;
     loading: Promise<VectorTable>;
+    /** A sync in slices under way (callers use the table as it is meanwhile). */
+    syncing?: Promise<unknown>;
   }
   const tables = new Map<number, LoadedVectors>();
   let closed = false;
@@ -170,20 +173,24 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       const entry = await opened;
       // Another process on this data home (e.g. `simila embed` from a terminal) may have stored vectors:
       // at most every few seconds, an index whose model revision moved takes in what it lacks.
+      // The catch-up runs in slices; requests meanwhile wait for the one running instead of starting another.
       const now = performance.now();
-      if (now - entry.synced.at >= (options.externalSyncMs ?? EXTERNAL_SYNC_MS)) {
+      if (!entry.synced.running && now - entry.synced.at >= (options.externalSyncMs ?? EXTERNAL_SYNC_MS)) {
         entry.synced.at = now;
         const revision = catalogue.models.embeddingsRevision(model.id) ?? 0;
         if (revision !== entry.synced.revision) {
           const source = catalogueVectorSource(catalogue, model.id);
-          if (source) {
-            await entry.index.settled();
-            const changes = catchUp(entry.index, source);
-            if (changes.added + changes.removed > 0) log(`[search] index of model ${model.id} took in ${changes.added} vectors and dropped ${changes.removed} stored since it was opened`);
-          }
-          entry.synced.revision = revision;
+          entry.synced.running = (async () => {
+            if (source) {
+              await entry.index.settled();
+              const changes = await catchUp(entry.index, source);
+              if (changes.added + changes.removed > 0) log(`[search] index of model ${model.id} took in ${changes.added} vectors and dropped ${changes.removed} stored since it was opened`);
+            }
+            entry.synced.revision = revision;
+          })().finally(() => (entry.synced.running = undefined));
         }
       }
+      await entry.synced.running;
       return entry.index;
     },
     vectors(model) {
@@ -193,12 +200,23 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
         return null;
       }
       if (!entry.ready) return null;
-      // Vectors stored since (this process's embedding job, or another process): a small delta, at most every few seconds.
+      // Vectors stored since (this process's embedding job, or another process): a delta, at most every few
+      // seconds. During a re-embedding thousands arrive between syncs: those are taken in slices in the
+      // background, and callers meanwhile read the table as it is (the re-rank looks up what it lacks).
       const now = performance.now();
-      if (now - entry.syncedAt >= (options.externalSyncMs ?? EXTERNAL_SYNC_MS)) {
+      if (!entry.syncing && now - entry.syncedAt >= (options.externalSyncMs ?? EXTERNAL_SYNC_MS)) {
         entry.syncedAt = now;
         const source = catalogueVectorSource(catalogue, model.id);
-        if (source) entry.table.sync(source);
+        if (source) {
+          // A small delta is taken now; a large one goes on in slices.
+          const run = runNowOrInSlices(entry.table.syncSteps(source));
+          if (!run.done) {
+            const loaded = entry;
+            loaded.syncing = run.rest
+              .catch((error: unknown) => log(`[search] the vectors of model ${model.id} could not be brought up to date: ${String(error)}`))
+              .finally(() => (loaded.syncing = undefined));
+          }
+        }
       }
       return entry.table;
     },

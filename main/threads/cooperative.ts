@@ -32,3 +32,16 @@ export async function runInSlices<T>(steps: Steps<T>, sliceMs = 6): Promise<T> {
     }
   }
 }
+
+/**
+ * Runs one slice of `steps` now; small work ends within it (the caller gets the result at once), larger
+ * work goes on in slices after the event loop had a turn.
+ */
+export function runNowOrInSlices<T>(steps: Steps<T>, sliceMs = 6): { done: true; value: T } | { done: false; rest: Promise<T> } {
+  const started = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return { done: true, value: next.value };
+    if (performance.now() - started >= sliceMs) return { done: false, rest: yieldToEventLoop().then(() => runInSlices(steps, sliceMs)) };
+  }
+}

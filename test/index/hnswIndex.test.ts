@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openCatalogue, type Catalogue } from '../../main/catalogue/catalogue';
 import { exactSearch } from '../../main/index/exactSearch';
+import { catchUp } from '../../main/index/buildIndex';
 import { HnswIndex } from '../../main/index/hnswIndex';
 import { indexPaths } from '../../main/index/indexFiles';
 import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../../main/index/modelIndex';
@@ -147,6 +148,29 @@ describe('model index files', () => {
     const nearest = caught.index.search(row(vectors, 0), 2).map((r) => r.id);
     expect(nearest[0]).toBe(extra);
     expect(nearest).not.toContain(ids[0]);
+  });
+
+  it('catches up new vectors from the ids above its highest alone, and compares whole id lists only when that leaves a difference', async () => {
+    const opened = await openModelIndex(where(), source(), PARAMS);
+    expect(opened.index.maxId).toBe(Math.max(...ids));
+    let wholeListReads = 0;
+    const counting = () => {
+      const inner = source();
+      return { ...inner, dim: inner.dim, revision: () => inner.revision(), count: () => inner.count(), idsAfter: (id: number) => inner.idsAfter!(id), batches: (n: number) => inner.batches(n), get: (some: readonly number[]) => inner.get(some), ids: () => (wholeListReads++, inner.ids()) };
+    };
+    // An import's new images: the delta alone.
+    const fresh = [0, 1, 2].map((i) => catalogue.images.insert({ hash: `new${i}`, width: 1, height: 1, format: 'png', byteSize: 1, meta: {} }));
+    catalogue.embeddings.putMany(modelId, fresh.map((imageId, i) => ({ imageId, vector: row(vectors, 10 + i).slice() })));
+    expect(await catchUp(opened.index, counting())).toEqual({ added: 3, removed: 0 });
+    expect(wholeListReads).toBe(0);
+    expect(opened.index.size).toBe(303);
+    expect(opened.index.maxId).toBe(fresh[2]);
+    // A removed vector: the counts differ after the delta, so the whole lists are compared.
+    catalogue.embeddings.deleteForImage(ids[5]!);
+    expect(await catchUp(opened.index, counting())).toEqual({ added: 0, removed: 1 });
+    expect(wholeListReads).toBe(1);
+    expect(opened.index.has(ids[5]!)).toBe(false);
+    expect(opened.index.size).toBe(catalogue.embeddings.count(modelId));
   });
 
   it('rebuilds from SQLite when the index file is corrupt', async () => {

@@ -46,4 +46,20 @@ describe('VectorTable.sync', () => {
     expect(table.vector(3)).toBeDefined();
     expect(table.sync(src)).toBe(0); // same revision: nothing read
   });
+
+  it('as steps yields after each batch it reads, and ends with the same table', () => {
+    const { src, put } = source(4);
+    put(1);
+    const table = new VectorTable(4);
+    table.sync(src);
+    for (let id = 2; id <= 1001; id++) put(id);
+    const steps = table.syncSteps(src, 100);
+    let yields = 0;
+    let next = steps.next();
+    for (; !next.done; next = steps.next()) yields++;
+    expect(next.value).toBe(1000);
+    expect(yields).toBeGreaterThanOrEqual(10);
+    expect(table.size).toBe(1001);
+    expect(Array.from(table.vector(1001)!)).toEqual([0, 1, 0, 0]);
+  });
 });
