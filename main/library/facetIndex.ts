@@ -9,6 +9,7 @@
  */
 import type { Catalogue } from '../catalogue/catalogue';
 import type { SeriesRecord } from '../catalogue/repositories/hierarchy';
+import { runInSlices, runToEnd, yieldToEventLoop, type Steps } from '../threads/cooperative';
 
 export const FACET_FIELDS = ['modality', 'bodyPart', 'seriesDescription', 'folder', 'format'] as const;
 export type FacetField = (typeof FACET_FIELDS)[number];
@@ -70,6 +71,9 @@ class Dictionary {
   }
 }
 
+/** Rows filled between yields of a sliced build (about a few milliseconds of work). */
+const ROWS_PER_STEP = 10_000;
+
 interface Row {
   id: number;
   format: string;
@@ -91,10 +95,20 @@ export class FacetIndex {
   readonly series: Map<number, SeriesRecord>;
   /** Positions (into ids) of each series' images in slice order. */
   private readonly seriesMembers = new Map<number, Int32Array>();
-  private readonly positionOf = new Map<number, number>();
 
-  constructor(rows: readonly Row[], series: readonly SeriesRecord[], folders: readonly { id: number; path: string }[]) {
-    const n = rows.length;
+  /** The index of `rows` (ascending ids), built at once. */
+  static build(rows: readonly Row[], series: readonly SeriesRecord[], folders: readonly { id: number; path: string }[]): FacetIndex {
+    return runToEnd(FacetIndex.buildSteps(rows, series, folders));
+  }
+
+  /** The same as steps that yield every few thousand rows (the app rebuilds a large archive's index in slices). */
+  static *buildSteps(rows: readonly Row[], series: readonly SeriesRecord[], folders: readonly { id: number; path: string }[]): Steps<FacetIndex> {
+    const index = new FacetIndex(rows.length, series, folders);
+    yield* index.fill(rows);
+    return index;
+  }
+
+  private constructor(n: number, series: readonly SeriesRecord[], folders: readonly { id: number; path: string }[]) {
     this.ids = new Int32Array(n);
     this.seriesOf = new Int32Array(n);
     this.studyDate = new Int32Array(n);
@@ -102,12 +116,16 @@ export class FacetIndex {
     this.folderLabels = new Map(folders.map((f) => [f.id, f.path]));
     this.dictionaries = Object.fromEntries(FACET_FIELDS.map((f) => [f, new Dictionary()])) as Record<FacetField, Dictionary>;
     this.codes = Object.fromEntries(FACET_FIELDS.map((f) => [f, new Int32Array(n)])) as Record<FacetField, Int32Array>;
+  }
+
+  private *fill(rows: readonly Row[]): Steps<void> {
+    const n = rows.length;
     const members = new Map<number, number[]>();
     for (let i = 0; i < n; i++) {
+      if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
       const row = rows[i] as Row;
       const s = this.series.get(row.series_id);
       this.ids[i] = row.id;
-      this.positionOf.set(row.id, i);
       this.seriesOf[i] = s ? s.id : 0;
       this.studyDate[i] = dateCode(s?.studyDate);
       this.codes.modality[i] = this.dictionaries.modality.code(s?.modality ?? NO_VALUE);
@@ -122,7 +140,13 @@ export class FacetIndex {
       }
     }
     const num = (v: number | null, missing: number) => (v === null ? missing : v);
+    let sorted = 0;
     for (const [seriesId, list] of members) {
+      sorted += list.length;
+      if (sorted >= ROWS_PER_STEP) {
+        sorted = 0;
+        yield;
+      }
       list.sort((a, b) => {
         const ra = rows[a] as Row;
         const rb = rows[b] as Row;
@@ -262,9 +286,23 @@ export class FacetIndex {
     return Array.from(this.seriesMembers.get(seriesId) ?? [], (i) => this.ids[i] as number);
   }
 
+  /** Position of an id in `ids` (ascending), -1 when it is not there. */
+  private positionOfId(imageId: number): number {
+    let lo = 0;
+    let hi = this.ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.ids[mid] as number;
+      if (v === imageId) return mid;
+      if (v < imageId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
   seriesIdOf(imageId: number): number | null {
-    const i = this.positionOf.get(imageId);
-    const s = i === undefined ? 0 : (this.seriesOf[i] as number);
+    const i = this.positionOfId(imageId);
+    const s = i < 0 ? 0 : (this.seriesOf[i] as number);
     return s > 0 ? s : null;
   }
 }
@@ -275,31 +313,64 @@ export function hasFacetFilters(f: FacetFilters | undefined): boolean {
 }
 
 /**
- * One facet index per catalogue, rebuilt when images, paths or filing changed since it was built. While
- * an import adds images every moment, a large archive would rebuild on every request: an index that
- * took long to build is served stale for up to five times its build time (a small one is always fresh).
+ * One facet index per catalogue, rebuilt when images, paths or filing changed since it was built. A small
+ * archive's index is rebuilt on the spot. A large one's (over FRESH_BUILD_MS to build: about a second at a
+ * million images) is rebuilt in the background, its rows read in id ranges and the index filled in slices
+ * with the event loop free between them, and the old index answers until the new one is ready: the facet
+ * sidebar asks after every import, and a whole rebuild on the spot held every other request behind it.
+ * `fresh` (the CLI, tests) always rebuilds on the spot; `spotBuildMs` moves the limit (tests).
  */
-const cache = new WeakMap<Catalogue, { version: string; index: FacetIndex; builtAt: number; buildMs: number }>();
+interface CachedIndex {
+  version: string;
+  index: FacetIndex;
+  buildMs: number;
+  rebuilding?: Promise<void>;
+}
+const cache = new WeakMap<Catalogue, CachedIndex>();
 const FRESH_BUILD_MS = 100;
+const ROWS_SQL = `SELECT i.id, i.format, p.folder_id, COALESCE(h.series_id, 0) AS series_id, h.instance_number, h.slice_position
+                    FROM images i
+                    JOIN image_paths p ON p.id = (SELECT MIN(id) FROM image_paths WHERE image_id = i.id)
+                    LEFT JOIN image_hierarchy h ON h.image_id = i.id`;
+/** Rows per id-range read of a background rebuild. */
+const ROWS_PER_READ = 5_000;
 
-export function facetIndexFor(catalogue: Catalogue, options: { fresh?: boolean } = {}): FacetIndex {
-  const db = catalogue.db;
-  const version = (db.prepare("SELECT group_concat(value, ':') AS v FROM (SELECT value FROM change_counters ORDER BY name)").get() as { v: string | null }).v ?? '';
+function versionOf(catalogue: Catalogue): string {
+  return (catalogue.db.prepare("SELECT group_concat(value, ':') AS v FROM (SELECT value FROM change_counters ORDER BY name)").get() as { v: string | null }).v ?? '';
+}
+
+export function facetIndexFor(catalogue: Catalogue, options: { fresh?: boolean; spotBuildMs?: number } = {}): FacetIndex {
+  const version = versionOf(catalogue);
   const cached = cache.get(catalogue);
   if (cached && cached.version === version) return cached.index;
-  const now = performance.now();
-  if (cached && !options.fresh && cached.buildMs > FRESH_BUILD_MS && now - cached.builtAt < 5 * cached.buildMs) return cached.index;
-  const rows = db
-    .prepare(
-      `SELECT i.id, i.format, p.folder_id, COALESCE(h.series_id, 0) AS series_id, h.instance_number, h.slice_position
-         FROM images i
-         JOIN image_paths p ON p.id = (SELECT MIN(id) FROM image_paths WHERE image_id = i.id)
-         LEFT JOIN image_hierarchy h ON h.image_id = i.id
-        ORDER BY i.id`,
-    )
-    .all() as Row[];
-  const index = new FacetIndex(rows, catalogue.hierarchy.allSeries(), catalogue.folders.listWithCounts());
-  const builtAt = performance.now();
-  cache.set(catalogue, { version, index, builtAt, buildMs: builtAt - now });
+  if (cached && !options.fresh && cached.buildMs > (options.spotBuildMs ?? FRESH_BUILD_MS)) {
+    cached.rebuilding ??= rebuildInSlices(catalogue, version).finally(() => (cached.rebuilding = undefined));
+    return cached.index;
+  }
+  const started = performance.now();
+  const rows = catalogue.db.prepare(`${ROWS_SQL} ORDER BY i.id`).all() as Row[];
+  const index = FacetIndex.build(rows, catalogue.hierarchy.allSeries(), catalogue.folders.listWithCounts());
+  cache.set(catalogue, { version, index, buildMs: performance.now() - started });
   return index;
+}
+
+/** Resolves once a background rebuild under way (if any) has finished (tests, benchmarks). */
+export async function facetIndexSettled(catalogue: Catalogue): Promise<void> {
+  await cache.get(catalogue)?.rebuilding;
+}
+
+async function rebuildInSlices(catalogue: Catalogue, version: string): Promise<void> {
+  const started = performance.now();
+  const page = catalogue.db.prepare<[number, number], Row>(`${ROWS_SQL} WHERE i.id > ? ORDER BY i.id LIMIT ?`);
+  const rows: Row[] = [];
+  for (;;) {
+    const chunk = page.all(rows.length > 0 ? (rows[rows.length - 1] as Row).id : 0, ROWS_PER_READ);
+    rows.push(...chunk);
+    if (chunk.length < ROWS_PER_READ) break;
+    await yieldToEventLoop();
+  }
+  const index = await runInSlices(FacetIndex.buildSteps(rows, catalogue.hierarchy.allSeries(), catalogue.folders.listWithCounts()));
+  // Rows read across slices may mix states if writes landed meanwhile: the version read before the first
+  // range says so, and the next request rebuilds again.
+  cache.set(catalogue, { version, index, buildMs: performance.now() - started });
 }

@@ -6,7 +6,7 @@ import type { ImageMeta } from '../../main/catalogue/repositories/images';
 import { HnswIndex } from '../../main/index/hnswIndex';
 import { catalogueVectorSource } from '../../main/index/modelIndex';
 import { VectorTable } from '../../main/index/vectorTable';
-import { facetIndexFor } from '../../main/library/facetIndex';
+import { facetIndexFor, facetIndexSettled } from '../../main/library/facetIndex';
 import { buildSeriesTree } from '../../main/library/seriesTree';
 import type { SearchEngine } from '../../main/search/searchEngine';
 import { createSearchService, meanDirection } from '../../main/search/searchService';
@@ -252,3 +252,29 @@ describe('filtered search over the in-memory vectors', () => {
     await real.close();
   });
 });
+
+describe('facet index of a large archive', () => {
+  it('is rebuilt in the background, in slices, while the old index answers; then the new one does', async () => {
+    const catalogue = newCatalogue();
+    catalogue.transaction(() => {
+      for (let i = 0; i < 25_000; i++) addImage(catalogue, `/big/${i}.png`, {}, 'png');
+    });
+    expect(facetIndexFor(catalogue).size).toBe(25_000); // the first build: on the spot
+    addImage(catalogue, '/big/new.dcm', ct('9.9', '9.9.1', 1));
+    // Past the limit (0 ms here): the stale index answers at once, the rebuild runs in slices.
+    const stale = facetIndexFor(catalogue, { spotBuildMs: 0 });
+    expect(stale.size).toBe(25_000);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    await facetIndexSettled(catalogue);
+    clearInterval(ticking);
+    expect(turns).toBeGreaterThan(1); // the event loop ran between the slices
+    const fresh = facetIndexFor(catalogue, { spotBuildMs: 0 });
+    expect(fresh).not.toBe(stale);
+    expect(fresh.size).toBe(25_001);
+    expect(fresh.counts({ modality: ['CT'] }).matching).toBe(1);
+    // The same as an index built at once.
+    expect(Array.from(fresh.ids)).toEqual(Array.from(facetIndexFor(catalogue, { fresh: true }).ids));
+  });
+});
+
