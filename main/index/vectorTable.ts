@@ -62,8 +62,11 @@ export class VectorTable {
     return lacking.length;
   }
 
-  /** Loads what the source has in batches, yielding to the event loop between them (the first load of a large archive). */
-  async load(source: VectorSource, batchSize = 4096): Promise<void> {
+  /**
+   * Loads what the source has in batches, yielding to the event loop between them (the first load of a
+   * large archive). Batches of 512 read in ~10-20 ms; 4,096 held the app ~0.1-0.2 s each (soak, 200k).
+   */
+  async load(source: VectorSource, batchSize = 512): Promise<void> {
     const revision = source.revision();
     const lacking = source.ids().filter((id) => !this.rows.has(id));
     for (let start = 0; start < lacking.length; start += batchSize) {
