@@ -9,6 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { packageRoot } from '../../app/packageRoot';
 import { homeLayout, resolveHome } from '../../home/dataHome';
 import { findShippedModel } from '../../search/shippedModel';
+import { parseNormStatisticsSpec, type archiveNormaliser } from '../../ml/evaluation/archiveNormalisation';
 
 /** The shipped default model package (stage 1 until the meta-learnt default exists). */
 
@@ -37,6 +38,12 @@ export interface EvalCliOptions {
   mamlModel?: string;
   /** Adaptable group of "ours" (and "sft"), replacing the model's recorded one: a group name or 'auto'. */
   adaptGroup?: string;
+  /** 'archive' or 'archive:N': batch-norm statistics re-estimated on N unlabelled images of the evaluated set. */
+  normStats?: string;
+  /** Control for --norm-stats: estimate on these ImageFolder sets (equal shares) instead of the evaluated one. */
+  normStatsData?: string[];
+  /** 'flip': rank flip-averaged embeddings (each image and its left-right mirror). */
+  tta?: string;
 }
 
 export type ModelChoice = { ok: true; dir: string; source: 'option' | 'active' | 'shipped' } | { ok: false; code: 'no-model'; message: string };
@@ -91,6 +98,9 @@ export function addEvalCommand(program: Command, positiveInt: (value: string) =>
     .option('--seed <n>', 'seed of the episodes and of the random weights', wholeNumber, 1)
     .option('--methods <list>', 'comma-separated: random, dml, sft, maml, ours, ours:GROUP (ours with another adaptable group, e.g. ours:auto)', 'dml')
     .option('--adapt-group <group>', 'adaptable group of ours and sft instead of the model\'s recorded one: all, last-stage-head, last-two-stages-head, rectifiers, auto')
+    .option('--norm-stats <source>', 'archive[:N]: before the episodes, re-estimate every network\'s batch-norm statistics on N images (default 512) sampled from the evaluated set, labels unused (all methods)')
+    .option('--norm-stats-data <dir>', 'control for --norm-stats: sample the images from this ImageFolder set instead of the evaluated one (repeat: equal shares per set), labels unused', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--tta <mode>', 'test-time augmentation of the ranked images: flip (average the embeddings of each image and its left-right mirror; all methods)')
     .option('--base-model <dir>', 'stage-1 model for sft (and maml without --maml-model); default: the stage-1 model the evaluated one was trained from (provenance stage1Init, else init)')
     .option('--maml-model <dir>', 'whole-network MAML init for the maml method')
     .option('--batch-size <n>', 'images per forward pass', positiveInt, 64)
@@ -113,6 +123,13 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   };
   const methodNames = opts.methods.split(',').map((m) => m.trim()).filter((m) => m.length > 0);
   if (methodNames.length === 0) return fail('bad-options', '--methods lists no method');
+
+  const normSpec = opts.normStats === undefined ? undefined : parseNormStatisticsSpec(opts.normStats);
+  if (normSpec && !normSpec.ok) return fail('bad-options', normSpec.message);
+  if (normSpec && opts.feedbackRounds !== undefined) return fail('bad-options', '--norm-stats applies to the episodes, not to --feedback-rounds');
+  if (opts.normStatsData !== undefined && !normSpec) return fail('bad-options', '--norm-stats-data needs --norm-stats');
+  if (opts.tta !== undefined && opts.tta !== 'flip') return fail('bad-options', `--tta ${opts.tta}: expected flip`);
+  if (opts.tta !== undefined && opts.feedbackRounds !== undefined) return fail('bad-options', '--tta applies to the episodes, not to --feedback-rounds');
 
   const choice = await chooseEvalModel({ model: opts.model, home: opts.home });
   if (!choice.ok) return fail(choice.code, choice.message);
@@ -141,7 +158,8 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   const backend = await selectBackend({ prefer: opts.backend ? [opts.backend] : undefined, log, registerTrainingKernels: adapts });
   const loaded = await loadModelPackage(choice.dir);
   if (!loaded.ok) return fail(loaded.code, `model ${choice.dir}: ${loaded.message}`);
-  const { net, manifest } = loaded;
+  const { manifest } = loaded;
+  let net = loaded.net;
   log(`[eval] model ${manifest.name} (${choice.source}: ${choice.dir}), ${manifest.architecture.arch} ${manifest.architecture.inputSize}px, backend ${backend.name}`);
   if (!manifest.provenance.complete) log(`[eval] note: ${choice.dir} is a snapshot of a training run still going (provenance.complete is false)`);
 
@@ -162,14 +180,47 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   const { resolveStage1Base } = await import('../../ml/package/stage1Base');
   const baseDir = opts.baseModel ?? resolveStage1Base(choice.dir, manifest.provenance.options);
   const notes: Record<string, string> = {};
+  const pool = labelledPoolFromImageFolder(scanned.folder);
+  // --norm-stats: the archive's images (ids only, never the labels) re-estimate batch-norm statistics.
+  let normaliser: ReturnType<typeof archiveNormaliser<string>> | undefined;
+  if (normSpec?.ok) {
+    const { archiveNormaliser: makeNormaliser } = await import('../../ml/evaluation/archiveNormalisation');
+    let ids = pool.map((item) => item.itemId);
+    if (opts.normStatsData) {
+      // The control: equal shares of other sets' files (e.g. the base data), their labels unused too.
+      const { DEFAULT_NORM_STATISTICS_IMAGES, sampleIds } = await import('../../ml/models/normStatistics');
+      const share = Math.ceil((normSpec.spec.images ?? DEFAULT_NORM_STATISTICS_IMAGES) / opts.normStatsData.length);
+      ids = [];
+      for (const dir of opts.normStatsData) {
+        const scannedSet = await scanImageFolder(dir);
+        if (!scannedSet.ok) {
+          net.dispose();
+          return fail(scannedSet.code, `--norm-stats-data ${dir}: ${scannedSet.message}`);
+        }
+        ids.push(...sampleIds(labelledPoolFromImageFolder(scannedSet.folder).map((item) => item.itemId), share, opts.seed));
+      }
+    }
+    normaliser = makeNormaliser(ids, inputs, normSpec.spec, opts.seed, { batchSize: opts.batchSize, from: opts.normStatsData?.map((dir) => path.resolve(dir)) });
+    try {
+      const normalised = await normaliser.normalise(net);
+      net.dispose();
+      net = normalised;
+    } catch (error) {
+      net.dispose();
+      return fail('eval-failed', `--norm-stats: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    log(`[eval] batch-norm statistics re-estimated on ${normaliser.record.images_used} unlabelled images of ${opts.normStatsData?.join(' + ') ?? opts.data[0]} (seed ${opts.seed}, ${normaliser.record.seconds} s)`);
+  }
   const loadNet = async (dir: string) => {
     const result = await loadModelPackage(dir);
     if (!result.ok) throw new Error(`model ${dir}: ${result.message}`);
     return result;
   };
+  const { flipAveraged, flippingInputs } = await import('../../ml/evaluation/flipAveraging');
   const made = createMethods(methodNames, {
     net,
-    inputs,
+    // --tta flip: the methods also see each file's mirror image, as another id.
+    inputs: opts.tta === 'flip' ? flippingInputs(inputs, manifest.preprocess.inputSize, manifest.preprocess.channels) : inputs,
     seed: opts.seed,
     batchSize: opts.batchSize,
     adaptation,
@@ -181,6 +232,7 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
       return { net: result.net, adaptation: adaptation.success ? adaptation.data : undefined };
     },
     notes,
+    prepareNet: normaliser?.normalise,
   });
   if (!made.ok) {
     net.dispose();
@@ -190,8 +242,8 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
   let lastLogged = performance.now();
   try {
     const result = await evaluate({
-      pool: labelledPoolFromImageFolder(scanned.folder),
-      methods: made.methods,
+      pool,
+      methods: opts.tta === 'flip' ? made.methods.map(flipAveraged) : made.methods,
       way: opts.way,
       shot: opts.shot,
       queries: opts.queries,
@@ -221,6 +273,8 @@ export async function runEvalCommand(opts: EvalCliOptions): Promise<number> {
       model_complete: manifest.provenance.complete,
       failed_images: inputs.failures.size,
       method_notes: notes,
+      norm_statistics: normaliser?.record ?? null,
+      test_time_augmentation: opts.tta ?? null,
       seconds: Math.round(((performance.now() - started) / 1000) * 10) / 10,
     };
     if (inputs.failures.size > 0) {

@@ -34,6 +34,13 @@ export interface MethodContext<Id> {
   loadMamlNet?: () => Promise<{ net: EmbeddingNet; adaptation?: AdaptationConfig } | undefined>;
   /** Methods say here what they ran on (the CLI prints it in the report). */
   notes?: Record<string, string>;
+  /**
+   * Applied to every network a method makes or loads itself (random weights, the stage-1 parent, a MAML
+   * init) before its first episode, e.g. batch-norm statistics re-estimated on the archive
+   * (`--norm-stats`). It returns a new network; the method disposes both. `net` is passed in already
+   * prepared by the caller.
+   */
+  prepareNet?: (net: EmbeddingNet) => Promise<EmbeddingNet>;
 }
 
 /** A method built on first use (its network is loaded asynchronously), then delegated to. */
@@ -52,6 +59,16 @@ function lazyMethod<Id>(name: string, build: () => Promise<Method<Id>>): Method<
   };
 }
 
+/** The context's prepareNet applied to a network the method owns (the original is disposed). */
+async function prepared(context: MethodContext<unknown>, net: EmbeddingNet): Promise<EmbeddingNet> {
+  if (!context.prepareNet) return net;
+  try {
+    return await context.prepareNet(net);
+  } finally {
+    net.dispose();
+  }
+}
+
 const configOf = (context: MethodContext<unknown>): AdaptationConfig => context.adaptation ?? DEFAULT_ADAPTATION;
 const describe = (c: AdaptationConfig) => `group ${c.group}, ${c.steps} steps, lr ${c.learningRate}${c.earlyStop ? ', early stop on a held-out shot' : ''}`;
 
@@ -59,26 +76,32 @@ type MethodFactory = <Id>(context: MethodContext<Id>) => Method<Id>;
 
 const FACTORIES: Record<string, MethodFactory> = {
   // The floor any trained model must clear: the same architecture, seeded random weights.
-  random: (context) => frozenNetMethod('random', createEmbeddingNet({ ...context.net.config, seed: context.seed }), context.inputs, { batchSize: context.batchSize, disposeNet: true }),
+  random: (context) =>
+    context.prepareNet
+      ? lazyMethod('random', async () => frozenNetMethod('random', await prepared(context as MethodContext<unknown>, createEmbeddingNet({ ...context.net.config, seed: context.seed })), context.inputs, { batchSize: context.batchSize, disposeNet: true }))
+      : frozenNetMethod('random', createEmbeddingNet({ ...context.net.config, seed: context.seed }), context.inputs, { batchSize: context.batchSize, disposeNet: true }),
   // Deep metric learning without adaptation: the trained network as it is.
   dml: (context) => frozenNetMethod('dml', context.net, context.inputs, { batchSize: context.batchSize }),
   sft: (context) =>
     lazyMethod('sft', async () => {
       const config = configOf(context as MethodContext<unknown>);
-      const base = await context.loadBaseNet?.();
+      const loaded = await context.loadBaseNet?.();
+      const base = loaded && (await prepared(context as MethodContext<unknown>, loaded));
       if (context.notes) context.notes.sft = `${base ? 'stage-1 parent model' : 'the evaluated model (no stage-1 parent found)'} fine-tuned on the support set: ${describe(config)}`;
       return adaptingMethod('sft', base ?? context.net, context.inputs, config, { batchSize: context.batchSize, disposeNet: base !== undefined });
     }),
   maml: (context) =>
     lazyMethod('maml', async () => {
       const inner = configOf(context as MethodContext<unknown>);
-      const init = await context.loadMamlNet?.();
+      const loadedInit = await context.loadMamlNet?.();
+      const init = loadedInit && { ...loadedInit, net: await prepared(context as MethodContext<unknown>, loadedInit.net) };
       if (init) {
         const config: AdaptationConfig = { ...(init.adaptation ?? inner), group: 'all', earlyStop: false };
         if (context.notes) context.notes.maml = `whole-network MAML init fine-tuned on the support set: ${describe(config)}`;
         return adaptingMethod('maml', init.net, context.inputs, config, { batchSize: context.batchSize, disposeNet: true });
       }
-      const base = await context.loadBaseNet?.();
+      const loaded = await context.loadBaseNet?.();
+      const base = loaded && (await prepared(context as MethodContext<unknown>, loaded));
       const config: AdaptationConfig = { ...inner, group: 'all', earlyStop: false };
       if (context.notes) context.notes.maml = `no whole-network MAML init given (--maml-model): ${base ? 'the stage-1 parent' : 'the evaluated model'} fine-tuned as a whole network with MAML's inner-loop settings (${describe(config)})`;
       return adaptingMethod('maml', base ?? context.net, context.inputs, config, { batchSize: context.batchSize, disposeNet: base !== undefined });
