@@ -65,11 +65,14 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
     const model = await loadAdaptableModel(options.modelsDir, record, undefined, options.preferBackends);
     const started = performance.now();
     const headWorker = await startHeadWorker(options, record.dir);
+    let releaseCatchUp = () => {};
     try {
       const shape = trunkShape(model.net, model.fromStage);
       const rowLength = shape[0] * shape[1] * shape[2];
       const batchSize = Math.max(1, options.batchSize ?? Math.min(2048, Math.max(32, Math.floor(2 ** 19 / rowLength))));
       const index = await engine.index(record);
+      // This job keeps the index in step with what it stores; the engine's catch-up leaves it alone meanwhile.
+      releaseCatchUp = engine.holdCatchUp(record);
       const done0 = catalogue.embeddings.count(record.id);
       const counts: JobCounts = { total: done0 + catalogue.embeddings.countMissing(record.id), done: done0, imported: 0, skipped: done0, failed: 0 };
       report(counts, `re-embedding with ${record.name} from cached trunk features`);
@@ -142,6 +145,7 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
         cancelled,
       };
     } finally {
+      releaseCatchUp();
       model.dispose();
       await headWorker?.close();
     }

@@ -50,102 +50,107 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
     const inputLength = spec.inputSize * spec.inputSize * spec.channels;
     const embedder = await engine.embedder(model);
     const index = await engine.index(model);
-
-    const alreadyDone = catalogue.embeddings.count(model.id);
-    const counts: JobCounts = { total: alreadyDone + catalogue.embeddings.countMissing(model.id), done: alreadyDone, imported: 0, skipped: alreadyDone, failed: 0 };
-    report(counts, `embedding with ${model.name} on ${embedder.backend}`);
-
-    let after = 0;
-    const nextBatch = async (): Promise<PreparedBatch | null> => {
-      const ids = catalogue.embeddings.idsMissing(model.id, batchSize, after);
-      if (ids.length === 0) return null;
-      after = ids[ids.length - 1]!;
-      const prepared = await Promise.all(ids.map((id) => engine.prepareImage(id, spec)));
-      const batch: PreparedBatch = { ids: [], inputs: new Float32Array(ids.length * inputLength), failures: [] };
-      prepared.forEach((result, i) => {
-        const id = ids[i]!;
-        if (!result.ok) return batch.failures.push({ id, code: result.code, message: result.message });
-        batch.inputs.set(result.inputs, batch.ids.length * inputLength);
-        batch.ids.push(id);
-      });
-      return batch;
-    };
-
-    let sinceSave = 0;
-    let upcoming = nextBatch();
-    let cancelled = false;
-    /**
-     * A full disk (SQLITE_FULL for vectors, ENOSPC for the index file) or a read-only home stops the job
-     * with a sentence; every batch committed before stays, and the next run goes on from there.
-     */
-    const stop = async (error: unknown, what: string): Promise<never> => {
-      const recovery = `The ${counts.done} images embedded so far are kept (the search index is rebuilt from the stored vectors when needed); free some space and run the embedding again to do the rest.`;
-      const fault = asResourceFault(error, what, recovery);
-      if (!(fault instanceof ResourceFaultError)) throw error;
-      await upcoming.catch(() => null);
-      const summary = { model: model.name, modelId: model.id, embedded: counts.imported, failed: counts.failed, total: counts.total, cancelled: false, fault: fault.code };
-      throw new JobFailure(fault.message, summary, counts, fault.code);
-    };
-    for (;;) {
-      const batch = await upcoming;
-      if (!batch) break;
-      if (signal.aborted) {
-        cancelled = true;
-        break;
-      }
-      upcoming = nextBatch(); // prepared while this batch is embedded
-      try {
-        for (const failure of batch.failures) {
-          const where = catalogue.paths.listForImage(failure.id)[0]?.path ?? `image ${failure.id}`;
-          catalogue.failures.record(jobId, where, failure.code, failure.message);
-        }
-      } catch (error) {
-        await stop(error, 'the failures of a batch could not be recorded');
-      }
-      counts.failed += batch.failures.length;
-      if (batch.ids.length > 0) {
-        const { vectors, trunk } = await embedder.embedInputsWithTrunk(batch.inputs.subarray(0, batch.ids.length * inputLength), batch.ids.length);
-        const dim = embedder.embeddingDim;
-        let put: ReturnType<typeof catalogue.embeddings.putMany>;
-        try {
-          // Trunk features of the same pass: an adapted child of this model re-embeds from them (issue 5).
-          if (trunk && embedder.trunk) catalogue.trunkFeatures.putMany(embedder.trunk.key, batch.ids, trunk);
-          put = catalogue.embeddings.putMany(
-            model.id,
-            batch.ids.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })),
-          );
-        } catch (error) {
-          return stop(error, `the vectors of ${batch.ids.length} images could not be stored in the catalogue`);
-        }
-        if (!put.ok) throw new Error(put.message);
-        await index.addYielding(batch.ids, vectors);
-        counts.imported += batch.ids.length;
-        sinceSave += batch.ids.length;
-        options.onEmbedded?.(model.id, batch.ids.length);
-      }
-      counts.done += batch.ids.length + batch.failures.length;
-      report(counts);
-      if (sinceSave >= saveEvery) {
-        try {
-          await engine.saveIndex(model);
-        } catch (error) {
-          await stop(error, 'the search index could not be saved');
-        }
-        sinceSave = 0;
-      }
-    }
-    await upcoming.catch(() => null); // let a prefetch in flight settle before returning
+    // This job keeps the index in step with what it stores; the engine's catch-up leaves it alone meanwhile.
+    const releaseCatchUp = engine.holdCatchUp(model);
     try {
-      await engine.saveIndex(model);
-    } catch (error) {
-      await stop(error, 'the search index could not be saved');
+      const alreadyDone = catalogue.embeddings.count(model.id);
+      const counts: JobCounts = { total: alreadyDone + catalogue.embeddings.countMissing(model.id), done: alreadyDone, imported: 0, skipped: alreadyDone, failed: 0 };
+      report(counts, `embedding with ${model.name} on ${embedder.backend}`);
+
+      let after = 0;
+      const nextBatch = async (): Promise<PreparedBatch | null> => {
+        const ids = catalogue.embeddings.idsMissing(model.id, batchSize, after);
+        if (ids.length === 0) return null;
+        after = ids[ids.length - 1]!;
+        const prepared = await Promise.all(ids.map((id) => engine.prepareImage(id, spec)));
+        const batch: PreparedBatch = { ids: [], inputs: new Float32Array(ids.length * inputLength), failures: [] };
+        prepared.forEach((result, i) => {
+          const id = ids[i]!;
+          if (!result.ok) return batch.failures.push({ id, code: result.code, message: result.message });
+          batch.inputs.set(result.inputs, batch.ids.length * inputLength);
+          batch.ids.push(id);
+        });
+        return batch;
+      };
+
+      let sinceSave = 0;
+      let upcoming = nextBatch();
+      let cancelled = false;
+      /**
+       * A full disk (SQLITE_FULL for vectors, ENOSPC for the index file) or a read-only home stops the job
+       * with a sentence; every batch committed before stays, and the next run goes on from there.
+       */
+      const stop = async (error: unknown, what: string): Promise<never> => {
+        const recovery = `The ${counts.done} images embedded so far are kept (the search index is rebuilt from the stored vectors when needed); free some space and run the embedding again to do the rest.`;
+        const fault = asResourceFault(error, what, recovery);
+        if (!(fault instanceof ResourceFaultError)) throw error;
+        await upcoming.catch(() => null);
+        const summary = { model: model.name, modelId: model.id, embedded: counts.imported, failed: counts.failed, total: counts.total, cancelled: false, fault: fault.code };
+        throw new JobFailure(fault.message, summary, counts, fault.code);
+      };
+      for (;;) {
+        const batch = await upcoming;
+        if (!batch) break;
+        if (signal.aborted) {
+          cancelled = true;
+          break;
+        }
+        upcoming = nextBatch(); // prepared while this batch is embedded
+        try {
+          for (const failure of batch.failures) {
+            const where = catalogue.paths.listForImage(failure.id)[0]?.path ?? `image ${failure.id}`;
+            catalogue.failures.record(jobId, where, failure.code, failure.message);
+          }
+        } catch (error) {
+          await stop(error, 'the failures of a batch could not be recorded');
+        }
+        counts.failed += batch.failures.length;
+        if (batch.ids.length > 0) {
+          const { vectors, trunk } = await embedder.embedInputsWithTrunk(batch.inputs.subarray(0, batch.ids.length * inputLength), batch.ids.length);
+          const dim = embedder.embeddingDim;
+          let put: ReturnType<typeof catalogue.embeddings.putMany>;
+          try {
+            // Trunk features of the same pass: an adapted child of this model re-embeds from them (issue 5).
+            if (trunk && embedder.trunk) catalogue.trunkFeatures.putMany(embedder.trunk.key, batch.ids, trunk);
+            put = catalogue.embeddings.putMany(
+              model.id,
+              batch.ids.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })),
+            );
+          } catch (error) {
+            return stop(error, `the vectors of ${batch.ids.length} images could not be stored in the catalogue`);
+          }
+          if (!put.ok) throw new Error(put.message);
+          await index.addYielding(batch.ids, vectors);
+          counts.imported += batch.ids.length;
+          sinceSave += batch.ids.length;
+          options.onEmbedded?.(model.id, batch.ids.length);
+        }
+        counts.done += batch.ids.length + batch.failures.length;
+        report(counts);
+        if (sinceSave >= saveEvery) {
+          try {
+            await engine.saveIndex(model);
+          } catch (error) {
+            await stop(error, 'the search index could not be saved');
+          }
+          sinceSave = 0;
+        }
+      }
+      await upcoming.catch(() => null); // let a prefetch in flight settle before returning
+      try {
+        await engine.saveIndex(model);
+      } catch (error) {
+        await stop(error, 'the search index could not be saved');
+      }
+      const message = `${counts.imported} embedded, ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`;
+      return {
+        summary: { model: model.name, modelId: model.id, embedded: counts.imported, failed: counts.failed, total: counts.total, cancelled },
+        counts,
+        message,
+        cancelled,
+      };
+    } finally {
+      releaseCatchUp();
     }
-    const message = `${counts.imported} embedded, ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`;
-    return {
-      summary: { model: model.name, modelId: model.id, embedded: counts.imported, failed: counts.failed, total: counts.total, cancelled },
-      counts,
-      message,
-      cancelled,
-    };
   };
 }

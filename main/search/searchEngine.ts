@@ -54,6 +54,12 @@ export interface SearchEngine {
   embedder(model: ModelRecord): Promise<Embedder>;
   index(model: ModelRecord): Promise<HnswIndex>;
   /**
+   * A job of this process that stores a model's vectors and adds them to its index itself (embedding,
+   * re-embedding) holds the periodic catch-up off that index until it releases: the catch-up would insert
+   * the job's stored-but-not-yet-inserted batch a second time, and requests would wait on it.
+   */
+  holdCatchUp(model: ModelRecord): () => void;
+  /**
    * The model's stored vectors in memory, for exact scans (filtered or grouped search); null while the
    * first load runs in the background (searches meanwhile walk the graph).
    */
@@ -85,6 +91,10 @@ export class EngineError extends Error {
 export const NO_MODEL_MESSAGE =
   'No trained model is installed, so Simila cannot search by example yet. Train one with `simila train pretrain` or install a model package.';
 
+/** How long a request waits for an index catch-up under way before it searches the index as it is. */
+const CATCH_UP_WAIT_MS = 25;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   const { catalogue } = options;
   // stderr: stdout carries the CLI's JSON.
@@ -103,6 +113,8 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   }
   const tables = new Map<number, LoadedVectors>();
   let closed = false;
+  /** Models whose index a job of this process is filling (count of holds). */
+  const writing = new Map<number, number>();
 
   const ready = () =>
     (installing ??= (async () => {
@@ -173,9 +185,9 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       const entry = await opened;
       // Another process on this data home (e.g. `simila embed` from a terminal) may have stored vectors:
       // at most every few seconds, an index whose model revision moved takes in what it lacks.
-      // The catch-up runs in slices; requests meanwhile wait for the one running instead of starting another.
+      // The catch-up runs in slices, one at a time per index.
       const now = performance.now();
-      if (!entry.synced.running && now - entry.synced.at >= (options.externalSyncMs ?? EXTERNAL_SYNC_MS)) {
+      if (!entry.synced.running && !writing.has(model.id) && now - entry.synced.at >= (options.externalSyncMs ?? EXTERNAL_SYNC_MS)) {
         entry.synced.at = now;
         const revision = catalogue.models.embeddingsRevision(model.id) ?? 0;
         if (revision !== entry.synced.revision) {
@@ -190,8 +202,21 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
           })().finally(() => (entry.synced.running = undefined));
         }
       }
-      await entry.synced.running;
+      // A small catch-up (a few vectors from a terminal import) ends within the wait and this request sees
+      // it; a long one goes on in slices while requests search the index as it is.
+      if (entry.synced.running) await Promise.race([entry.synced.running, delay(CATCH_UP_WAIT_MS)]);
       return entry.index;
+    },
+    holdCatchUp(model) {
+      writing.set(model.id, (writing.get(model.id) ?? 0) + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (writing.get(model.id) ?? 1) - 1;
+        if (left > 0) writing.set(model.id, left);
+        else writing.delete(model.id);
+      };
     },
     vectors(model) {
       const entry = tables.get(model.id);
