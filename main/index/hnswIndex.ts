@@ -9,6 +9,7 @@
  */
 import hnswlib from 'hnswlib-node';
 import { toPredicate } from './exactSearch';
+import { IdMap } from './idMap';
 import type { IdFilter, Neighbour } from './types';
 import { normalisedArray, squaredL2 } from './vectorMath';
 
@@ -41,7 +42,8 @@ const INITIAL_CAPACITY = 1024;
 export class HnswIndex {
   private readonly graph: Graph;
   private readonly deleted = new Set<number>();
-  private labels = new Set<number>();
+  /** Labels in the graph (an id-indexed array, not a Set: no million-entry object for the GC to walk). */
+  private labels = new IdMap();
   /** The highest label ever added (a catch-up asks the catalogue only for ids above it). */
   private highest = 0;
   private busyWith: Promise<unknown> | null = null;
@@ -69,8 +71,10 @@ export class HnswIndex {
     await graph.readIndex(file);
     graph.setEf(params.ef); // readIndex resets ef to 10.
     const index = new HnswIndex(dim, params, graph);
-    index.labels = new Set(graph.getIdsList());
-    for (const id of index.labels) if (id > index.highest) index.highest = id;
+    for (const id of graph.getIdsList()) {
+      index.labels.set(id, 0);
+      if (id > index.highest) index.highest = id;
+    }
     for (const id of deleted) if (index.labels.has(id)) index.deleted.add(id);
     return index;
   }
@@ -108,7 +112,7 @@ export class HnswIndex {
   /** Live ids, in no particular order. */
   liveIds(): number[] {
     const out: number[] = [];
-    for (const id of this.labels) if (!this.deleted.has(id)) out.push(id);
+    for (const id of this.labels.keys()) if (!this.deleted.has(id)) out.push(id);
     return out;
   }
 
@@ -121,7 +125,7 @@ export class HnswIndex {
       this.ensureCapacity(ids.length);
       ids.forEach((id, i) => {
         this.graph.addPoint(normalisedArray(vectors, i * this.dim, this.dim), id);
-        this.labels.add(id);
+        this.labels.set(id, 0);
         if (id > this.highest) this.highest = id;
         this.deleted.delete(id); // re-adding a deleted label un-deletes it in hnswlib too
       });
@@ -145,7 +149,7 @@ export class HnswIndex {
       do {
         const id = ids[next]!;
         this.graph.addPoint(normalisedArray(vectors, next * this.dim, this.dim), id);
-        this.labels.add(id);
+        this.labels.set(id, 0);
         if (id > this.highest) this.highest = id;
         this.deleted.delete(id);
         next++;

@@ -6,12 +6,14 @@
  * (vectors of one model and image never change), loaded lazily, 256 bytes per image at 64-d.
  */
 import type { Neighbour, VectorSource } from './types';
+import { IdMap } from './idMap';
 import { squaredL2 } from './vectorMath';
 import { runToEnd, type Steps } from '../threads/cooperative';
 
 export class VectorTable {
   private data: Float32Array;
-  private readonly rows = new Map<number, number>();
+  /** Row of each id (an id-indexed array, not a Map: no million-entry object for the GC to walk). */
+  private readonly rows = new IdMap();
   private idsByRow = new Int32Array(1024);
   private revision = -1;
   private maxId = 0;
