@@ -1,35 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanImageFolder } from '../../../main/ml/data/imageFolder';
+import { describe, expect, it } from 'vitest';
 import { defaultPreprocessSpec } from '../../../main/ml/data/preprocessSpec';
-import type { LabelledItem } from '../../../main/ml/episodes/episodeSampler';
-import { labelledPoolFromImageFolder } from '../../../main/ml/episodes/labelledPool';
 import { archiveNormaliser, parseNormStatisticsSpec } from '../../../main/ml/evaluation/archiveNormalisation';
 import { evaluate } from '../../../main/ml/evaluation/evaluate';
 import { preprocessedInputs } from '../../../main/ml/evaluation/inputSource';
 import { createMethods } from '../../../main/ml/evaluation/methods';
-import { createEmbeddingNet, type EmbeddingNet } from '../../../main/ml/models/embeddingNet';
-import { tempDir } from '../../ingest/support/fixtures';
-import { useWasmWithProjectKernels } from '../wasmBackend';
-import { writeShapesFolder } from './support/shapesFolder';
+import type { EmbeddingNet } from '../../../main/ml/models/embeddingNet';
+import { useShapesPool } from './support/shapesFolder';
 
-let work: ReturnType<typeof tempDir>;
-let pool: LabelledItem[];
-let net: EmbeddingNet;
+const shapes = useShapesPool('normstats', 5, 8);
 const inputs = preprocessedInputs<string>(defaultPreprocessSpec(28, 3), (id) => id);
-
-beforeAll(async () => {
-  await useWasmWithProjectKernels();
-  work = tempDir('normstats');
-  await writeShapesFolder(work.dir, 5, 8);
-  const scanned = await scanImageFolder(work.dir);
-  if (!scanned.ok) throw new Error(scanned.message);
-  pool = labelledPoolFromImageFolder(scanned.folder);
-  net = createEmbeddingNet({ arch: 'conv4', inputSize: 28, channels: 3, widths: [8, 8, 8, 8], seed: 5 });
-});
-afterAll(() => {
-  net?.dispose();
-  work?.cleanup();
-});
 
 describe('--norm-stats archive[:N]', () => {
   it('parses archive and archive:N, and refuses anything else', () => {
@@ -39,18 +18,18 @@ describe('--norm-stats archive[:N]', () => {
   });
 
   it('re-estimates the evaluated network and every network a method makes, from ids only, and records it', async () => {
-    const ids = pool.map((item) => item.itemId);
+    const ids = shapes.pool().map((item) => item.itemId);
     const normaliser = archiveNormaliser(ids, inputs, { source: 'archive', images: 30 }, 1);
-    const normalised = await normaliser.normalise(net);
+    const normalised = await normaliser.normalise(shapes.net());
     expect(normaliser.record).toMatchObject({ source: 'archive', images_requested: 30, images_used: 30, from: 'evaluated set', seed: 1, networks: 1 });
     const mean = (n: EmbeddingNet) => Array.from(n.variables.get('stage1/bn/movingMean')!.dataSync());
-    expect(mean(normalised)).not.toEqual(mean(net));
+    expect(mean(normalised)).not.toEqual(mean(shapes.net()));
 
     const report = async (prepareNet?: (n: EmbeddingNet) => Promise<EmbeddingNet>) => {
-      const made = createMethods(['random', 'dml'], { net: prepareNet ? normalised : net, inputs, seed: 3, prepareNet });
+      const made = createMethods(['random', 'dml'], { net: prepareNet ? normalised : shapes.net(), inputs, seed: 3, prepareNet });
       if (!made.ok) throw new Error(made.message);
       try {
-        const result = await evaluate({ pool, methods: made.methods, seed: 3, way: 4, shot: 2, queries: 4, episodes: 3 });
+        const result = await evaluate({ pool: shapes.pool(), methods: made.methods, seed: 3, way: 4, shot: 2, queries: 4, episodes: 3 });
         if (!result.ok) throw new Error(result.message);
         return result.report.results;
       } finally {

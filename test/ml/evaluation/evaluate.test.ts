@@ -1,24 +1,16 @@
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scanImageFolder } from '../../../main/ml/data/imageFolder';
+import { describe, expect, it } from 'vitest';
 import { defaultPreprocessSpec } from '../../../main/ml/data/preprocessSpec';
-import { labelledPoolFromImageFolder } from '../../../main/ml/episodes/labelledPool';
-import type { LabelledItem } from '../../../main/ml/episodes/episodeSampler';
 import { evaluate, type EvaluationReport, type MethodReport } from '../../../main/ml/evaluation/evaluate';
 import { preprocessedInputs, type InputSource } from '../../../main/ml/evaluation/inputSource';
 import type { Method } from '../../../main/ml/evaluation/method';
 import { createMethods } from '../../../main/ml/evaluation/methods';
-import { createEmbeddingNet, type EmbeddingNet } from '../../../main/ml/models/embeddingNet';
-import { tempDir } from '../../ingest/support/fixtures';
-import { useWasmWithProjectKernels } from '../wasmBackend';
-import { writeShapesFolder } from './support/shapesFolder';
+import { useShapesPool } from './support/shapesFolder';
 
 const CLASSES = 6;
 const PER_CLASS = 8;
 const episodeOptions = { way: 4, shot: 2, queries: 5, episodes: 6 };
-let work: ReturnType<typeof tempDir>;
-let pool: LabelledItem[];
-let net: EmbeddingNet;
+const shapes = useShapesPool('eval', CLASSES, PER_CLASS);
 
 const classOf = (id: string) => path.basename(path.dirname(id));
 
@@ -38,31 +30,17 @@ function fixedMethod(name: string, embed: (id: string) => number[]): Method<stri
 }
 
 async function run(methods: Method<string>[], seed = 1): Promise<EvaluationReport> {
-  const result = await evaluate({ pool, methods, seed, ...episodeOptions });
+  const result = await evaluate({ pool: shapes.pool(), methods, seed, ...episodeOptions });
   if (!result.ok) throw new Error(result.message);
   return result.report;
 }
 
 const withoutTimes = (report: EvaluationReport) => report.results.map(({ seconds: _seconds, ...rest }) => rest);
 
-beforeAll(async () => {
-  await useWasmWithProjectKernels();
-  work = tempDir('eval');
-  await writeShapesFolder(work.dir, CLASSES, PER_CLASS);
-  const scanned = await scanImageFolder(work.dir);
-  if (!scanned.ok) throw new Error(scanned.message);
-  pool = labelledPoolFromImageFolder(scanned.folder);
-  net = createEmbeddingNet({ arch: 'conv4', inputSize: 28, channels: 3, widths: [8, 8, 8, 8], seed: 5 });
-});
-afterAll(() => {
-  net?.dispose();
-  work?.cleanup();
-});
-
 describe('evaluate (episodic retrieval protocol)', () => {
   it('reports every figure for random and dml, deterministically for a seed', async () => {
     const report = async (seed: number) => {
-      const made = createMethods(['random', 'dml'], { net, inputs: countingInputs(), seed });
+      const made = createMethods(['random', 'dml'], { net: shapes.net(), inputs: countingInputs(), seed });
       if (!made.ok) throw new Error(made.message);
       try {
         return await run(made.methods, seed);
@@ -98,8 +76,8 @@ describe('evaluate (episodic retrieval protocol)', () => {
     const [perfect, constant] = report.results as [MethodReport, MethodReport];
     expect(perfect).toMatchObject({ recall_at_1: 1, recall_at_8: 1, map_at_r: 1, map: 1, ci95_recall_at_1: 0 });
     // A query sees 19 others, 4 of its class, all at one distance.
-    const pool = episodeOptions.way * episodeOptions.queries - 1;
-    expect(constant.recall_at_1).toBeCloseTo((episodeOptions.queries - 1) / pool, 12);
+    const gallery = episodeOptions.way * episodeOptions.queries - 1;
+    expect(constant.recall_at_1).toBeCloseTo((episodeOptions.queries - 1) / gallery, 12);
     expect(constant.map_at_r).toBeLessThan(0.3);
   });
 
@@ -124,7 +102,7 @@ describe('evaluate (episodic retrieval protocol)', () => {
 
   it('embeds each image once per run for a frozen network, whatever the episode count', async () => {
     const inputs = countingInputs();
-    const made = createMethods(['dml'], { net, inputs, seed: 1 });
+    const made = createMethods(['dml'], { net: shapes.net(), inputs, seed: 1 });
     if (!made.ok) throw new Error(made.message);
     await run(made.methods);
     const counts = [...inputs.decoded.values()];
@@ -134,10 +112,10 @@ describe('evaluate (episodic retrieval protocol)', () => {
   });
 
   it('returns error values for unknown methods, duplicates and too few classes', async () => {
-    expect(createMethods(['dml', 'maml-typo'], { net, inputs: countingInputs(), seed: 1 })).toMatchObject({ ok: false, code: 'unknown-method' });
+    expect(createMethods(['dml', 'maml-typo'], { net: shapes.net(), inputs: countingInputs(), seed: 1 })).toMatchObject({ ok: false, code: 'unknown-method' });
     const m = fixedMethod('x', () => [0]);
-    expect(await evaluate({ pool, methods: [m, m], seed: 1, ...episodeOptions })).toMatchObject({ ok: false, code: 'bad-options' });
-    expect(await evaluate({ pool, methods: [], seed: 1, ...episodeOptions })).toMatchObject({ ok: false, code: 'no-methods' });
-    expect(await evaluate({ pool, methods: [m], seed: 1, ...episodeOptions, way: 7 })).toMatchObject({ ok: false, code: 'too-few-classes' });
+    expect(await evaluate({ pool: shapes.pool(), methods: [m, m], seed: 1, ...episodeOptions })).toMatchObject({ ok: false, code: 'bad-options' });
+    expect(await evaluate({ pool: shapes.pool(), methods: [], seed: 1, ...episodeOptions })).toMatchObject({ ok: false, code: 'no-methods' });
+    expect(await evaluate({ pool: shapes.pool(), methods: [m], seed: 1, ...episodeOptions, way: 7 })).toMatchObject({ ok: false, code: 'too-few-classes' });
   });
 });

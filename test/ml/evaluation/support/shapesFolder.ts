@@ -1,7 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { afterAll, beforeAll } from 'vitest';
+import { scanImageFolder } from '../../../../main/ml/data/imageFolder';
+import type { LabelledItem } from '../../../../main/ml/episodes/episodeSampler';
+import { labelledPoolFromImageFolder } from '../../../../main/ml/episodes/labelledPool';
+import { createEmbeddingNet, type EmbeddingNet } from '../../../../main/ml/models/embeddingNet';
 import { seededRandom } from '../../../../main/ml/samplers/seededRandom';
+import { tempDir } from '../../../ingest/support/fixtures';
+import { useWasmWithProjectKernels } from '../../wasmBackend';
 
 const COLOURS: [number, number, number][] = [
   [220, 40, 40],
@@ -39,4 +46,35 @@ export async function writeShapesFolder(root: string, classes: number, perClass:
     }
   }
   return root;
+}
+
+/**
+ * Registers beforeAll / afterAll hooks that write a shapes folder, scan it into a labelled pool and
+ * create a small colour Conv-4 (28 px, seed 5) on the wasm backend with the project's kernels; the
+ * getters return them inside tests.
+ */
+export function useShapesPool(name: string, classes: number, perClass: number): { pool(): LabelledItem[]; net(): EmbeddingNet } {
+  let work: ReturnType<typeof tempDir> | undefined;
+  let pool: LabelledItem[] = [];
+  let net: EmbeddingNet | undefined;
+  beforeAll(async () => {
+    await useWasmWithProjectKernels();
+    work = tempDir(name);
+    await writeShapesFolder(work.dir, classes, perClass);
+    const scanned = await scanImageFolder(work.dir);
+    if (!scanned.ok) throw new Error(scanned.message);
+    pool = labelledPoolFromImageFolder(scanned.folder);
+    net = createEmbeddingNet({ arch: 'conv4', inputSize: 28, channels: 3, widths: [8, 8, 8, 8], seed: 5 });
+  });
+  afterAll(() => {
+    net?.dispose();
+    work?.cleanup();
+  });
+  return {
+    pool: () => pool,
+    net: () => {
+      if (!net) throw new Error('the shapes pool is not set up yet (use it inside a test)');
+      return net;
+    },
+  };
 }
