@@ -10,6 +10,7 @@
 import hnswlib from 'hnswlib-node';
 import { toPredicate } from './exactSearch';
 import { IdMap } from './idMap';
+import { yieldToEventLoop } from '../threads/cooperative';
 import type { IdFilter, Neighbour } from './types';
 import { normalisedArray, squaredL2 } from './vectorMath';
 
@@ -154,7 +155,7 @@ export class HnswIndex {
         this.deleted.delete(id);
         next++;
       } while (next < ids.length && performance.now() - started < sliceMs);
-      if (next < ids.length) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (next < ids.length) await yieldToEventLoop();
     }
   }
 

@@ -8,7 +8,7 @@
 import type { Neighbour, VectorSource } from './types';
 import { IdMap } from './idMap';
 import { squaredL2 } from './vectorMath';
-import { runToEnd, type Steps } from '../threads/cooperative';
+import { runInSlices, runToEnd, type Steps } from '../threads/cooperative';
 
 export class VectorTable {
   private data: Float32Array;
@@ -69,14 +69,8 @@ export class VectorTable {
    * large archive). Batches of 512 read in ~10-20 ms; 4,096 held the app ~0.1-0.2 s each (soak, 200k).
    */
   async load(source: VectorSource, batchSize = 512): Promise<void> {
-    const revision = source.revision();
-    const lacking = source.ids().filter((id) => !this.rows.has(id));
-    for (let start = 0; start < lacking.length; start += batchSize) {
-      const found = source.get(lacking.slice(start, start + batchSize));
-      for (const [id, vector] of found) this.put(id, vector);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    this.revision = revision;
+    // The first sync of an empty table, with the event loop's turn after every batch.
+    await runInSlices(this.syncSteps(source, batchSize), 0);
   }
 
   private put(id: number, vector: Float32Array): void {

@@ -9,6 +9,7 @@
  */
 import type { Catalogue } from '../catalogue/catalogue';
 import type { SeriesRecord } from '../catalogue/repositories/hierarchy';
+import { indexOfSorted } from '../catalogue/repositories/images';
 import { runInSlices, runToEnd, yieldToEventLoop, type Steps } from '../threads/cooperative';
 
 export const FACET_FIELDS = ['modality', 'bodyPart', 'seriesDescription', 'folder', 'format'] as const;
@@ -286,22 +287,8 @@ export class FacetIndex {
     return Array.from(this.seriesMembers.get(seriesId) ?? [], (i) => this.ids[i] as number);
   }
 
-  /** Position of an id in `ids` (ascending), -1 when it is not there. */
-  private positionOfId(imageId: number): number {
-    let lo = 0;
-    let hi = this.ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = this.ids[mid] as number;
-      if (v === imageId) return mid;
-      if (v < imageId) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  }
-
   seriesIdOf(imageId: number): number | null {
-    const i = this.positionOfId(imageId);
+    const i = indexOfSorted(this.ids, imageId);
     const s = i < 0 ? 0 : (this.seriesOf[i] as number);
     return s > 0 ? s : null;
   }

@@ -12,6 +12,7 @@ import { dicomHierarchyMeta } from '../ingest/decoders/dicomDecoder';
 import { readPixelHeader } from '../ingest/dicom/header';
 import { parseDataSet } from '../ingest/dicom/parse';
 import type { JobRunner } from '../jobs/jobQueue';
+import { yieldToEventLoop } from '../threads/cooperative';
 
 export const HIERARCHY_JOB_KIND = 'hierarchy';
 const BATCH = 200;
@@ -80,7 +81,7 @@ export async function backfillHierarchy(
     });
     options.onBatch?.(counts, catalogue.hierarchy.countUnfiled());
     // Plain images need no file reads: yield anyway, so requests are answered while a large archive is filed.
-    await new Promise((resolve) => setImmediate(resolve));
+    await yieldToEventLoop();
   }
 }
 

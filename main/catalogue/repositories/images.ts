@@ -294,15 +294,18 @@ export function mergeSortedIds(sorted: Float64Array, added: readonly number[]): 
   return out;
 }
 
-function containsSorted(ids: Float64Array, id: number): boolean {
+/** Position of `id` in ascending `ids` (binary search), -1 when it is not there. */
+export function indexOfSorted(ids: ArrayLike<number>, id: number): number {
   let lo = 0;
   let hi = ids.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const v = ids[mid]!;
-    if (v === id) return true;
+    if (v === id) return mid;
     if (v < id) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
 }
+
+const containsSorted = (ids: ArrayLike<number>, id: number): boolean => indexOfSorted(ids, id) >= 0;
