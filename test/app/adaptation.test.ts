@@ -89,17 +89,23 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     await app.handlers['classes.delete']({ id: cls.id }, ctx);
   }, 60_000);
 
-  it('adapts 5-way to a registered child with its support set, re-embeds it from cached trunk features, and reverts', async () => {
+  /** One class per archive class, named `${prefix} NAME`: its first 4 images as support, the rest held out. */
+  const createClasses = async (prefix: string) => {
     const classIds: number[] = [];
     const supportByClass: number[][] = [];
     for (const name of CLASSES) {
-      const cls = await app.handlers['classes.create']({ name: `target ${name}` }, ctx);
+      const cls = await app.handlers['classes.create']({ name: `${prefix} ${name}` }, ctx);
       const ids = await idsOf(name);
       await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(0, 4), role: 'support' }, ctx);
       await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(4), role: 'holdout' }, ctx);
       classIds.push(cls.id);
       supportByClass.push(ids.slice(0, 4));
     }
+    return { classIds, supportByClass };
+  };
+
+  it('adapts 5-way to a registered child with its support set, re-embeds it from cached trunk features, and reverts', async () => {
+    const { classIds, supportByClass } = await createClasses('target');
     const parent = (await app.handlers['profiles.list']({}, ctx)).find((p) => p.active)!;
     // The archive embedding of the parent caches its trunk features in the same pass.
     const embedding = await app.handlers['embeddings.start']({}, ctx);
@@ -178,14 +184,7 @@ describe.skipIf(!existsSync(mednist))('adaptation handlers', () => {
     catalogue.close();
   }, 240_000);
   it("'auto' tries each depth on the held-out shots and records them; a deeper child re-embeds from its own earlier stage", async () => {
-    const classIds: number[] = [];
-    for (const name of CLASSES) {
-      const cls = await app.handlers['classes.create']({ name: `depth ${name}` }, ctx);
-      const ids = await idsOf(name);
-      await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(0, 4), role: 'support' }, ctx);
-      await app.handlers['classes.addImages']({ id: cls.id, imageIds: ids.slice(4), role: 'holdout' }, ctx);
-      classIds.push(cls.id);
-    }
+    const { classIds } = await createClasses('depth');
     const parent = (await app.handlers['profiles.list']({}, ctx)).find((p) => p.stage !== 'adapted' && p.parentId === null && p.active) ?? (await app.handlers['profiles.revert']({}, ctx).catch(() => null))?.profile;
     expect(parent?.active).toBe(true);
     const embedding = await app.handlers['embeddings.start']({}, ctx);
