@@ -122,9 +122,12 @@ describe.skipIf(skip)('team workers on a PostgreSQL queue', () => {
     const hashes = await makeFolder(path.join(temp.dir, 'archive2'), 16, 500);
     await planTeamJob({ store, boss, catalogue: planner.catalogue, modelsDir: planner.layout.models, modelId, source: path.join(temp.dir, 'archive2'), shardSize: 8 });
     const victim = startWorker(url, path.join(temp.dir, 'victim'), 'victim');
-    // Kill it after its first committed batch, before its first shard is done.
+    // Kill it after its first committed batch, before its first shard is done: the moment the batch line
+    // arrives (polling for it every 100 ms let a warm worker finish all four batches of the shard first).
+    victim.child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('"batch"')) victim.child.kill('SIGKILL');
+    });
     await waitFor(() => victim.lines.some((l) => 'batch' in l), 120_000);
-    victim.child.kill('SIGKILL');
     await victim.exited;
     expect(victim.lines.some((l) => 'shard' in l)).toBe(false);
     const rescuer = startWorker(url, path.join(temp.dir, 'rescuer'), 'rescuer', ['--exit-when-idle', '10']);
