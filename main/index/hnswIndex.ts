@@ -49,6 +49,9 @@ export class HnswIndex {
   private highest = 0;
   private busyWith: Promise<unknown> | null = null;
   private pending: (() => void)[] = [];
+  /** When a search or insert last used the graph (performance.now()); an idle graph may be released. */
+  private usedAt = performance.now();
+  private released = false;
 
   private constructor(
     readonly dim: number,
@@ -117,8 +120,43 @@ export class HnswIndex {
     return out;
   }
 
+  /** Milliseconds since a search or insert last used the graph. */
+  idleMs(now = performance.now()): number {
+    return now - this.usedAt;
+  }
+
+  get isReleased(): boolean {
+    return this.released;
+  }
+
+  /**
+   * Frees the graph's native memory now (hnswlib's initIndex deletes the old graph; waiting for the GC to
+   * finalise the wrapper could take minutes, as V8 does not see native memory). The index is unusable
+   * afterwards: the engine reopens it from its file. False (nothing done) while a read/write is in flight.
+   */
+  release(): boolean {
+    if (this.released) return true;
+    if (this.busyWith || this.pending.length > 0) return false;
+    this.released = true;
+    this.graph.initIndex({ maxElements: 1, m: this.params.m, efConstruction: this.params.efConstruction });
+    this.labels = new IdMap();
+    this.deleted.clear();
+    return true;
+  }
+
+  /** Counts as a use (a caller that just obtained the index and will use it shortly). */
+  touch(): void {
+    this.usedAt = performance.now();
+  }
+
+  private use(): void {
+    if (this.released) throw new Error('This index was released from memory; open it again.');
+    this.usedAt = performance.now();
+  }
+
   /** Adds (or replaces) vectors; `vectors` is row-major, ids.length * dim floats, normalised here. */
   add(ids: readonly number[], vectors: Float32Array): void {
+    this.use();
     if (vectors.length !== ids.length * this.dim) {
       throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
     }
@@ -139,12 +177,14 @@ export class HnswIndex {
    * for most of a second, and every search, page and re-rank waited behind it (soak, issue 12).
    */
   async addYielding(ids: readonly number[], vectors: Float32Array, sliceMs = 8): Promise<void> {
+    this.use();
     if (vectors.length !== ids.length * this.dim) {
       throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
     }
     let next = 0;
     while (next < ids.length) {
       await this.settled(); // no write in flight: this slice goes straight in
+      this.use();
       const started = performance.now();
       this.ensureCapacity(ids.length - next);
       do {
@@ -161,6 +201,7 @@ export class HnswIndex {
 
   /** Hides ids from every later search; unknown or already removed ids are ignored. */
   remove(ids: readonly number[]): void {
+    this.use();
     this.whenIdle(() => {
       for (const id of ids) {
         if (!this.has(id)) continue;
@@ -172,6 +213,7 @@ export class HnswIndex {
 
   /** The k nearest live vectors to `query` (normalised here), nearest first, optionally among allowed ids. */
   search(query: ArrayLike<number>, k: number, filter?: IdFilter): Neighbour[] {
+    this.use();
     if (query.length !== this.dim) throw new RangeError(`search: query has ${query.length} values, index has ${this.dim}.`);
     const q = normalisedArray(query);
     if (filter instanceof Set && filter.size <= EXACT_FILTER_LIMIT) return this.exactAmong(q, k, filter);
@@ -189,6 +231,7 @@ export class HnswIndex {
    * holds exactly the state at the time of the call.
    */
   write(file: string): Promise<void> {
+    if (this.released) return Promise.reject(new Error('This index was released from memory; open it again.'));
     const previous = this.busyWith;
     const job = (async () => {
       if (previous) await previous.catch(() => undefined);

@@ -38,10 +38,18 @@ export interface SearchEngineOptions {
   log?: (line: string) => void;
   /** How often an open index looks for vectors another process stored (default 3 s). */
   externalSyncMs?: number;
+  /** Release an inactive profile's index and vectors after this long unused (default 60 s; 0: never). */
+  idleReleaseMs?: number;
 }
 
 /** How often an open index checks for vectors another process stored. */
 const EXTERNAL_SYNC_MS = 3000;
+/**
+ * A profile other than the active one whose index and vectors went unused this long is released from
+ * memory (reopened from its file when an old list is re-ranked or the profile is activated again). At a
+ * million images each profile holds ~0.75 GB; without this, every adaptation kept its parent's copy.
+ */
+const IDLE_RELEASE_MS = 60_000;
 
 export type { Prepared };
 
@@ -59,6 +67,11 @@ export interface SearchEngine {
    * the job's stored-but-not-yet-inserted batch a second time, and requests would wait on it.
    */
   holdCatchUp(model: ModelRecord): () => void;
+  /**
+   * Releases the index and vectors of every profile but the active one that went unused for `idleReleaseMs`
+   * and that no job of this process is filling (runs by itself on a timer); returns the model ids released.
+   */
+  releaseIdle(now?: number): number[];
   /**
    * The model's stored vectors in memory, for exact scans (filtered or grouped search); null while the
    * first load runs in the background (searches meanwhile walk the graph).
@@ -102,7 +115,11 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   let installing: Promise<void> | null = null;
   let current: { modelId: number; embedder: Promise<Embedder>; started?: Embedder } | null = null;
   let backend: string | null = null;
-  const indexes = new Map<number, Promise<{ index: HnswIndex; synced: { revision: number; at: number; running?: Promise<void> } }>>();
+  interface OpenedIndex {
+    index: HnswIndex;
+    synced: { revision: number; at: number; running?: Promise<void> };
+  }
+  const indexes = new Map<number, Promise<OpenedIndex>>();
   interface LoadedVectors {
     table: VectorTable;
     ready: boolean;
@@ -110,11 +127,15 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
     loading: Promise<VectorTable>;
     /** A sync in slices under way (callers use the table as it is meanwhile). */
     syncing?: Promise<unknown>;
+    usedAt: number;
   }
   const tables = new Map<number, LoadedVectors>();
   let closed = false;
   /** Models whose index a job of this process is filling (count of holds). */
   const writing = new Map<number, number>();
+  /** Resolved index entries (a loading one is never released: its promise is awaited elsewhere). */
+  const openedIndexes = new Map<number, OpenedIndex>();
+  const idleReleaseMs = options.idleReleaseMs ?? IDLE_RELEASE_MS;
 
   const ready = () =>
     (installing ??= (async () => {
@@ -141,7 +162,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
     return preparer.prepare(loaded.bytes, spec);
   };
 
-  return {
+  const engine: SearchEngine = {
     ready,
     async activeModel() {
       await ready();
@@ -178,11 +199,16 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       if (!opened) {
         const source = catalogueVectorSource(catalogue, model.id);
         if (!source) throw new EngineError('internal', `Model ${model.id} is not in the catalogue.`);
-        opened = openModelIndex({ dir: options.indexesDir, modelId: model.id }, source).then((o) => ({ index: o.index, synced: { revision: o.revision, at: performance.now() } }));
+        opened = openModelIndex({ dir: options.indexesDir, modelId: model.id }, source).then((o) => {
+          const entry: OpenedIndex = { index: o.index, synced: { revision: o.revision, at: performance.now() } };
+          openedIndexes.set(model.id, entry);
+          return entry;
+        });
         indexes.set(model.id, opened);
         opened.catch(() => indexes.delete(model.id));
       }
       const entry = await opened;
+      entry.index.touch();
       // Another process on this data home (e.g. `simila embed` from a terminal) may have stored vectors:
       // at most every few seconds, an index whose model revision moved takes in what it lacks.
       // The catch-up runs in slices, one at a time per index.
@@ -224,6 +250,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
         void this.vectorsReady(model).catch((error: unknown) => log(`[search] the vectors of model ${model.id} could not be loaded: ${String(error)}`));
         return null;
       }
+      entry.usedAt = performance.now();
       if (!entry.ready) return null;
       // Vectors stored since (this process's embedding job, or another process): a delta, at most every few
       // seconds. During a re-embedding thousands arrive between syncs: those are taken in slices in the
@@ -250,7 +277,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       if (!entry) {
         const table = new VectorTable(model.embeddingDim);
         const source = catalogueVectorSource(catalogue, model.id);
-        const created: LoadedVectors = { table, ready: false, syncedAt: performance.now(), loading: Promise.resolve(table) };
+        const created: LoadedVectors = { table, ready: false, syncedAt: performance.now(), loading: Promise.resolve(table), usedAt: performance.now() };
         created.loading = (source ? table.load(source) : Promise.resolve()).then(() => {
           created.ready = true;
           created.syncedAt = performance.now();
@@ -259,7 +286,28 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
         created.loading.catch(() => tables.delete(model.id));
         tables.set(model.id, (entry = created));
       }
+      entry.usedAt = performance.now();
       return entry.loading;
+    },
+    releaseIdle(now = performance.now()) {
+      if (idleReleaseMs <= 0 || closed) return [];
+      const active = catalogue.models.active()?.id ?? null;
+      const released = new Set<number>();
+      for (const [modelId, { index, synced }] of openedIndexes) {
+        // A catch-up under way is inserting: the next check takes that index.
+        if (modelId === active || writing.has(modelId) || synced.running || index.idleMs(now) < idleReleaseMs) continue;
+        if (!index.release()) continue;
+        openedIndexes.delete(modelId);
+        indexes.delete(modelId);
+        released.add(modelId);
+      }
+      for (const [modelId, entry] of tables) {
+        if (modelId === active || writing.has(modelId) || !entry.ready || entry.syncing || now - entry.usedAt < idleReleaseMs) continue;
+        tables.delete(modelId);
+        released.add(modelId);
+      }
+      for (const modelId of released) log(`[search] released the index and vectors of profile ${modelId} from memory (unused for ${Math.round(idleReleaseMs / 1000)} s; reopened from its file when needed)`);
+      return [...released];
     },
     async saveIndex(model) {
       const index = await this.index(model);
@@ -279,13 +327,26 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
     },
     async close() {
       closed = true;
+      if (idleTimer) clearInterval(idleTimer);
       trunkVectors.close();
       const running = current;
       current = null;
       if (running) await (await running.embedder.catch(() => null))?.close();
       for (const opened of indexes.values()) await (await opened.catch(() => null))?.index.settled();
       indexes.clear();
+      openedIndexes.clear();
       tables.clear();
     },
   };
+  const idleTimer =
+    idleReleaseMs > 0
+      ? setInterval(() => {
+          try {
+            engine.releaseIdle();
+          } catch (error) {
+            log(`[search] releasing idle profiles failed: ${String(error)}`);
+          }
+        }, Math.max(1000, Math.min(15_000, idleReleaseMs / 4))).unref()
+      : null;
+  return engine;
 }
