@@ -26,6 +26,8 @@ export default defineConfig({
           embedWorkerMain: fromRoot('main/search/embedWorkerMain.ts'),
           // The data-parallel trainer starts one tfjs worker thread per core from `trainWorkerMain.js`.
           trainWorkerMain: fromRoot('main/ml/parallel/trainWorkerMain.ts'),
+          // The catalogue's write-ahead log is checkpointed by a thread from `walCheckpointWorker.js`.
+          walCheckpointWorker: fromRoot('main/catalogue/walCheckpointWorker.ts'),
         },
         external: nativeModules,
       },

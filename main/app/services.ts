@@ -8,6 +8,7 @@ import type { EventName, EventOf } from '../../shared/rpc/contract';
 import { ADAPT_JOB_KIND, createAdaptRunner, type AdaptCurvePoint } from '../adaptation/adaptJob';
 import { createReembedRunner, REEMBED_JOB_KIND } from '../adaptation/reembedJob';
 import { openCatalogue, type Catalogue } from '../catalogue/catalogue';
+import { startWalCheckpointer } from '../catalogue/walCheckpointer';
 import { createInProcessReader, type ContentReader } from '../ingest/contentReader';
 import { createDecodePool } from '../ingest/pool/decodePool';
 import { inProcessPreparer, type InputPreparer } from '../search/inputPreparer';
@@ -84,6 +85,8 @@ export function openServices(options: ServicesOptions = {}): Services {
   const layout = prepareHome({ home: options.home, env: options.env });
   // A read-only home (read-only media or mount) is opened for reading: list, info and search work.
   const catalogue = openCatalogue(layout.catalogueFile, { readonly: layout.readOnly });
+  // The app serves requests from this thread: SQLite's checkpoints run on a thread of their own.
+  const checkpointer = layout.readOnly ? null : startWalCheckpointer(catalogue.db, layout.catalogueFile);
   const reserve = spaceReserve(layout.root);
   const registry = createDefaultRegistry();
   // Untrusted bytes are decoded in the sandboxed pool: imports, and uploads for search or a class alike.
@@ -210,6 +213,7 @@ export function openServices(options: ServicesOptions = {}): Services {
         await engine.close();
         await reader.close();
         listeners.clear();
+        await checkpointer?.stop();
         catalogue.close();
       })();
       return closing;

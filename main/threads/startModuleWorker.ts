@@ -9,13 +9,14 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-export function startModuleWorker(callerUrl: string, entry: string): Worker {
+/** `workerData` reaches the entry as worker_threads' workerData (structured-cloned). */
+export function startModuleWorker(callerUrl: string, entry: string, workerData?: unknown): Worker {
   const here = fileURLToPath(callerUrl);
-  if (!here.endsWith('.ts')) return new Worker(path.join(path.dirname(here), `${entry}.js`));
+  if (!here.endsWith('.ts')) return new Worker(path.join(path.dirname(here), `${entry}.js`), { workerData });
   const tsxApi = pathToFileURL(tsxEsmApiFile()).href;
   const entryUrl = pathToFileURL(path.join(path.dirname(here), `${entry}.ts`)).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => { api.register(); return import(${JSON.stringify(entryUrl)}); })`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, workerData });
 }
 
 /** tsx's ESM register API (require.resolve would pick its CommonJS build, which cannot load in a worker). */
