@@ -40,6 +40,20 @@ export class VectorTable {
     const revision = source.revision();
     if (revision === this.revision) return 0;
     let taken = 0;
+    if (this.rows.size === 0) {
+      // The first load: sized once from the count (doubling copied up to 128 MB at once at a million
+      // rows), then read in id ranges (the whole id list first was a ~0.3 s read at a million).
+      this.reserve(source.count());
+      for (const batch of source.batches(batchSize)) {
+        batch.ids.forEach((id, i) => this.rows.has(id) || this.put(id, batch.vectors.subarray(i * this.dim, (i + 1) * this.dim)));
+        taken += batch.ids.length;
+        yield;
+      }
+      if (this.rows.size === source.count()) {
+        this.revision = revision;
+        return taken;
+      }
+    }
     if (source.idsAfter && this.rows.size > 0) {
       taken += yield* this.take(source, source.idsAfter(this.maxId), batchSize);
       if (this.rows.size === source.count()) {
@@ -71,6 +85,20 @@ export class VectorTable {
   async load(source: VectorSource, batchSize = 512): Promise<void> {
     // The first sync of an empty table, with the event loop's turn after every batch.
     await runInSlices(this.syncSteps(source, batchSize), 0);
+  }
+
+  /** Room for `rows` rows without growing (growth copies the whole table). */
+  private reserve(rows: number): void {
+    if (rows * this.dim > this.data.length) {
+      const grown = new Float32Array(rows * this.dim);
+      grown.set(this.data.subarray(0, this.rows.size * this.dim));
+      this.data = grown;
+    }
+    if (rows > this.idsByRow.length) {
+      const grown = new Int32Array(rows);
+      grown.set(this.idsByRow.subarray(0, this.rows.size));
+      this.idsByRow = grown;
+    }
   }
 
   private put(id: number, vector: Float32Array): void {

@@ -7,14 +7,23 @@ import { VectorTable } from '../../main/index/vectorTable';
 function source(dim: number) {
   const vectors = new Map<number, Float32Array>();
   let revision = 0;
-  const calls = { ids: 0, idsAfter: 0 };
+  const calls = { ids: 0, idsAfter: 0, batches: 0 };
   const src: VectorSource = {
     dim,
     revision: () => revision,
     count: () => vectors.size,
     ids: () => (calls.ids++, [...vectors.keys()].sort((a, b) => a - b)),
     idsAfter: (id) => (calls.idsAfter++, [...vectors.keys()].filter((k) => k > id).sort((a, b) => a - b)),
-    batches: () => [],
+    batches: function* (batchSize: number) {
+      const ids = [...vectors.keys()].sort((a, b) => a - b);
+      for (let start = 0; start < ids.length; start += batchSize) {
+        calls.batches++;
+        const some = ids.slice(start, start + batchSize);
+        const flat = new Float32Array(some.length * dim);
+        some.forEach((id, i) => flat.set(vectors.get(id)!, i * dim));
+        yield { ids: some, vectors: flat };
+      }
+    },
     get: (ids) => new Map(ids.flatMap((id) => (vectors.has(id) ? [[id, vectors.get(id)!] as const] : []))),
   };
   const put = (id: number) => {
@@ -25,6 +34,18 @@ function source(dim: number) {
 }
 
 describe('VectorTable.sync', () => {
+  it('loads an empty table by id ranges, without reading the whole id list', async () => {
+    const { src, put, calls } = source(4);
+    for (let id = 1; id <= 1300; id++) put(id);
+    const table = new VectorTable(4);
+    await table.load(src, 512);
+    expect(table.size).toBe(1300);
+    expect(calls.ids).toBe(0);
+    expect(calls.batches).toBe(3);
+    expect(Array.from(table.vector(1299)!)).toEqual([0, 0, 0, 1]);
+    expect(table.sync(src)).toBe(0); // up to date: nothing read again
+  });
+
   it('takes new ids above the highest by the delta, and one below it by the full comparison', async () => {
     const { src, put, calls } = source(4);
     for (let id = 5; id <= 10; id++) put(id);
