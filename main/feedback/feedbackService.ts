@@ -21,6 +21,9 @@ import { rerankSteps } from './rerank';
 import { runInSlices } from '../threads/cooperative';
 import { DEFAULT_ROCCHIO, type RocchioWeights } from './rocchio';
 
+/** Remembered page radii per index (~100 bytes each in a Map): a few tens of MB at most. */
+const RADII_LIMIT = 200_000;
+
 export class FeedbackError extends Error {
   constructor(
     readonly code: 'not_found' | 'unsupported' | 'bad_request',
@@ -150,6 +153,20 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
     return { id, name: path.basename(first.path), folderId: first.folderId, width: image.width, height: image.height, format: image.format };
   };
 
+  /**
+   * Candidates' page radii per index, kept while the index, what is visible, the list's filters and k stay
+   * the same (the key): the next round on a list, or another list in the same neighbourhood, skips those
+   * searches. Bounded: cleared past RADII_LIMIT entries.
+   */
+  const radiiByIndex = new WeakMap<object, { key: string; radii: Map<number, number> }>();
+  const rememberedRadii = (index: object, key: string): Map<number, number> => {
+    const held = radiiByIndex.get(index);
+    if (held && held.key === key && held.radii.size < RADII_LIMIT) return held.radii;
+    const fresh = { key, radii: new Map<number, number>() };
+    radiiByIndex.set(index, fresh);
+    return fresh.radii;
+  };
+
   return {
     rejectedIds,
     list: requireList,
@@ -217,6 +234,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         return found;
       };
       const wantK = k ?? list.k;
+      const radii = rememberedRadii(index, `${wantK}|${JSON.stringify(list.filters ?? null)}|${index.version}|${catalogue.images.visibilityVersion()}`);
       const exclude = new Set<number>(list.queryImageId !== null ? [list.queryImageId] : []);
       // In slices: at a million images the re-rank makes thousands of searches; pages and searches of
       // other requests are served between them.
@@ -231,6 +249,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         k: wantK,
         exclude,
         weights,
+        radii,
       }));
       const hits = result.hits.flatMap((n) => {
         const image = summaryOf(n.id);

@@ -35,6 +35,12 @@ export interface RerankInput {
   /** Keep the judged-relevant images on top of the list (the UI does; a residual evaluation does not). */
   pinRelevant?: boolean;
   weights?: RocchioWeights;
+  /**
+   * Page radii of archive images by id (the distance to their own k-th neighbour), remembered from earlier
+   * re-ranks with the same search (same index state, visibility, filters and k) and filled in here. An
+   * analyst's rounds on one list examine mostly the same candidates, and each radius is a search.
+   */
+  radii?: Map<number, number>;
 }
 
 export interface RerankResult {
@@ -44,7 +50,7 @@ export interface RerankResult {
   movedQuery: Float32Array;
   /** Candidates drawn from the neighbourhood (0 when the pinned relevant images fill the list). */
   poolSize: number;
-  /** Candidates that needed a search of their own to be admitted or left out (NeighbourhoodGate). */
+  /** Candidates that needed a search of their own to be admitted or left out (NeighbourhoodGate; radii known from `radii` need none). */
   gateSearches: number;
   hits: Neighbour[];
 }
@@ -147,6 +153,7 @@ export class NeighbourhoodGate {
     private readonly query: ArrayLike<number>,
     private readonly positives: readonly ArrayLike<number>[],
     private readonly k: number,
+    private readonly knownRadii?: Map<number, number>,
   ) {
     this.queryRadius = pageRadius(search, query, k);
   }
@@ -160,11 +167,16 @@ export class NeighbourhoodGate {
     if (known !== undefined) return known;
     let verdict = within(distance(this.query, v), this.queryRadius);
     if (!verdict) {
-      this.searches++;
-      const radius = pageRadius(this.search, v, this.k);
+      let radius = this.knownRadii?.get(id);
+      if (radius === undefined) {
+        this.searches++;
+        radius = pageRadius(this.search, v, this.k);
+        this.knownRadii?.set(id, radius);
+      }
+      const r = radius;
       verdict = this.positives.some((p, i) => {
         const d = distance(p, v);
-        return within(d, radius) && within(d * d, radius * this.positiveRadius(i));
+        return within(d, r) && within(d * d, r * this.positiveRadius(i));
       });
     }
     this.verdicts.set(id, verdict);
@@ -199,7 +211,7 @@ export function* rerankSteps(input: RerankInput): Steps<RerankResult> {
   const skip = (id: number) => notRelevant.has(id) || (pin && relevant.has(id)) || (input.exclude?.has(id) ?? false);
   const skipped = notRelevant.size + (pin ? relevant.size : 0) + (input.exclude?.size ?? 0);
   const poolSize = neighbourhoodSize(input.archiveSize, k);
-  const gate = new NeighbourhoodGate(input.search, input.query, positives, k);
+  const gate = new NeighbourhoodGate(input.search, input.query, positives, k, input.radii);
   /** The first `need` of `ordered` the gate admits, after the pinned; false when `ordered` ran out first. */
   const fill = function* (ordered: readonly { id: number; distance: number; v: ArrayLike<number> }[]): Steps<boolean> {
     hits.length = pinnedCount;

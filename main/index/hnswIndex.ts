@@ -52,6 +52,7 @@ export class HnswIndex {
   /** When a search or insert last used the graph (performance.now()); an idle graph may be released. */
   private usedAt = performance.now();
   private released = false;
+  private mutations = 0;
 
   private constructor(
     readonly dim: number,
@@ -120,6 +121,11 @@ export class HnswIndex {
     return out;
   }
 
+  /** Moves with every insert, removal or release: answers remembered at one version hold while it stands. */
+  get version(): number {
+    return this.mutations;
+  }
+
   /** Milliseconds since a search or insert last used the graph. */
   idleMs(now = performance.now()): number {
     return now - this.usedAt;
@@ -138,6 +144,7 @@ export class HnswIndex {
     if (this.released) return true;
     if (this.busyWith || this.pending.length > 0) return false;
     this.released = true;
+    this.mutations++;
     this.graph.initIndex({ maxElements: 1, m: this.params.m, efConstruction: this.params.efConstruction });
     this.labels = new IdMap();
     this.deleted.clear();
@@ -161,6 +168,7 @@ export class HnswIndex {
       throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
     }
     this.whenIdle(() => {
+      this.mutations++;
       this.ensureCapacity(ids.length);
       ids.forEach((id, i) => {
         this.graph.addPoint(normalisedArray(vectors, i * this.dim, this.dim), id);
@@ -185,6 +193,7 @@ export class HnswIndex {
     while (next < ids.length) {
       await this.settled(); // no write in flight: this slice goes straight in
       this.use();
+      this.mutations++;
       const started = performance.now();
       this.ensureCapacity(ids.length - next);
       do {
@@ -203,6 +212,7 @@ export class HnswIndex {
   remove(ids: readonly number[]): void {
     this.use();
     this.whenIdle(() => {
+      this.mutations++;
       for (const id of ids) {
         if (!this.has(id)) continue;
         this.graph.markDelete(id);

@@ -110,6 +110,30 @@ describe('feedback service', () => {
     catalogue.close();
   });
 
+  it('remembers candidates\' page radii between rounds while the index stays the same', async () => {
+    const catalogue = openCatalogue(file);
+    const { model, clusters } = seed(catalogue);
+    const index = buildIndex(catalogue, model.id);
+    const feedback = createFeedbackService({ catalogue, index: async () => index });
+    const queryId = clusters[0]![0]!;
+    const first = feedback.recordSearch(searchResponse(catalogue, model.id, queryId, index, 5), { queryKey: imageQueryKey(queryId), queryVector: null, k: 5 });
+    feedback.judge(first.listId!, [clusters[0]![1]!], 'relevant');
+    feedback.judge(first.listId!, [clusters[1]![0]!], 'not_relevant');
+    const gateSearches = (listId: number) => (catalogue.resultLists.get(listId)?.params as { gateSearches: number }).gateSearches;
+
+    const one = await feedback.rerank(first.listId!, 5);
+    expect(gateSearches(one.listId!)).toBeGreaterThan(0);
+    const two = await feedback.rerank(first.listId!, 5);
+    expect(two.hits).toEqual(one.hits);
+    expect(gateSearches(two.listId!)).toBe(0);
+
+    // The index changed: radii may have too, so they are searched again (and the answer is still exact).
+    index.add([9999], Float32Array.from({ length: DIM }, (_, j) => (j === 5 ? 1 : 0)));
+    const three = await feedback.rerank(first.listId!, 5);
+    expect(gateSearches(three.listId!)).toBe(gateSearches(one.listId!));
+    catalogue.close();
+  });
+
   it('exports the judged set and the rounds as CSV and JSON', () => {
     const catalogue = openCatalogue(file);
     const { model, clusters } = seed(catalogue);

@@ -145,6 +145,10 @@ export function createImagesRepository(db: Database.Database) {
       const ids = visibleIds.get(null);
       return (id) => containsSorted(ids, id);
     },
+    /** Moves whenever a path is added or removed (what visibility() answers may have changed). */
+    visibilityVersion(): number {
+      return visibleIds.currentVersion();
+    },
     /** Number of images that have at least one path (optionally in one folder). */
     countVisible(folderId?: number | null): number {
       // The cached list when it is current or an import's inserts bring it up to date cheaply.
