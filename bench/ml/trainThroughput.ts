@@ -86,7 +86,7 @@ export interface PytorchReport {
   error?: string;
 }
 
-export const DEFAULT_WIDTHS: Record<Architecture, number[]> = { conv4: [64, 64, 64, 64], resnet12: [64, 128, 256, 512] };
+export const DEFAULT_WIDTHS: Record<Architecture, number[]> = { conv4: [64, 64, 64, 64], resnet12: [64, 128, 256, 512], dwsconv4: [32, 64, 128, 256] };
 
 export function round(x: number): number {
   return Math.round(x * 100) / 100;

@@ -46,6 +46,33 @@ describe('simila train pretrain', () => {
     expect(manifest.provenance).toMatchObject({ stage: 'pretrain', steps: 2, backend: 'wasm' });
   }, 120_000);
 
+  it('--arch dwsconv4 --widths --embedding-size shape the new model, recorded in its manifest', async () => {
+    const out = path.join(root, 'dws');
+    const result = await simila(['train', 'pretrain', '--data', path.join(root, 'data'), '--out', out, '--arch', 'dwsconv4', '--widths', '4,8, 8,12', '--embedding-size', '6', '--channels', '3', '--input-size', '16', '--steps', '2', '--batch-classes', '3', '--batch-samples', '2', '--backend', 'wasm', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.architecture).toMatchObject({ arch: 'dwsconv4', widths: [4, 8, 8, 12], projectionDim: 6, channels: 3 });
+    expect(manifest.embeddingDim).toBe(6);
+  }, 120_000);
+
+  it.each([
+    [['--widths', '64,64,64'], /4 stage widths/],
+    [['--widths', '64,64,x,64'], /whole number from 1 to 1024/],
+    [['--widths', '64,0,64,64'], /whole number from 1 to 1024/],
+    [['--widths', '64,64,64,2048'], /whole number from 1 to 1024/],
+    [['--embedding-size', '4096'], /--embedding-size must be/],
+    [['--arch', 'mobilenet'], /unknown architecture mobilenet \(conv4, resnet12, dwsconv4\)/],
+    [['--widths', '8,8,8,8', '--resume'], /new model only/],
+  ])('refuses %j with a JSON error before touching anything', async (extra, message) => {
+    const out = path.join(root, 'refused');
+    const result = await simila(['train', 'pretrain', '--data', path.join(root, 'data'), '--out', out, '--steps', '1', '--json', ...extra]);
+    expect(result.code).toBe(1);
+    const answer = JSON.parse(result.stdout);
+    expect(answer).toMatchObject({ ok: false, code: 'bad-options' });
+    expect(answer.message).toMatch(message);
+    await expect(fs.stat(out)).rejects.toThrow();
+  }, 60_000);
+
   it('refuses to run without a budget, with a JSON error and exit code 1', async () => {
     const result = await simila(['train', 'pretrain', '--data', path.join(root, 'data'), '--out', path.join(root, 'none'), '--json']);
     expect(result.code).toBe(1);

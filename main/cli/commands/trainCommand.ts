@@ -1,6 +1,7 @@
 /** `simila train pretrain`: stage-1 metric pre-training on ImageFolder sets into a model package. */
 import { InvalidArgumentError, type Command } from 'commander';
 import { NO_AUGMENTATION, PHOTO_AUGMENTATION, type AugmentationOptions } from '../../ml/data/augmentation';
+import { ARCHITECTURES, type Architecture } from '../../ml/models/architectures';
 
 /** Named augmentation recipes of `--augment` (main/ml/data/augmentation.ts). */
 const AUGMENTATIONS: Record<string, AugmentationOptions> = { none: NO_AUGMENTATION, photo: PHOTO_AUGMENTATION };
@@ -11,6 +12,8 @@ interface PretrainCliOptions {
   out: string;
   inputSize: number;
   channels: number;
+  widths?: string;
+  embeddingSize?: number;
   steps?: number;
   minutes?: number;
   batchClasses: number;
@@ -42,6 +45,44 @@ function wholeNumber(value: string): number {
   return n;
 }
 
+/** The backbones have four stages (Conv-4, ResNet-12, dwsconv4); the widest stage of any shipped net is 512. */
+const STAGES = 4;
+const MAX_WIDTH = 1024;
+const MAX_EMBEDDING = 2048;
+
+function isArchitecture(name: string): name is Architecture {
+  return (ARCHITECTURES as readonly string[]).includes(name);
+}
+
+/** `--widths a,b,c,d`: four whole numbers 1..1024, or a message saying what is wrong. */
+export function parseStageWidths(value: string): { ok: true; widths: number[] } | { ok: false; message: string } {
+  const parts = value.split(',').map((part) => part.trim());
+  const widths = parts.map(Number);
+  if (parts.length !== STAGES) return { ok: false, message: `--widths needs ${STAGES} stage widths separated by commas (e.g. 64,64,64,64), got ${parts.length}` };
+  if (parts.some((part, i) => part === '' || !Number.isInteger(widths[i]) || (widths[i] as number) < 1 || (widths[i] as number) > MAX_WIDTH)) {
+    return { ok: false, message: `--widths: each stage width must be a whole number from 1 to ${MAX_WIDTH}, got ${value}` };
+  }
+  return { ok: true, widths };
+}
+
+/** The shape options of a new stage-1 model (--widths, --embedding-size), checked; a message when they are wrong. */
+function newModelShape(opts: { widths?: string; embeddingSize?: number; resume?: boolean }): { widths?: number[]; projectionDim?: number } | string {
+  if (opts.resume && (opts.widths !== undefined || opts.embeddingSize !== undefined)) {
+    return '--widths and --embedding-size shape a new model only; --resume continues the checkpoint\'s network as it is';
+  }
+  let widths: number[] | undefined;
+  if (opts.widths !== undefined) {
+    const parsed = parseStageWidths(opts.widths);
+    if (!parsed.ok) return parsed.message;
+    widths = parsed.widths;
+  }
+  const size = opts.embeddingSize;
+  if (size !== undefined && (!Number.isInteger(size) || size < 0 || size > MAX_EMBEDDING)) {
+    return `--embedding-size must be a whole number from 0 (no projection head: the last stage's channels) to ${MAX_EMBEDDING}, got ${size}`;
+  }
+  return { widths, projectionDim: size };
+}
+
 function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '--:--';
   const s = Math.round(seconds);
@@ -55,9 +96,11 @@ export function addTrainCommands(program: Command, positiveInt: (value: string) 
     .description('metric pre-training (Multi-Similarity loss, P x K batches) on ImageFolder sets <set>/<class>/<image>')
     .requiredOption('--data <dir>', 'ImageFolder set (repeat for several; base classes only)', (v: string, all: string[] = []) => [...all, v])
     .requiredOption('--out <dir>', 'model package folder to write')
-    .option('--arch <arch>', 'conv4 | resnet12', 'conv4')
+    .option('--arch <arch>', ARCHITECTURES.join(' | '), 'conv4')
     .option('--input-size <px>', 'square input side', positiveInt, 84)
     .option('--channels <n>', '1 (grayscale) or 3 (RGB)', positiveInt, 1)
+    .option('--widths <a,b,c,d>', 'channels of the four stages (new model only; default conv4 64,64,64,64, resnet12 64,128,256,512, dwsconv4 32,64,128,256)')
+    .option('--embedding-size <n>', "linear projection head to n dimensions (new model only; 0 or absent: none, the last stage's channels)", wholeNumber)
     .option('--steps <n>', 'total step budget (counted across --resume)', positiveInt)
     .option('--minutes <m>', 'time budget of this run', positiveNumber)
     .option('--batch-classes <p>', 'P: classes per batch', positiveInt, 8)
@@ -88,7 +131,9 @@ export async function runPretrainCommand(opts: PretrainCliOptions): Promise<numb
     else process.stderr.write(`simila train pretrain: ${message}\n`);
     return 1;
   };
-  if (opts.arch !== 'conv4' && opts.arch !== 'resnet12') return fail('bad-options', `unknown architecture ${opts.arch} (conv4 or resnet12)`);
+  if (!isArchitecture(opts.arch)) return fail('bad-options', `unknown architecture ${opts.arch} (${ARCHITECTURES.join(', ')})`);
+  const shape = newModelShape(opts);
+  if (typeof shape === 'string') return fail('bad-options', shape);
   if (opts.channels !== 1 && opts.channels !== 3) return fail('bad-options', '--channels must be 1 or 3');
   if (opts.steps === undefined && opts.minutes === undefined) return fail('bad-options', 'give --steps or --minutes');
   if (!(opts.augment in AUGMENTATIONS)) return fail('bad-options', `--augment must be one of ${Object.keys(AUGMENTATIONS).join(', ')}`);
@@ -112,6 +157,8 @@ export async function runPretrainCommand(opts: PretrainCliOptions): Promise<numb
       arch: opts.arch,
       inputSize: opts.inputSize,
       channels: opts.channels,
+      widths: shape.widths,
+      projectionDim: shape.projectionDim,
       steps: opts.steps,
       minutes: opts.minutes,
       classesPerBatch: opts.batchClasses,
@@ -245,7 +292,7 @@ function addMetaTrainCommands(train: Command, positiveInt: (value: string) => nu
       .option('--init <dir>', 'stage-1 model to continue from (default: train one from scratch)'),
     positiveInt,
   )
-    .option('--arch <arch>', 'conv4 | resnet12 (new stage-1 model only)', 'conv4')
+    .option('--arch <arch>', `${ARCHITECTURES.join(' | ')} (new stage-1 model only)`, 'conv4')
     .option('--input-size <px>', 'square input side (new stage-1 model only)', positiveInt, 84)
     .option('--channels <n>', '1 (grayscale) or 3 (RGB) (new stage-1 model only)', positiveInt, 1)
     .option('--rounds <n>', 'most alternation rounds', positiveInt, 3)
@@ -364,7 +411,8 @@ export async function runFullCommand(opts: FullCliOptions): Promise<number> {
   const fail = failer('full', opts.json);
   const bad = checkMetaOptions(opts);
   if (bad) return fail('bad-options', bad);
-  if (opts.arch !== 'conv4' && opts.arch !== 'resnet12') return fail('bad-options', `unknown architecture ${opts.arch} (conv4 or resnet12)`);
+  const arch = opts.arch;
+  if (!isArchitecture(arch)) return fail('bad-options', `unknown architecture ${arch} (${ARCHITECTURES.join(', ')})`);
   if (opts.channels !== 1 && opts.channels !== 3) return fail('bad-options', '--channels must be 1 or 3');
   if (!(opts.augment in AUGMENTATIONS)) return fail('bad-options', `--augment must be one of ${Object.keys(AUGMENTATIONS).join(', ')}`);
   const { selectBackend } = await import('../../ml/backend/selectBackend');
@@ -378,7 +426,7 @@ export async function runFullCommand(opts: FullCliOptions): Promise<number> {
       datasets: opts.data,
       out: opts.out,
       workDir: opts.work,
-      arch: opts.arch as 'conv4' | 'resnet12',
+      arch,
       inputSize: opts.inputSize,
       channels: opts.channels as 1 | 3,
       rounds: opts.rounds,

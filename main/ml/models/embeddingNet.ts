@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { ARCHITECTURES, type Architecture } from './architectures';
 import type { Backbone } from './backbone';
 import { buildConv4 } from './conv4';
+import { buildDwsConv4 } from './dwsconv4';
 import { blendRunningStatistics, seedSequence, type BatchStatisticsSink, type ForwardContext, type ParameterReader } from './layers';
 import { heNormal, ParameterStore, type ParameterInfo } from './parameterStore';
 import { buildResNet12 } from './resnet12';
 
-export type Architecture = 'conv4' | 'resnet12';
+export { ARCHITECTURES, type Architecture };
 
 export interface EmbeddingNetConfig {
   arch: Architecture;
@@ -13,7 +15,7 @@ export interface EmbeddingNetConfig {
   inputSize?: number;
   /** 1 for grayscale, 3 for RGB (default 3). */
   channels?: 1 | 3;
-  /** Channels per stage (conv4 default 64x4; resnet12 default 64-128-256-512). */
+  /** Channels per stage (conv4 default 64x4; resnet12 default 64-128-256-512; dwsconv4 default 32-64-128-256). */
   widths?: number[];
   /** Output size of the linear projection head; 0 = no head, embed the pooled features (default 0). */
   projectionDim?: number;
@@ -78,7 +80,8 @@ export interface EmbeddingNet {
   dispose(): void;
 }
 
-const DEFAULT_WIDTHS: Record<Architecture, number[]> = { conv4: [64, 64, 64, 64], resnet12: [64, 128, 256, 512] };
+const DEFAULT_WIDTHS: Record<Architecture, number[]> = { conv4: [64, 64, 64, 64], resnet12: [64, 128, 256, 512], dwsconv4: [32, 64, 128, 256] };
+const BUILDERS = { conv4: buildConv4, resnet12: buildResNet12, dwsconv4: buildDwsConv4 } satisfies Record<Architecture, unknown>;
 
 export function resolveConfig(config: EmbeddingNetConfig): ResolvedConfig {
   return {
@@ -97,7 +100,8 @@ export function createEmbeddingNet(config: EmbeddingNetConfig): EmbeddingNet {
   const minSide = 2 ** resolved.widths.length;
   if (resolved.inputSize < minSide) throw new Error(`inputSize ${resolved.inputSize} is below ${minSide} px, the size ${resolved.widths.length} poolings need`);
   const store = new ParameterStore();
-  const build = resolved.arch === 'conv4' ? buildConv4 : buildResNet12;
+  const build = BUILDERS[resolved.arch];
+  if (!build) throw new Error(`unknown architecture ${String(resolved.arch)} (${ARCHITECTURES.join(', ')})`);
   const backbone = build(store, resolved.channels, resolved.widths, resolved.seed);
   const head = resolved.projectionDim > 0;
   if (head) {

@@ -42,8 +42,17 @@ export function addNormalisation(store: ParameterStore, name: string, stage: num
   store.add({ name: `${name}/rectifierShift`, stage, kind: 'rectifier', trainable: true }, tf.zeros([channels]));
 }
 
-export function conv(ctx: ForwardContext, name: string, x: tf.Tensor4D): tf.Tensor4D {
-  return tf.conv2d(x, ctx.read(`${name}/kernel`) as tf.Tensor4D, 1, 'same');
+/** A depthwise 3x3-style filter [size, size, channels, 1]: one spatial filter per channel (fan-in size^2). */
+export function addDepthwiseConv(store: ParameterStore, name: string, stage: number, size: number, channels: number, seed: number): void {
+  store.add({ name: `${name}/kernel`, stage, kind: 'conv', trainable: true }, heNormal([size, size, channels, 1], size * size, seed));
+}
+
+/** An ordinary convolution ('conv') or one filter per channel ('depthwise'); stride 1, 'same' padding. */
+export type ConvKind = 'conv' | 'depthwise';
+
+export function conv(ctx: ForwardContext, name: string, x: tf.Tensor4D, kind: ConvKind = 'conv'): tf.Tensor4D {
+  const filter = ctx.read(`${name}/kernel`) as tf.Tensor4D;
+  return kind === 'depthwise' ? tf.depthwiseConv2d(x, filter, 1, 'same') : tf.conv2d(x, filter, 1, 'same');
 }
 
 /**
@@ -80,19 +89,25 @@ export type Activation = 'linear' | 'relu' | 'leakyrelu';
  * offset as bias) and the whole unit runs as one fused kernel (XNNPACK conv + bias + activation on wasm)
  * instead of three passes over the feature map. Training keeps batch statistics, so stays composed.
  */
-export function convNormalise(ctx: ForwardContext, convName: string, bnName: string, x: tf.Tensor4D, activation: Activation, leak = 0): tf.Tensor4D {
+export function convNormalise(ctx: ForwardContext, convName: string, bnName: string, x: tf.Tensor4D, activation: Activation, leak = 0, kind: ConvKind = 'conv'): tf.Tensor4D {
   if (!ctx.training) {
     return tf.tidy(() => {
       const { scale, offset } = foldedScaleOffset(ctx, bnName);
       const perChannel = tf.mul(scale, tf.rsqrt(tf.add(ctx.read(`${bnName}/movingVariance`), BN_EPSILON))) as tf.Tensor1D;
-      const filter = tf.mul(ctx.read(`${convName}/kernel`), perChannel) as tf.Tensor4D;
+      const kernel = ctx.read(`${convName}/kernel`);
       const bias = tf.sub(offset, tf.mul(ctx.read(`${bnName}/movingMean`), perChannel)) as tf.Tensor1D;
       // Under a gradient tape tfjs un-fuses what it cannot differentiate fused (leaky ReLU): adaptation
       // takes gradients in inference mode.
+      if (kind === 'depthwise') {
+        // Filter [h, w, C, 1]: the output channel is axis 2.
+        const filter = tf.mul(kernel, tf.reshape(perChannel, [-1, 1])) as tf.Tensor4D;
+        return tf.fused.depthwiseConv2d({ x, filter, strides: 1, pad: 'same', bias, activation, leakyreluAlpha: leak });
+      }
+      const filter = tf.mul(kernel, perChannel) as tf.Tensor4D;
       return tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias, activation, leakyreluAlpha: leak });
     });
   }
-  const y = normaliseWithBatchStatistics(ctx, bnName, conv(ctx, convName, x));
+  const y = normaliseWithBatchStatistics(ctx, bnName, conv(ctx, convName, x, kind));
   if (activation === 'relu') return tf.relu(y);
   return activation === 'leakyrelu' ? tf.leakyRelu(y, leak) : y;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ARCHITECTURES } from '../models/architectures';
 
 export const MANIFEST_FORMAT = 'simila-model';
 /** 2: data sets by name + content digest (version 1 recorded the training machine's paths; still loaded). */
@@ -33,7 +34,8 @@ export const modelManifestSchema = z
     formatVersion: z.union([z.literal(1), z.literal(MANIFEST_VERSION)]),
     name: z.string().min(1),
     architecture: z.object({
-      arch: z.enum(['conv4', 'resnet12']),
+      /** 'dwsconv4' since 2026-12-06 (a new name only: packages of the other two are unchanged). */
+      arch: z.enum(ARCHITECTURES),
       inputSize: z.number().int().min(1),
       channels: z.union([z.literal(1), z.literal(3)]),
       widths: z.array(z.number().int().positive()).min(1),

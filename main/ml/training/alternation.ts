@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { metaTrain, type MetaTrainOptions, type MetaTrainProgress } from '../meta/metaTrain';
 import { loadModelPackage, readModelManifest, saveModelPackage, type ManifestInput } from '../package/modelPackage';
 import type { ModelManifest } from '../package/manifest';
+import type { Architecture } from '../models/architectures';
 import { pretrain, type PretrainOptions } from './pretrain';
 import { loadCheckpoint, saveCheckpoint } from './trainerCheckpoint';
 
@@ -22,7 +23,7 @@ export interface AlternationOptions {
   /** Stage-1 model to continue from; without it stage 1 starts from random weights. */
   init?: string;
   workDir?: string;
-  arch?: 'conv4' | 'resnet12';
+  arch?: Architecture;
   inputSize?: number;
   channels?: 1 | 3;
   rounds: number;

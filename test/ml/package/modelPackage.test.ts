@@ -52,6 +52,32 @@ describe('model package', () => {
     x.dispose();
   });
 
+  it('round-trips a dwsconv4 with a projection head (depthwise filters, both batch norms of a unit)', async () => {
+    const net = createEmbeddingNet({ arch: 'dwsconv4', inputSize: 16, channels: 3, widths: [4, 8, 8, 12], projectionDim: 6, seed: 5 });
+    const x = tf.randomNormal([6, 16, 16, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+    tf.tidy(() => net.embed(x, { training: true }));
+    const dir = path.join(root, 'dwsconv4');
+    const written = await saveModelPackage(dir, net, { ...manifestInput(16), preprocess: defaultPreprocessSpec(16, 3) });
+    expect(written.architecture).toMatchObject({ arch: 'dwsconv4', widths: [4, 8, 8, 12], projectionDim: 6 });
+    expect(written.embeddingDim).toBe(6);
+    const loaded = await loadModelPackage(dir);
+    if (!loaded.ok) throw new Error(loaded.message);
+    expect(loaded.manifest.architecture).toEqual(net.config);
+    expect(tf.tidy(() => loaded.net.embed(x)).arraySync()).toEqual(tf.tidy(() => net.embed(x)).arraySync());
+    // The same weights read as another architecture are refused, not half-loaded.
+    const file = path.join(dir, 'manifest.json');
+    const manifest = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, any>;
+    manifest.architecture.arch = 'conv4';
+    await fs.writeFile(file, JSON.stringify(manifest));
+    const misread = await loadModelPackage(dir);
+    expect(misread.ok).toBe(false);
+    manifest.architecture.arch = 'mobilenet';
+    await fs.writeFile(file, JSON.stringify(manifest));
+    expect((await loadModelPackage(dir)).ok).toBe(false);
+    for (const n of [net, loaded.net]) n.dispose();
+    x.dispose();
+  });
+
   it('answers a missing package, a corrupt or invalid manifest and short weights with clear error values', async () => {
     const net = createEmbeddingNet({ arch: 'conv4', inputSize: 16, channels: 1, widths: [4, 4, 4, 4] });
     const dir = path.join(root, 'broken');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multiSimilarityLoss } from '../../../main/ml/losses/multiSimilarityLoss';
-import { createEmbeddingNet, type EmbeddingNet } from '../../../main/ml/models/embeddingNet';
+import { createEmbeddingNet, type EmbeddingNet, type EmbeddingNetConfig } from '../../../main/ml/models/embeddingNet';
 import { createParallelTrainer } from '../../../main/ml/parallel/parallelTrainer';
 import { localExchange, shardedMetricStep } from '../../../main/ml/parallel/shardedMetricStep';
 import { planShards, workerRows } from '../../../main/ml/parallel/shardPlan';
@@ -25,8 +25,8 @@ function weightsOf(net: EmbeddingNet): Map<string, Float32Array> {
   return new Map([...net.variables].map(([name, v]) => [name, Float32Array.from(v.dataSync())]));
 }
 
-async function trainInWorkers(workers: number, shards: number): Promise<Map<string, Float32Array>> {
-  const net = createEmbeddingNet(CONFIG);
+async function trainInWorkers(workers: number, shards: number, config: EmbeddingNetConfig = CONFIG): Promise<Map<string, Float32Array>> {
+  const net = createEmbeddingNet(config);
   const optimizer = tf.train.adam(0.01);
   const trainer = await createParallelTrainer({ net, optimizer, learningRate: 0.01, batchSize: BATCH, workers, shards });
   try {
@@ -121,6 +121,24 @@ describe('data-parallel metric training', () => {
       net.dispose();
     }
   }, 60_000);
+});
+
+describe('data-parallel training of the depthwise-separable backbone (dwsconv4)', () => {
+  beforeAll(useWasmWithProjectKernels);
+  const DWS = { ...CONFIG, arch: 'dwsconv4' as const, widths: [8, 12, 12, 16] };
+
+  it('gives the same weights with two workers as with one, and every kernel moved', async () => {
+    const net = createEmbeddingNet(DWS);
+    const start = weightsOf(net);
+    net.dispose();
+    const one = await trainInWorkers(1, 2, DWS);
+    const two = await trainInWorkers(2, 2, DWS);
+    expect([...one.keys()]).toContain('stage2/depthwise/kernel');
+    for (const [name, values] of one) {
+      expect(relativeError(two.get(name) as Float32Array, values), name).toBeLessThan(1e-4);
+      if (!name.includes('rectifier')) expect(relativeError(values, start.get(name) as Float32Array), name).toBeGreaterThan(1e-3);
+    }
+  }, 120_000);
 });
 
 describe('shard plans', () => {

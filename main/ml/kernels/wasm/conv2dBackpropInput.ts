@@ -34,7 +34,7 @@ export function conv2dBackpropInputByForwardConv(
 }
 
 /** Inserts (s-1) zeros between neighbouring samples along H and W: [B,H,W,C] -> [B,(H-1)sh+1,(W-1)sw+1,C]. */
-function dilateSpatial(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+export function dilateSpatial(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   if (sh === 1 && sw === 1) return x;
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { tileByBroadcast } from './broadcastTile';
 import { conv2dBackpropFilterByForwardConv } from './conv2dBackpropFilter';
 import { conv2dBackpropInputByForwardConv } from './conv2dBackpropInput';
+import { depthwiseConv2dBackpropFilterBySlices, depthwiseConv2dBackpropInputByForwardConv } from './depthwiseConv2dBackprop';
 import { maxPoolGradInHeap } from './maxPoolGrad';
 import { asWasmHeapBackend } from './wasmHeap';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../batchNormTraining';
@@ -10,8 +11,20 @@ import { reduceLeadingAxes } from './leadingAxesReduction';
 
 // MaxPoolGrad: the shipped wasm kernel routes the gradient wrongly in windows whose maximum is
 // negative (ResNet-12 pools after a leaky ReLU); the project kernel is exact (one pass over the heap).
-// The two batch-norm kernels are the project's own (../batchNormTraining.ts); wasm ships neither.
-export const PROJECT_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD] as const;
+// The two batch-norm kernels are the project's own (../batchNormTraining.ts); wasm ships neither, nor
+// the depthwise convolution's two gradients (the dwsconv4 backbone trains with them).
+export const PROJECT_KERNELS = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'MaxPoolGrad',
+  'Tile',
+  'Sum',
+  'Mean',
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+] as const;
 export type ProjectKernelName = (typeof PROJECT_KERNELS)[number];
 
 /** Which of the project's wasm kernels to install; unnamed ones default to true. */
@@ -35,6 +48,14 @@ const projectKernels: Record<ProjectKernelName, ProjectKernel> = {
   Conv2DBackpropInput: ({ inputs, attrs }) => {
     const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
     return conv2dBackpropInputByForwardConv(dy, filter, attrs as unknown as tf.Conv2DBackpropInputAttrs);
+  },
+  DepthwiseConv2dNativeBackpropFilter: ({ inputs, attrs }) => {
+    const { x, dy } = inputs as { x: tf.Tensor4D; dy: tf.Tensor4D };
+    return depthwiseConv2dBackpropFilterBySlices(x, dy, attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs);
+  },
+  DepthwiseConv2dNativeBackpropInput: ({ inputs, attrs }) => {
+    const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D };
+    return depthwiseConv2dBackpropInputByForwardConv(dy, filter, attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs);
   },
   MaxPoolGrad: ({ inputs, attrs, backend }) => {
     const { dy, input, output } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo; output: tf.TensorInfo };
