@@ -5,10 +5,12 @@
  * it and a symlink to that file inside it. Talks to the bench over the fork IPC channel:
  *   -> { ready: { port, token, secret, timeouts } }      once listening
  *   <- 'memory'  -> { memory: { heapUsed, rss } }        after a full GC (run with --expose-gc)
+ *   <- 'loopDelay' -> { loopDelay: { p50_ms, p99_ms, max_ms } }   of the event loop since the last ask
  *   <- 'stop'    closes server and app, then exits 0
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createApp } from '../../main/app/createApp';
 import { startBrowserServer } from '../../main/server/browserServer';
 import { DEFAULT_TIMEOUTS } from '../../main/server/requestGuards';
@@ -32,8 +34,16 @@ let logged = 0;
 const app = await createApp({ home: path.join(work, 'home'), mode: 'browser' });
 const server = await startBrowserServer({ app, rendererDir, log: () => void (logged += 1) });
 
+// How long callbacks waited for the event loop: what every request shares, apart from its own work.
+const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+loopDelay.enable();
+
 process.on('message', (message) => {
-  if (message === 'memory') {
+  if (message === 'loopDelay') {
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+    process.send?.({ loopDelay: { p50_ms: ms(loopDelay.percentile(50)), p99_ms: ms(loopDelay.percentile(99)), max_ms: ms(loopDelay.max) } });
+    loopDelay.reset();
+  } else if (message === 'memory') {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     gc?.();

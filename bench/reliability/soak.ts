@@ -71,6 +71,8 @@ export interface WindowStats {
   window: number;
   fromMinute: number;
   kinds: Record<string, { count: number; errors: number; p50_ms: number | null; p99_ms: number | null }>;
+  /** The server's event-loop delay (what every request waits apart from its own work): the worst 10-s p99 and the maximum. */
+  loop_delay: { p99_ms_worst: number | null; max_ms: number | null };
 }
 
 export interface SoakReport {
@@ -90,7 +92,7 @@ export interface SoakReport {
   adaptation: SoakAdaptation;
   windows: WindowStats[];
   /** The server's RSS, and the machine's 1-minute load average beside it (other work on the cores shows there). */
-  rss_mb: { at_s: number; rss_mb: number; load1: number }[];
+  rss_mb: { at_s: number; rss_mb: number; load1: number; loop_p99_ms?: number; loop_max_ms?: number }[];
   rss_baseline_mb: number | null;
   rss_end_mb: number | null;
   rss_growth_pct: number | null;
@@ -271,6 +273,24 @@ async function startServer(workDir: string, packageRoot: string): Promise<Server
   };
 }
 
+/** One answer of the server child over the fork channel: the message's `key` field, or null after `timeoutMs`. */
+function askChild<T>(child: ChildProcess, request: string, key: string, timeoutMs = 5000): Promise<T | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      resolve(null);
+    }, timeoutMs);
+    const onMessage = (m: Record<string, unknown>) => {
+      if (!(key in m)) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m[key] as T);
+    };
+    child.on('message', onMessage);
+    child.send(request);
+  });
+}
+
 /** RSS of a process in bytes: /proc where there is one, else the child's own report (after a GC). */
 async function rssOf(child: ChildProcess): Promise<number | null> {
   try {
@@ -280,17 +300,7 @@ async function rssOf(child: ChildProcess): Promise<number | null> {
   } catch {
     // not Linux: ask the child
   }
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), 5000);
-    const onMessage = (m: { memory?: { rss: number } }) => {
-      if (!m.memory) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(m.memory.rss);
-    };
-    child.on('message', onMessage);
-    child.send('memory');
-  });
+  return (await askChild<{ rss: number }>(child, 'memory', 'memory'))?.rss ?? null;
 }
 
 interface RpcClient {
@@ -396,7 +406,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const deadline = started + durationMs;
     const sampleRss = async () => {
       const value = await rssOf(server.child);
-      if (value !== null) rss.push({ at_s: Math.round((performance.now() - started) / 1000), rss_mb: Math.round((value / 2 ** 20) * 10) / 10, load1: Math.round(os.loadavg()[0]! * 100) / 100 });
+      // The loop delay since the previous sample (the child resets its histogram on each ask).
+      const loop = server.exited() ? null : await askChild<{ p99_ms: number; max_ms: number }>(server.child, 'loopDelay', 'loopDelay');
+      if (value !== null)
+        rss.push({
+          at_s: Math.round((performance.now() - started) / 1000),
+          rss_mb: Math.round((value / 2 ** 20) * 10) / 10,
+          load1: Math.round(os.loadavg()[0]! * 100) / 100,
+          ...(loop ? { loop_p99_ms: loop.p99_ms, loop_max_ms: loop.max_ms } : {}),
+        });
     };
     await sampleRss();
     const rssTimer = setInterval(() => void sampleRss(), options.rssEveryMs ?? 10_000);
@@ -557,7 +575,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       const round = (v: number | null) => (v === null ? null : Math.round(v * 10) / 10);
       kinds[kind] = { count: inWindow.length, errors: inWindow.filter((s) => !s.ok).length, p50_ms: round(quantile(ms, 0.5)), p99_ms: round(quantile(ms, 0.99)) };
     }
-    windows.push({ window: w, fromMinute: w * windowMinutes, kinds });
+    // A sample at t covers the 10 s before it.
+    const windowOf = (atSeconds: number) => Math.min(windowCount - 1, Math.max(0, Math.floor((atSeconds - 1) / (windowMs / 1000))));
+    const loops = rss.filter((r) => r.loop_p99_ms !== undefined && r.at_s > 0 && windowOf(r.at_s) === w);
+    const worst = (values: number[]) => (values.length > 0 ? Math.max(...values) : null);
+    windows.push({ window: w, fromMinute: w * windowMinutes, kinds, loop_delay: { p99_ms_worst: worst(loops.map((r) => r.loop_p99_ms!)), max_ms: worst(loops.map((r) => r.loop_max_ms!)) } });
   }
   // Growth from minute 5 (or the end of the first window, for a shorter soak) to the end.
   const baselineAt = Math.min(300, windowMinutes * 60, options.minutes * 60);

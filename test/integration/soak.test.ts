@@ -34,6 +34,9 @@ describe('soak', () => {
     expect(kinds.adapt?.count).toBe(1);
     expect(kinds.reembed?.count).toBe(1);
     expect(report.rss_mb.length).toBeGreaterThanOrEqual(3);
+    // The server's event-loop delay, sampled with the RSS: a real measurement (the loop is never idle-perfect).
+    expect(report.rss_mb.slice(1).every((r) => typeof r.loop_max_ms === 'number' && r.loop_max_ms > 0)).toBe(true);
+    expect(report.windows[0]!.loop_delay.max_ms).toBeGreaterThanOrEqual(report.windows[0]!.loop_delay.p99_ms_worst ?? Infinity);
     expect(report.rss_growth_pct).toBeTypeOf('number');
     expect(typeof report.search_p99_ok_every_window).toBe('boolean');
     expect(typeof report.page_p99_ok_every_window).toBe('boolean');
