@@ -5,6 +5,7 @@ import type { ContentReader } from './contentReader';
 import type { DecoderRegistry } from './decoders/registry';
 import type { DecodeLimits } from './decoders/types';
 import { importFolder, type ImportCounts, type ImportSummary } from './importer';
+import { libraryChangeBatcher, type LibraryChangeListener } from './libraryChanges';
 
 export const IMPORT_JOB_KIND = 'import';
 
@@ -25,7 +26,7 @@ export interface ImportJobOptions {
   limits?: Partial<DecodeLimits>;
   concurrency?: number;
   /** New images appeared (batched about once a second, and once at the end). */
-  onLibraryChanged?: (change: { added: number; folderIds: number[] }) => void;
+  onLibraryChanged?: LibraryChangeListener;
   libraryChangeIntervalMs?: number;
   /** Frees the data home's space reserve when the disk fills (so the failure can still be recorded). */
   releaseSpaceReserve?: () => boolean;
@@ -54,18 +55,9 @@ export function summaryRecord(s: ImportSummary): Record<string, unknown> {
 }
 
 export function createImportRunner(options: ImportJobOptions): JobRunner {
-  const interval = options.libraryChangeIntervalMs ?? 1000;
   return async ({ jobId, params, signal, report }) => {
     if (!isImportJobParams(params)) throw new Error('The import job has no folder to import.');
-    let added = 0;
-    const folders = new Set<number>();
-    let lastFlush = performance.now();
-    const flush = () => {
-      if (added > 0) options.onLibraryChanged?.({ added, folderIds: [...folders] });
-      added = 0;
-      folders.clear();
-      lastFlush = performance.now();
-    };
+    const changes = libraryChangeBatcher(options.onLibraryChanged, options.libraryChangeIntervalMs);
     options.ensureSpaceReserve?.();
     const summary = await importFolder({
       root: params.root,
@@ -79,13 +71,9 @@ export function createImportRunner(options: ImportJobOptions): JobRunner {
       signal,
       releaseSpaceReserve: options.releaseSpaceReserve,
       onProgress: (counts) => report(jobCounts(counts)),
-      onImported: (folderId) => {
-        added++;
-        folders.add(folderId);
-        if (performance.now() - lastFlush >= interval) flush();
-      },
+      onImported: (folderId) => changes.imported(folderId),
     });
-    flush();
+    changes.flush();
     const s = summary;
     if (s.fault) {
       // The job ends failed with the fault's sentence; the counts and summary of what was done stay with it.

@@ -12,6 +12,7 @@ import { createDicomwebClient, type DicomwebClientOptions } from './client';
 import { credentialsFromEnv, type DicomwebCredentials } from './credentials';
 import { importDicomweb, type DicomwebImportCounts, type DicomwebImportSummary } from './importDicomweb';
 import { isDicomUid, parseDicomwebUrl, parseSinceDate, type DicomwebSource } from './source';
+import { libraryChangeBatcher, type LibraryChangeListener } from '../../ingest/libraryChanges';
 
 export const DICOMWEB_IMPORT_JOB_KIND = 'import-dicomweb';
 
@@ -65,7 +66,7 @@ export interface DicomwebImportJobOptions {
   /** Credentials for a source (default: the environment). */
   credentials?: (source: DicomwebSource) => DicomwebCredentials | null;
   client?: Partial<Omit<DicomwebClientOptions, 'source' | 'credentials'>>;
-  onLibraryChanged?: (change: { added: number; folderIds: number[] }) => void;
+  onLibraryChanged?: LibraryChangeListener;
   libraryChangeIntervalMs?: number;
 }
 
@@ -95,21 +96,12 @@ export function dicomwebSummaryRecord(s: DicomwebImportSummary): Record<string, 
 }
 
 export function createDicomwebImportRunner(options: DicomwebImportJobOptions): JobRunner {
-  const interval = options.libraryChangeIntervalMs ?? 1000;
   return async ({ jobId, params, signal, report }) => {
     const p = parseDicomwebJobParams(params);
     const source = parseDicomwebUrl(p.url);
     const credentials = (options.credentials ?? (() => credentialsFromEnv()))(source);
     const client = createDicomwebClient({ ...options.client, source, credentials });
-    let added = 0;
-    const folders = new Set<number>();
-    let lastFlush = performance.now();
-    const flush = () => {
-      if (added > 0) options.onLibraryChanged?.({ added, folderIds: [...folders] });
-      added = 0;
-      folders.clear();
-      lastFlush = performance.now();
-    };
+    const changes = libraryChangeBatcher(options.onLibraryChanged, options.libraryChangeIntervalMs);
     const s = await importDicomweb({
       client,
       query: { studyUid: p.study, since: p.since },
@@ -122,13 +114,9 @@ export function createDicomwebImportRunner(options: DicomwebImportJobOptions): J
       concurrency: options.concurrency,
       signal,
       onProgress: (counts) => report(jobCounts(counts)),
-      onImported: (folderId) => {
-        added++;
-        folders.add(folderId);
-        if (performance.now() - lastFlush >= interval) flush();
-      },
+      onImported: (folderId) => changes.imported(folderId),
     });
-    flush();
+    changes.flush();
     if (s.fatal) {
       const done = `${s.imported} imported, ${s.skipped} already synced, ${s.duplicates} already in the catalogue, ${s.failed} failed before it stopped`;
       throw new JobFailure(`${s.fatal.message} (${done}.)`, dicomwebSummaryRecord(s), jobCounts(s), s.fatal.code);
