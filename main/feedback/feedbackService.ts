@@ -154,9 +154,9 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
   };
 
   /**
-   * Candidates' page radii per index, kept while the index, what is visible, the list's filters and k stay
-   * the same (the key): the next round on a list, or another list in the same neighbourhood, skips those
-   * searches. Bounded: cleared past RADII_LIMIT entries.
+   * Candidates' page radii per index, kept while the index, what is visible and k stay the same (the
+   * key): the next round on a list, or another list in the same neighbourhood, skips those searches.
+   * Bounded: cleared past RADII_LIMIT entries.
    */
   const radiiByIndex = new WeakMap<object, { key: string; radii: Map<number, number> }>();
   const rememberedRadii = (index: object, key: string): Map<number, number> => {
@@ -234,7 +234,8 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
         return found;
       };
       const wantK = k ?? list.k;
-      const radii = rememberedRadii(index, `${wantK}|${JSON.stringify(list.filters ?? null)}|${index.version}|${catalogue.images.visibilityVersion()}`);
+      // Only for unfiltered lists: what a filter allows can change without a path changing (e.g. headers filed later).
+      const radii = allowed ? undefined : rememberedRadii(index, `${wantK}|${index.version}|${catalogue.images.visibilityVersion()}`);
       const exclude = new Set<number>(list.queryImageId !== null ? [list.queryImageId] : []);
       // In slices: at a million images the re-rank makes thousands of searches; pages and searches of
       // other requests are served between them.
