@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
-import { addConv, addDepthwiseConv, addNormalisation, convNormalise, maxPool2, seedSequence, type ForwardContext } from './layers';
+import { addConv, addDepthwiseConv, addNormalisation, convNormalise, maxPool2, seedSequence } from './layers';
 import type { ParameterStore } from './parameterStore';
-import type { Backbone } from './backbone';
+import { stagedBackbone, type Backbone } from './backbone';
 
 /**
  * Depthwise-separable Conv-4 (MobileNet-style units, four stages like Conv-4): stage 1 an ordinary
@@ -26,25 +25,10 @@ export function buildDwsConv4(store: ParameterStore, inChannels: number, widths:
     }
     channels = width;
   });
-  return {
-    stages: widths.length,
-    featureChannels: channels,
-    forward(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
-      return this.forwardStages(ctx, x, 1, widths.length);
-    },
-    forwardStages(ctx: ForwardContext, x: tf.Tensor4D, from: number, to: number): tf.Tensor4D {
-      let h = x;
-      for (let stage = Math.max(1, from); stage <= Math.min(to, widths.length); stage++) {
-        const p = `stage${stage}`;
-        if (stage === 1) {
-          h = convNormalise(ctx, `${p}/conv`, `${p}/bn`, h, 'relu');
-        } else {
-          h = convNormalise(ctx, `${p}/depthwise`, `${p}/depthwiseBn`, h, 'relu', 0, 'depthwise');
-          h = convNormalise(ctx, `${p}/pointwise`, `${p}/pointwiseBn`, h, 'relu');
-        }
-        h = maxPool2(h);
-      }
-      return h;
-    },
-  };
+  return stagedBackbone(widths.length, channels, (ctx, h, stage) => {
+    const p = `stage${stage}`;
+    if (stage === 1) return maxPool2(convNormalise(ctx, `${p}/conv`, `${p}/bn`, h, 'relu'));
+    const spread = convNormalise(ctx, `${p}/depthwise`, `${p}/depthwiseBn`, h, 'relu', 0, 'depthwise');
+    return maxPool2(convNormalise(ctx, `${p}/pointwise`, `${p}/pointwiseBn`, spread, 'relu'));
+  });
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { addConv, addNormalisation, convNormalise, maxPool2, seedSequence, type ForwardContext } from './layers';
 import type { ParameterStore } from './parameterStore';
-import type { Backbone } from './backbone';
+import { stagedBackbone, type Backbone } from './backbone';
 
 const LEAK = 0.1;
 
@@ -26,23 +26,12 @@ export function buildResNet12(store: ParameterStore, inChannels: number, widths:
     addNormalisation(store, `stage${stage}/shortcutBn`, stage, width);
     channels = width;
   });
-  return {
-    stages: widths.length,
-    featureChannels: channels,
-    forward(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor4D {
-      return this.forwardStages(ctx, x, 1, widths.length);
-    },
-    forwardStages(ctx: ForwardContext, x: tf.Tensor4D, from: number, to: number): tf.Tensor4D {
-      let h = x;
-      for (let stage = Math.max(1, from); stage <= Math.min(to, widths.length); stage++) {
-        const p = `stage${stage}`;
-        let y = convNormalise(ctx, `${p}/conv1`, `${p}/bn1`, h, 'leakyrelu', LEAK);
-        y = convNormalise(ctx, `${p}/conv2`, `${p}/bn2`, y, 'leakyrelu', LEAK);
-        y = convNormalise(ctx, `${p}/conv3`, `${p}/bn3`, y, 'linear');
-        const shortcut = convNormalise(ctx, `${p}/shortcut`, `${p}/shortcutBn`, h, 'linear');
-        h = maxPool2(tf.leakyRelu(tf.add(y, shortcut) as tf.Tensor4D, LEAK));
-      }
-      return h;
-    },
-  };
+  return stagedBackbone(widths.length, channels, (ctx, h, stage) => {
+    const p = `stage${stage}`;
+    let y = convNormalise(ctx, `${p}/conv1`, `${p}/bn1`, h, 'leakyrelu', LEAK);
+    y = convNormalise(ctx, `${p}/conv2`, `${p}/bn2`, y, 'leakyrelu', LEAK);
+    y = convNormalise(ctx, `${p}/conv3`, `${p}/bn3`, y, 'linear');
+    const shortcut = convNormalise(ctx, `${p}/shortcut`, `${p}/shortcutBn`, h, 'linear');
+    return maxPool2(tf.leakyRelu(tf.add(y, shortcut) as tf.Tensor4D, LEAK));
+  });
 }
