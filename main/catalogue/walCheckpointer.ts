@@ -60,8 +60,13 @@ export function startWalCheckpointer(db: Database.Database, file: string, option
       if (stopped) return;
       stopped = true;
       const exited = new Promise<boolean>((resolve) => worker.once('exit', () => resolve(true)));
+      // Referenced while it winds down: an unreferenced worker and timer would let a closing CLI's event loop
+      // run empty with this await pending (Node then exits with code 13, unsettled top-level await).
+      worker.ref();
       worker.postMessage('stop');
-      const clean = await Promise.race([exited, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      const clean = await Promise.race([exited, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 2000)))]);
+      clearTimeout(timer);
       if (!clean) await worker.terminate();
       if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
       for (const resolve of waiting.splice(0)) resolve({ ok: false, ms: 0, message: 'the checkpoint thread stopped' });
