@@ -19,21 +19,28 @@ export function conv2dBackpropInputByForwardConv(
   }
   const g = convGeometry(inputShape as [number, number, number, number], filter.shape, strides, pad, dimRoundingMode);
   return tf.tidy(() => {
-    const dyDilated = dilateSpatial(dy, g.strideHeight, g.strideWidth);
-    const dilatedHeight = (g.outHeight - 1) * g.strideHeight + 1;
-    const dilatedWidth = (g.outWidth - 1) * g.strideWidth + 1;
-    const top = g.filterHeight - 1 - g.padTop;
-    const left = g.filterWidth - 1 - g.padLeft;
-    // A 'valid' correlation of length H needs H + fh - 1 padded rows.
-    const bottom = g.inHeight + g.filterHeight - 1 - dilatedHeight - top;
-    const right = g.inWidth + g.filterWidth - 1 - dilatedWidth - left;
-    const dyPadded = padOrCropSpatial(dyDilated, top, bottom, left, right);
+    const dyPadded = dyForTransposedConv(dy, g);
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
     return tf.conv2d(dyPadded, flipped, 1, 'valid');
   });
 }
 
 /** Inserts (s-1) zeros between neighbouring samples along H and W: [B,H,W,C] -> [B,(H-1)sh+1,(W-1)sw+1,C]. */
+/**
+ * dy dilated by the strides and padded (or cropped) so that a 'valid' stride-1 correlation with the
+ * spatially flipped filter gives the input gradient: a 'valid' correlation of length H needs H + fh - 1 rows.
+ */
+export function dyForTransposedConv(dy: tf.Tensor4D, g: ReturnType<typeof convGeometry>): tf.Tensor4D {
+  const dyDilated = dilateSpatial(dy, g.strideHeight, g.strideWidth);
+  const dilatedHeight = (g.outHeight - 1) * g.strideHeight + 1;
+  const dilatedWidth = (g.outWidth - 1) * g.strideWidth + 1;
+  const top = g.filterHeight - 1 - g.padTop;
+  const left = g.filterWidth - 1 - g.padLeft;
+  const bottom = g.inHeight + g.filterHeight - 1 - dilatedHeight - top;
+  const right = g.inWidth + g.filterWidth - 1 - dilatedWidth - left;
+  return padOrCropSpatial(dyDilated, top, bottom, left, right);
+}
+
 export function dilateSpatial(x: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   if (sh === 1 && sw === 1) return x;
   return tf.tidy(() => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { dilateSpatial } from './conv2dBackpropInput';
+import { dyForTransposedConv } from './conv2dBackpropInput';
 import { convGeometry, padOrCropSpatial } from './convGeometry';
 
 type Shape4 = [number, number, number, number];
@@ -24,14 +24,7 @@ export function depthwiseConv2dBackpropInputByForwardConv(
   const inputShape = attrs.inputShape as Shape4;
   const g = convGeometry(inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
   return tf.tidy(() => {
-    const dyDilated = dilateSpatial(dy, g.strideHeight, g.strideWidth);
-    const dilatedHeight = (g.outHeight - 1) * g.strideHeight + 1;
-    const dilatedWidth = (g.outWidth - 1) * g.strideWidth + 1;
-    const top = g.filterHeight - 1 - g.padTop;
-    const left = g.filterWidth - 1 - g.padLeft;
-    const bottom = g.inHeight + g.filterHeight - 1 - dilatedHeight - top;
-    const right = g.inWidth + g.filterWidth - 1 - dilatedWidth - left;
-    const dyPadded = padOrCropSpatial(dyDilated, top, bottom, left, right);
+    const dyPadded = dyForTransposedConv(dy, g);
     return tf.depthwiseConv2d(dyPadded, tf.reverse(filter, [0, 1]) as tf.Tensor4D, 1, 'valid');
   });
 }
