@@ -42,6 +42,8 @@ export interface ReliabilityOptions {
   soakMinutes?: number;
   /** Generated images in the soak's catalogue. */
   soakImages?: number;
+  /** Writes a V8 CPU profile of the soak's server into this folder (to find what blocks its event loop). */
+  soakCpuProfileDir?: string;
   log?: (line: string) => void;
 }
 

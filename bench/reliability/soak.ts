@@ -51,6 +51,8 @@ export interface SoakOptions {
   rssEveryMs?: number;
   /** When the adaptation starts, minutes into the load (default: a third of the way, at least 1). */
   adaptAtMinute?: number;
+  /** Profile the server's CPU into this folder (a .cpuprofile per thread, written when it stops). */
+  cpuProfileDir?: string;
   log?: (line: string) => void;
 }
 
@@ -241,10 +243,12 @@ interface Server {
 }
 
 /** The real app behind the real browser server (serverChild.ts) on <workDir>/home, in its own process. */
-async function startServer(workDir: string, packageRoot: string): Promise<Server> {
+async function startServer(workDir: string, packageRoot: string, cpuProfileDir?: string): Promise<Server> {
+  // Sampled every 1 ms: fine enough to place the 50-100 ms blocks the page goal cares about.
+  const profiling = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, '--cpu-prof-interval=1000'] : [];
   const child = fork(SERVER_CHILD, [], {
     cwd: packageRoot,
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...profiling],
     env: { ...process.env, SIMILA_RELIABILITY_DIR: workDir },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
@@ -379,7 +383,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const sourceFiles = listFiles(importSource);
 
   log(`soak: starting the server on ${generated.images} images...`);
-  const server = await startServer(dir, options.packageRoot);
+  const server = await startServer(dir, options.packageRoot, options.cpuProfileDir);
   const windowMinutes = options.windowMinutes ?? (options.minutes < 10 ? 1 : 5);
   const windowMs = windowMinutes * 60_000;
   const durationMs = options.minutes * 60_000;
@@ -628,7 +632,7 @@ export function soakSection(defaults: SoakSectionOptions = {}): ReliabilitySecti
       const minutes = options.soakMinutes ?? defaults.minutes ?? 30;
       const images = options.soakImages ?? defaults.images ?? 1_000_000;
       if (minutes <= 0) return { top: { soak_requests: null, soak_errors: null }, detail: { note: 'skipped (--soak-minutes 0)' } };
-      const report = await runSoak({ images, minutes, seed: options.seed, workDir, packageRoot: options.packageRoot, log });
+      const report = await runSoak({ images, minutes, seed: options.seed, workDir, packageRoot: options.packageRoot, cpuProfileDir: options.soakCpuProfileDir, log });
       return { top: { soak_requests: report.requests, soak_errors: report.errors }, detail: report };
     },
   };

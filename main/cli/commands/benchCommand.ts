@@ -140,14 +140,27 @@ export function addBenchCommands(program: Command, positiveInt: (value: string) 
     .option('--kills-per-kind <n>', 'SIGKILLs per job kind (embedding, index save, package write, activation, feedback, migration)', positiveInt, 20)
     .option('--soak-minutes <n>', 'minutes of mixed load through the server in the soak (0 skips it)', (v: string) => (v === '0' ? 0 : positiveInt(v)), 30)
     .option('--soak-images <n>', 'generated images in the soak catalogue', positiveInt, 1_000_000)
+    .option('--soak-cpu-profile <dir>', "write a V8 CPU profile of the soak's server into this folder (read it with `bench profile-blocks`)")
     .option('--sections <names>', 'run only these sections, comma-separated (kills, fuzz, http, soak, diskFaults)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .option('--json', 'print JSON only')
-    .action(async (opts: { frames: number; seed: number; maxStringMb: number; depth: number; killsPerKind: number; soakMinutes: number; soakImages: number; sections?: string[]; json?: boolean }) => {
+    .action(async (opts: { frames: number; seed: number; maxStringMb: number; depth: number; killsPerKind: number; soakMinutes: number; soakImages: number; soakCpuProfile?: string; sections?: string[]; json?: boolean }) => {
       const { runReliabilityBench, pickSections } = await import('../../../bench/reliability/reliabilityBench');
       const log = opts.json ? undefined : (line: string) => process.stderr.write(`simila: ${line}\n`);
       const sections = pickSections(opts.sections);
-      const result = await runReliabilityBench({ frames: opts.frames, seed: opts.seed, maxStringBytes: opts.maxStringMb * 1024 * 1024, depth: opts.depth, killsPerKind: opts.killsPerKind, soakMinutes: opts.soakMinutes, soakImages: opts.soakImages, packageRoot: packageRoot(), log }, sections);
+      const result = await runReliabilityBench({ frames: opts.frames, seed: opts.seed, maxStringBytes: opts.maxStringMb * 1024 * 1024, depth: opts.depth, killsPerKind: opts.killsPerKind, soakMinutes: opts.soakMinutes, soakImages: opts.soakImages, soakCpuProfileDir: opts.soakCpuProfile ? path.resolve(opts.soakCpuProfile) : undefined, packageRoot: packageRoot(), log }, sections);
       process.stdout.write(`${JSON.stringify(result, null, opts.json ? undefined : 2)}\n`);
+    });
+
+  bench
+    .command('profile-blocks <file>')
+    .description('what held an event loop, from a V8 CPU profile (e.g. the soak\'s --soak-cpu-profile): busy runs of at least --min-ms, attributed to the innermost project frame and its callers')
+    .option('--min-ms <n>', 'shortest block reported', positiveInt, 50)
+    .option('--longest <n>', 'how many of the longest blocks to list', positiveInt, 20)
+    .option('--json', 'print JSON only (the default prints it indented)')
+    .action(async (file: string, opts: { minMs: number; longest: number; json?: boolean }) => {
+      const { profileBlocks, readCpuProfile } = await import('../../../bench/support/cpuProfileBlocks');
+      const report = profileBlocks(readCpuProfile(path.resolve(file)), { minMs: opts.minMs, longest: opts.longest });
+      process.stdout.write(`${JSON.stringify(report, null, opts.json ? undefined : 2)}\n`);
     });
 
   bench
