@@ -53,5 +53,21 @@ describe('meta-step on cached trunk features', () => {
       expect(frozen.dataSync()).toEqual(frozenBefore);
       optimizer.dispose();
     });
+
+    it(`order ${order}: step-size gradients per tensor with frozen weights: finite, no leaked tensors, no variable moves`, () => {
+      const names = net.parameterNames('last-stage-head');
+      const variables = new Map(names.map((n) => [n, net.variables.get(n) as tf.Variable]));
+      const before = names.map((n) => (net.variables.get(n) as tf.Variable).dataSync().slice());
+      const task: MamlTask = { support: featureLoss(net, 3, features, labels), query: featureLoss(net, 3, features, labels) };
+      const options = { steps: 2, learningRate: 0.1, stepSizes: { [names[0]!]: 0.3 }, order, stepSizeGradients: true };
+      metaStep(variables, [task], options, null); // warm-up allocations
+      const count = tf.memory().numTensors;
+      const result = metaStep(variables, [task, task], options, null);
+      expect(tf.memory().numTensors).toBe(count);
+      expect([...(result.logStepSizeGrads?.keys() ?? [])].sort()).toEqual([...names].sort());
+      for (const value of result.logStepSizeGrads?.values() ?? []) expect(Number.isFinite(value)).toBe(true);
+      expect([...(result.logStepSizeGrads?.values() ?? [])].some((value) => Math.abs(value) > 0)).toBe(true);
+      names.forEach((n, i) => expect((net.variables.get(n) as tf.Variable).dataSync()).toEqual(before[i]));
+    });
   }
 });
