@@ -9,6 +9,8 @@
  * Group 'auto' (issue 10 item 6) picks the depth: each candidate group runs the selection on the same
  * K - 1 shots and is scored on the same held-out shots; the best score wins, ties (within 1e-6) going
  * to the candidate whose re-embedding is cheaper (the later first stage, then fewer parameters).
+ * Step sizes: one learning rate for the group, except parameters the configuration's `stepSizes` lists
+ * (meta-learnt per tensor in stage 2); with 'auto' a deeper candidate's extra tensors use the common rate.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -30,6 +32,8 @@ export const adaptationConfigSchema = z.object({
   learningRate: z.number().positive(),
   /** Early stop on a held-out shot per class when every class has at least 3 shots. */
   earlyStop: z.boolean(),
+  /** Per-tensor step sizes by parameter name (learnt in stage 2); names not listed use learningRate. */
+  stepSizes: z.record(z.string(), z.number().positive()).optional(),
 });
 export type AdaptationConfig = z.infer<typeof adaptationConfigSchema>;
 
@@ -156,7 +160,7 @@ function selectSteps(net: EmbeddingNet, group: ParameterGroup, features: tf.Tens
   let best = heldOutMargin(net, fromStage, heldX, heldLabels, trainX, trainLabels, current);
   let bestStep = 0;
   for (let step = 1; step <= config.steps; step++) {
-    const { fast } = innerLoop(current, loss, { steps: 1, learningRate: config.learningRate });
+    const { fast } = innerLoop(current, loss, { steps: 1, learningRate: config.learningRate, stepSizes: config.stepSizes });
     for (const t of current.values()) t.dispose();
     current = fast;
     const score = heldOutMargin(net, fromStage, heldX, heldLabels, trainX, trainLabels, current);
@@ -172,7 +176,7 @@ function selectSteps(net: EmbeddingNet, group: ParameterGroup, features: tf.Tens
 }
 
 function finalRun<Id>(net: EmbeddingNet, group: ParameterGroup, features: tf.Tensor4D, fromStage: number, labels: readonly number[], config: AdaptationConfig, selection: Selection, ids: readonly Id[], started: number, candidates?: DepthCandidate[]): AdaptedWeights<Id> {
-  const { fast, losses } = innerLoop(groupWeights(net, group), featureLoss(net, fromStage, features, [...labels]), { steps: selection.steps, learningRate: config.learningRate });
+  const { fast, losses } = innerLoop(groupWeights(net, group), featureLoss(net, fromStage, features, [...labels]), { steps: selection.steps, learningRate: config.learningRate, stepSizes: config.stepSizes });
   return {
     group,
     fromStage,
