@@ -9,6 +9,13 @@
  * 'last-stage-head' stages 1..last-1 keep their stage-1 weights; for 'rectifiers' the first stage
  * holds rectifiers, so nothing is cached and every step runs the whole CNN). Their output is computed
  * once per image (TrunkFeatureCache) and every inner/outer step runs on cached features only.
+ *
+ * Learnt step sizes (issue 10, Meta-SGD per tensor): with learnStepSizes the outer update also learns
+ * one inner step size per tensor of the group (stepSizes.ts); with freezeWeights it learns only them,
+ * so the weights stay stage 1's (meta-training the weights washed out stage-1 features on far domains)
+ * and "ours" differs from "sft" exactly by the step sizes. They are the model's adaptation
+ * (provenance.options.adaptation.stepSizes), meta-validation adapts with the current ones, and the
+ * learner's state travels in the checkpoint.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -27,6 +34,7 @@ import { loadCheckpoint, saveCheckpoint } from '../training/trainerCheckpoint';
 import { splitByClass, type ValidationMetrics } from '../training/validationPool';
 import { metaStep, type MamlOrder } from './maml';
 import { metaValidate } from './metaValidation';
+import { StepSizeLearner, stepSizeStateSchema } from './stepSizes';
 import { TrunkFeatureCache } from './trunkFeatureCache';
 
 export interface MetaTrainOptions {
@@ -44,6 +52,12 @@ export interface MetaTrainOptions {
   innerLearningRate?: number;
   /** beta (Adam) */
   outerLearningRate?: number;
+  /** Meta-learn one inner step size per tensor of the group, starting at alpha (Meta-SGD). */
+  learnStepSizes?: boolean;
+  /** Adam learning rate of the log step sizes (default 0.01). */
+  stepSizeLearningRate?: number;
+  /** The outer update changes only the step sizes; the weights stay the init's (needs learnStepSizes). */
+  freezeWeights?: boolean;
   way?: number;
   shot?: number;
   queries?: number;
@@ -88,6 +102,8 @@ export type MetaTrainResult =
       /** The init after the inner loop's adaptation. */
       initValidation: ValidationMetrics;
       finalValidation: ValidationMetrics;
+      /** With learnStepSizes: the package's step sizes (those of the selected step). */
+      stepSizes?: Record<string, number>;
     }
   | { ok: false; code: 'bad-options' | 'data-unreadable' | 'too-few-classes' | 'model-unreadable' | 'checkpoint-unreadable' | 'second-order-unsupported'; message: string };
 
@@ -106,6 +122,11 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
   const queries = options.queries ?? 10;
   const metaBatch = options.metaBatch ?? 4;
   const seed = options.seed ?? 1;
+  const learnStepSizes = options.learnStepSizes === true;
+  const stepSizeLearningRate = options.stepSizeLearningRate ?? 0.01;
+  const freezeWeights = options.freezeWeights === true;
+  if (freezeWeights && !learnStepSizes) return { ok: false, code: 'bad-options', message: 'freezing the weights needs learnt step sizes (nothing else would change)' };
+  if (!(stepSizeLearningRate > 0)) return { ok: false, code: 'bad-options', message: 'the step-size learning rate must be positive' };
   const checkpointDir = options.checkpointDir ?? `${path.resolve(options.out)}.checkpoint`;
 
   const initManifest = await readModelManifest(options.init);
@@ -137,6 +158,7 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
   let bestStep: number | undefined;
   let initValidation: ValidationMetrics | undefined;
   let initUnadapted: ValidationMetrics | undefined;
+  let resumedStepSizes: unknown;
   if (options.resume) {
     const resumed = await loadCheckpoint(checkpointDir);
     if (!resumed.ok) return { ok: false, code: 'checkpoint-unreadable', message: resumed.message };
@@ -149,6 +171,7 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
     const recorded = resumed.manifest.provenance.options?.initValidation as ValidationMetrics | undefined;
     initValidation = recorded;
     initUnadapted = resumed.manifest.provenance.options?.initUnadapted as ValidationMetrics | undefined;
+    resumedStepSizes = resumed.state.extra?.stepSizes;
   } else {
     const loaded = await loadModelPackage(options.init);
     if (!loaded.ok) return { ok: false, code: 'model-unreadable', message: `init model ${options.init}: ${loaded.message}` };
@@ -160,12 +183,22 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
   const fromStage = net.firstStageOf(group);
   const cache = new TrunkFeatureCache(net, fromStage, inputs);
   const variables = new Map(net.parameterNames(group).map((name) => [name, net.variables.get(name) as tf.Variable]));
+  let learner: StepSizeLearner | undefined;
+  if (learnStepSizes) {
+    // A resumed run continues the checkpoint's step sizes and Adam moments; a fresh one starts at alpha.
+    const state = resumedStepSizes === undefined ? undefined : stepSizeStateSchema.safeParse(resumedStepSizes);
+    if (state && !state.success) {
+      net.dispose();
+      return { ok: false, code: 'checkpoint-unreadable', message: `cannot resume: the checkpoint's step sizes are invalid (${state.error.issues[0]?.message ?? 'invalid'})` };
+    }
+    learner = new StepSizeLearner([...variables.keys()], innerLearningRate, stepSizeLearningRate, { state: state?.data });
+  }
   const optimizer = tf.train.adam(outerLearningRate);
   if (restoreOptimizer) await restoreOptimizer(optimizer);
   const queryLoss = multiSimilarityLoss();
-  const adaptation: AdaptationConfig = { group, steps: innerSteps, learningRate: innerLearningRate, earlyStop: true };
-  // Validation adapts exactly like the inner loop (no early stop), so the curve measures what MAML optimises.
-  const validationConfig: AdaptationConfig = { ...adaptation, earlyStop: false };
+  const adaptationWith = (stepSizes: Record<string, number> | undefined): AdaptationConfig => ({ group, steps: innerSteps, learningRate: innerLearningRate, earlyStop: true, ...(stepSizes ? { stepSizes } : {}) });
+  // Validation adapts exactly like the inner loop (no early stop, the current step sizes), so the curve measures what MAML optimises.
+  const validationConfig = (): AdaptationConfig => ({ ...adaptationWith(learner?.stepSizes), earlyStop: false });
 
   const started = now();
   const elapsed = () => now() - started;
@@ -183,6 +216,8 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
     const point = validationCurve.find((p) => p.step === bestStep) ?? validationCurve.at(-1);
     return point ? { recallAt1: point.recallAt1, mapAtR: point.mapAtR } : null;
   };
+  // The package's step sizes: the current ones while training, the selected step's at the end.
+  let recordedStepSizes = () => learner?.stepSizes;
   const manifestInput = (complete: boolean): ManifestInput => ({
     name: options.name ?? path.basename(path.resolve(options.out)),
     preprocess: spec,
@@ -202,6 +237,7 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
         innerSteps,
         innerLearningRate,
         outerLearningRate,
+        ...(learner ? { learnStepSizes, stepSizeLearningRate, freezeWeights } : {}),
         way,
         shot,
         queries,
@@ -212,8 +248,8 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
         selectedStep: bestStep ?? null,
         validationClasses: split.validationClasses,
         validationEpisodes: validationPlan.episodes.length,
-        // The model's configured adaptation ("ours" and the wizard use it).
-        adaptation,
+        // The model's configured adaptation ("ours" and the wizard use it; "sft" leaves out its step sizes).
+        adaptation: adaptationWith(recordedStepSizes()),
         initValidation,
         initUnadapted,
         // Stage 1's curves travel with the model (the method's two curves).
@@ -227,30 +263,31 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
     options.onProgress?.({ phase, step, totalSteps: options.steps ?? null, queryLoss: lastLoss, episodesPerSecond: episodesDone / Math.max(elapsed(), 1e-9), elapsedSeconds: previousSeconds + elapsed(), cachedImages: cache.size, validation });
   // The best initialisation by meta-validation is what the run returns (early stopping on held-out
   // classes): a noisy outer update can never leave stage 2 worse than its best point.
-  let best: { step: number; mapAtR: number; weights: Map<string, tf.Tensor> } | undefined;
+  let best: { step: number; mapAtR: number; weights: Map<string, tf.Tensor>; stepSizes?: Record<string, number> } | undefined;
   const keepIfBest = (metrics: ValidationMetrics) => {
     if (best && metrics.mapAtR <= best.mapAtR) return;
     for (const t of best?.weights.values() ?? []) t.dispose();
-    best = { step, mapAtR: metrics.mapAtR, weights: new Map([...variables].map(([name, v]) => [name, tf.clone(v)])) };
+    best = { step, mapAtR: metrics.mapAtR, weights: new Map([...variables].map(([name, v]) => [name, tf.clone(v)])), stepSizes: learner?.stepSizes };
   };
   const validate = async () => {
     report('validate');
-    const metrics = await metaValidate(net, cache, validationPlan.episodes, validationConfig);
+    const metrics = await metaValidate(net, cache, validationPlan.episodes, validationConfig());
     validationCurve.push({ step, ...metrics });
     keepIfBest(metrics);
     report('validate', metrics);
     return metrics;
   };
+  const trainerState = () => ({ step, trainingSeconds: previousSeconds + elapsed(), ...(learner ? { extra: { stepSizes: learner.state() } } : {}) });
   const checkpoint = async (complete: boolean) => {
     report('checkpoint');
     const input = manifestInput(complete);
-    await saveCheckpoint(checkpointDir, net, input, { step, trainingSeconds: previousSeconds + elapsed() }, optimizer);
+    await saveCheckpoint(checkpointDir, net, input, trainerState(), optimizer);
     await saveModelPackage(options.out, net, input);
     lastCheckpoint = elapsed();
   };
 
   try {
-    initUnadapted ??= await metaValidate(net, cache, validationPlan.episodes, { ...validationConfig, steps: 0 });
+    initUnadapted ??= await metaValidate(net, cache, validationPlan.episodes, { ...validationConfig(), steps: 0 });
     if (!initValidation) initValidation = await validate();
     while (true) {
       if (options.steps !== undefined && step >= options.steps) break;
@@ -277,7 +314,10 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
           // stage 1 did, measured after adaptation; the inner loop uses every pair (few shots, few pairs).
           tasks.push({ support: featureLoss(net, fromStage, support, episode.support.map(labelOf)), query: featureLoss(net, fromStage, query, episode.query.map(labelOf), queryLoss) });
         }
-        lastLoss = metaStep(variables, tasks, { steps: innerSteps, learningRate: innerLearningRate, order }, optimizer).queryLoss;
+        // Frozen weights: no optimiser, so only the step sizes change.
+        const result = metaStep(variables, tasks, { steps: innerSteps, learningRate: innerLearningRate, stepSizes: learner?.stepSizes, order, stepSizeGradients: learner !== undefined }, freezeWeights ? null : optimizer);
+        lastLoss = result.queryLoss;
+        if (learner && result.logStepSizeGrads) learner.update(result.logStepSizeGrads);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (order === 2 && /gradient function not found/i.test(message)) {
@@ -301,15 +341,17 @@ export async function metaTrain(options: MetaTrainOptions): Promise<MetaTrainRes
     if (validationCurve.at(-1)?.step !== step) await validate();
     // Resume continues from the last state; the package holds the best one (a resumed run's earlier
     // best is only known from the curve, so after a resume the best of this run is used).
-    await saveCheckpoint(checkpointDir, net, manifestInput(false), { step, trainingSeconds: previousSeconds + elapsed() }, optimizer);
+    await saveCheckpoint(checkpointDir, net, manifestInput(false), trainerState(), optimizer);
     if (best && best.step !== step) for (const [name, value] of best.weights) (variables.get(name) as tf.Variable).assign(value);
     bestStep = best?.step ?? step;
+    const selectedStepSizes = best ? best.stepSizes : learner?.stepSizes;
+    recordedStepSizes = () => selectedStepSizes;
     await saveModelPackage(options.out, net, manifestInput(stoppedBy !== 'cancelled'));
     const manifest = await readModelManifest(options.out);
     report('done');
     if (!manifest.ok) throw new Error(manifest.message);
     const last = validationCurve.find((point) => point.step === bestStep) ?? (validationCurve.at(-1) as ModelManifest['metrics']['validation'][number]);
-    return { ok: true, manifest: manifest.manifest, steps: step, stoppedBy, trainingSeconds: previousSeconds + elapsed(), initUnadapted, initValidation: initValidation as ValidationMetrics, finalValidation: { recallAt1: last.recallAt1, mapAtR: last.mapAtR } };
+    return { ok: true, manifest: manifest.manifest, steps: step, stoppedBy, trainingSeconds: previousSeconds + elapsed(), initUnadapted, initValidation: initValidation as ValidationMetrics, finalValidation: { recallAt1: last.recallAt1, mapAtR: last.mapAtR }, ...(selectedStepSizes ? { stepSizes: selectedStepSizes } : {}) };
   } finally {
     for (const t of best?.weights.values() ?? []) t.dispose();
     optimizer.dispose();

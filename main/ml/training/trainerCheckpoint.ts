@@ -12,6 +12,8 @@ const OPTIMIZER_FILE = 'optimizer.bin';
 const stateSchema = z.object({
   step: z.number().int().nonnegative(),
   trainingSeconds: z.number().nonnegative(),
+  /** A trainer's own state beyond the optimiser's (stage 2: the step-size learner). */
+  extra: z.record(z.string(), z.unknown()).optional(),
   optimizer: z.object({
     iterations: z.number().int().nonnegative(),
     byteLength: z.number().int().nonnegative(),
@@ -60,7 +62,7 @@ export async function loadCheckpoint(dir: string): Promise<ResumeResult> {
   return {
     ok: true,
     net: loaded.net,
-    state: { step: state.step, trainingSeconds: state.trainingSeconds },
+    state: { step: state.step, trainingSeconds: state.trainingSeconds, ...(state.extra ? { extra: state.extra } : {}) },
     manifest,
     restoreOptimizer: async (optimizer) => {
       const named = [{ name: 'iter', tensor: tf.scalar(state.optimizer.iterations, 'int32') }, ...state.optimizer.tensors.map((spec) => ({ name: spec.name, tensor: bundle.tensors.get(spec.name) as tf.Tensor }))];
