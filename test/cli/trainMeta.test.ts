@@ -84,6 +84,24 @@ describe('simila train meta', () => {
     expect(manifest.provenance.options.init).not.toBe(path.resolve(stage1));
   }, 180_000);
 
+  it('--learn-step-sizes --freeze-weights learns only the step sizes and records them as the adaptation', async () => {
+    const out = path.join(root, 'step-sizes');
+    const result = await simila(['train', 'meta', '--init', stage1, '--data', data, '--out', out, '--steps', '2', '--inner-steps', '2', '--learn-step-sizes', '--step-size-lr', '0.2', '--freeze-weights', '--json', ...common]);
+    expect(result.code, result.stderr.slice(-800)).toBe(0);
+    const summary = JSON.parse(result.stdout) as { ok: boolean; stepSizes: Record<string, number> };
+    expect(summary.ok).toBe(true);
+    const manifest = JSON.parse(await fs.readFile(path.join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.provenance.options).toMatchObject({ learnStepSizes: true, stepSizeLearningRate: 0.2, freezeWeights: true, adaptation: { stepSizes: summary.stepSizes } });
+    expect(Object.keys(summary.stepSizes).length).toBeGreaterThan(0);
+    // Frozen: the package's weights are stage 1's, byte for byte.
+    const parent = JSON.parse(await fs.readFile(path.join(stage1, 'manifest.json'), 'utf8'));
+    expect(manifest.weights.tensors).toEqual(parent.weights.tensors);
+    expect((await fs.readFile(path.join(out, manifest.weights.file))).equals(await fs.readFile(path.join(stage1, parent.weights.file)))).toBe(true);
+    const bad = await simila(['train', 'meta', '--init', stage1, '--data', data, '--out', path.join(root, 'z'), '--steps', '1', '--freeze-weights', '--json']);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, code: 'bad-options', message: expect.stringMatching(/--learn-step-sizes/) });
+  }, 180_000);
+
   it('refuses bad options with an error value', async () => {
     const bad = await simila(['train', 'meta', '--init', stage1, '--data', data, '--out', path.join(root, 'x'), '--steps', '1', '--group', 'everything', '--json']);
     expect(bad.code).toBe(1);

@@ -208,6 +208,9 @@ interface MetaCliOptions {
   innerSteps: number;
   innerLr: number;
   outerLr: number;
+  learnStepSizes?: boolean;
+  stepSizeLr: number;
+  freezeWeights?: boolean;
   way: number;
   shot: number;
   queries: number;
@@ -257,6 +260,9 @@ function addMetaOptions(command: Command, positiveInt: (value: string) => number
     .option('--inner-steps <t>', 'T: inner-loop steps (eq. 1)', positiveInt, 5)
     .option('--inner-lr <alpha>', 'alpha: inner-loop learning rate', positiveNumber, 0.2)
     .option('--outer-lr <beta>', 'beta: Adam learning rate of the outer update (eq. 2)', positiveNumber, 5e-4)
+    .option('--learn-step-sizes', 'meta-learn one inner step size per adapted tensor (Meta-SGD), starting at --inner-lr; the model records them as its adaptation')
+    .option('--step-size-lr <x>', 'Adam learning rate of the log step sizes (with --learn-step-sizes)', positiveNumber, 0.01)
+    .option('--freeze-weights', 'learn only the step sizes: the weights stay the init\'s (needs --learn-step-sizes)')
     .option('--way <n>', 'N: classes per episode', positiveInt, 5)
     .option('--shot <k>', 'K: support images per class', positiveInt, 5)
     .option('--queries <q>', 'Q: query images per class', positiveInt, 10)
@@ -314,9 +320,10 @@ function addMetaTrainCommands(train: Command, positiveInt: (value: string) => nu
     });
 }
 
-function checkMetaOptions(opts: { group: string; order: string }): string | undefined {
+function checkMetaOptions(opts: { group: string; order: string; learnStepSizes?: boolean; freezeWeights?: boolean }): string | undefined {
   if (!(GROUPS as readonly string[]).includes(opts.group)) return `--group must be one of ${GROUPS.join(', ')}`;
   if (opts.order !== '1' && opts.order !== '2') return '--order must be 1 or 2';
+  if (opts.freezeWeights && !opts.learnStepSizes) return '--freeze-weights needs --learn-step-sizes (nothing else would change)';
   return undefined;
 }
 
@@ -363,6 +370,9 @@ function stage2Settings(opts: Omit<MetaCliOptions, 'init' | 'steps' | 'minutes' 
     innerSteps: opts.innerSteps,
     innerLearningRate: opts.innerLr,
     outerLearningRate: opts.outerLr,
+    learnStepSizes: opts.learnStepSizes === true,
+    stepSizeLearningRate: opts.stepSizeLr,
+    freezeWeights: opts.freezeWeights === true,
     way: opts.way,
     shot: opts.shot,
     queries: opts.queries,
@@ -401,9 +411,12 @@ export async function runMetaCommand(opts: MetaCliOptions): Promise<number> {
   );
   if (process.stderr.isTTY) process.stderr.write('\n');
   if (!result.ok) return fail(result.code, result.message);
-  const summary = { ok: true, out: opts.out, steps: result.steps, stoppedBy: result.stoppedBy, trainingSeconds: Math.round(result.trainingSeconds), backend: backend.name, initValidation: result.initValidation, validation: result.finalValidation };
+  const summary = { ok: true, out: opts.out, steps: result.steps, stoppedBy: result.stoppedBy, trainingSeconds: Math.round(result.trainingSeconds), backend: backend.name, initValidation: result.initValidation, validation: result.finalValidation, ...(result.stepSizes ? { stepSizes: result.stepSizes } : {}) };
   if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else log(`wrote ${opts.out} after ${result.steps} meta steps (${result.stoppedBy}); meta-validation MAP@R ${result.initValidation.mapAtR.toFixed(4)} -> ${result.finalValidation.mapAtR.toFixed(4)}`);
+  else {
+    log(`wrote ${opts.out} after ${result.steps} meta steps (${result.stoppedBy}); meta-validation MAP@R ${result.initValidation.mapAtR.toFixed(4)} -> ${result.finalValidation.mapAtR.toFixed(4)}`);
+    if (result.stepSizes) log(`learnt step sizes (from ${opts.innerLr}): ${Object.entries(result.stepSizes).map(([name, alpha]) => `${name} ${Number(alpha.toPrecision(4))}`).join(', ')}`);
+  }
   return 0;
 }
 
