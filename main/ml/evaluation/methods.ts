@@ -3,18 +3,22 @@
  * and input source.
  *  - random / dml: no adaptation (random weights / the model as it is).
  *  - sft: the stage-1 model (the evaluated model's parent, else the model itself) fine-tuned on each
- *    episode's support set with the same routine and group as "ours" (fewShotAdapt), so the only
- *    difference to "ours" is the initialisation.
+ *    episode's support set with the same routine, group, steps and learning rate as "ours"
+ *    (fewShotAdapt) but without learnt per-tensor step sizes: plain fine-tuning is the baseline, and
+ *    the initialisation and the step sizes are what meta-learning contributes (with stage 2's frozen
+ *    weights, the step sizes alone).
  *  - maml: plain MAML of the whole network: a whole-network MAML init fine-tuned on the support set
  *    (group 'all'); without one, the stage-1 model fine-tuned as a whole with MAML's inner-loop
- *    settings (steps, learning rate), said in the report's notes.
- *  - ours: the meta-learnt model with its configured adaptation (manifest provenance.options.adaptation).
+ *    settings (steps, one learning rate), said in the report's notes.
+ *  - ours: the meta-learnt model with its configured adaptation (manifest provenance.options.adaptation),
+ *    learnt step sizes included.
  *  - ours:GROUP: "ours" with the adaptable group replaced (all, last-stage-head, last-two-stages-head,
  *    rectifiers, auto), so one run compares depths on the same episodes (issue 10 item 6).
  */
 import { adaptingMethod } from '../adaptation/adaptingMethod';
 import { ADAPTATION_GROUPS, DEFAULT_ADAPTATION, type AdaptationConfig, type AdaptationGroup } from '../adaptation/fewShotAdapt';
 import type { Episode } from '../episodes/episodeSampler';
+import { describeStepSizes } from '../meta/stepSizes';
 import { createEmbeddingNet, type EmbeddingNet } from '../models/embeddingNet';
 import type { InputSource } from './inputSource';
 import { frozenNetMethod, type EpisodeEmbedder, type Method } from './method';
@@ -70,7 +74,13 @@ async function prepared(context: MethodContext<unknown>, net: EmbeddingNet): Pro
 }
 
 const configOf = (context: MethodContext<unknown>): AdaptationConfig => context.adaptation ?? DEFAULT_ADAPTATION;
-const describe = (c: AdaptationConfig) => `group ${c.group}, ${c.steps} steps, lr ${c.learningRate}${c.earlyStop ? ', early stop on a held-out shot' : ''}`;
+/** The baselines' adaptation: the same, with one learning rate (learnt step sizes are meta-learning's part). */
+export function withoutStepSizes(config: AdaptationConfig): AdaptationConfig {
+  const { stepSizes: _stepSizes, ...plain } = config;
+  return plain;
+}
+const describe = (c: AdaptationConfig) =>
+  `group ${c.group}, ${c.steps} steps, lr ${c.learningRate}${c.stepSizes ? `, learnt per-tensor step sizes ${describeStepSizes(c.stepSizes)} (lr for tensors not listed)` : ''}${c.earlyStop ? ', early stop on a held-out shot' : ''}`;
 
 type MethodFactory = <Id>(context: MethodContext<Id>) => Method<Id>;
 
@@ -84,7 +94,7 @@ const FACTORIES: Record<string, MethodFactory> = {
   dml: (context) => frozenNetMethod('dml', context.net, context.inputs, { batchSize: context.batchSize }),
   sft: (context) =>
     lazyMethod('sft', async () => {
-      const config = configOf(context as MethodContext<unknown>);
+      const config = withoutStepSizes(configOf(context as MethodContext<unknown>));
       const loaded = await context.loadBaseNet?.();
       const base = loaded && (await prepared(context as MethodContext<unknown>, loaded));
       if (context.notes) context.notes.sft = `${base ? 'stage-1 parent model' : 'the evaluated model (no stage-1 parent found)'} fine-tuned on the support set: ${describe(config)}`;
@@ -92,7 +102,7 @@ const FACTORIES: Record<string, MethodFactory> = {
     }),
   maml: (context) =>
     lazyMethod('maml', async () => {
-      const inner = configOf(context as MethodContext<unknown>);
+      const inner = withoutStepSizes(configOf(context as MethodContext<unknown>));
       const loadedInit = await context.loadMamlNet?.();
       const init = loadedInit && { ...loadedInit, net: await prepared(context as MethodContext<unknown>, loadedInit.net) };
       if (init) {
