@@ -249,7 +249,7 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
               cancelled = true;
               break;
             }
-            const { fast, losses } = innerLoop(current, loss, { steps: 1, learningRate: config.learningRate });
+            const { fast, losses } = innerLoop(current, loss, { steps: 1, learningRate: config.learningRate, stepSizes: config.stepSizes });
             if (current !== best.weights) for (const t of current.values()) t.dispose();
             current = fast;
             const validation = depthScore(current)?.mapAtR ?? null;
@@ -345,7 +345,7 @@ export function createAdaptRunner(options: AdaptRunnerOptions): JobRunner {
         allShallow.dispose();
         owned.push(allX);
         const init = new Map(model.net.parameterNames(group).map((name) => [name, model.net.variables.get(name) as tf.Tensor]));
-        const { fast } = innerLoop(init, featureLoss(model.net, fromStage, allX, [...supportLabels, ...autoRows.map((row) => holdLabels[row]!)]), { steps: best.step, learningRate: config.learningRate });
+        const { fast } = innerLoop(init, featureLoss(model.net, fromStage, allX, [...supportLabels, ...autoRows.map((row) => holdLabels[row]!)]), { steps: best.step, learningRate: config.learningRate, stepSizes: config.stepSizes });
         owned.push(...fast.values());
         best = { ...best, weights: fast };
       }

@@ -51,11 +51,25 @@ export function adaptationConfigOf(manifest: ModelManifest): AdaptationConfig {
   return parsed.success ? parsed.data : DEFAULT_ADAPTATION;
 }
 
+/**
+ * The recorded configuration with the analyst's settings over it. Meta-learnt per-tensor step sizes
+ * follow a changed learning rate in proportion (the rate acts as their common scale), so a wizard that
+ * sends back the rate it showed leaves them as learnt.
+ */
+export function withOverride(recorded: AdaptationConfig, override?: Partial<AdaptationConfig>): AdaptationConfig {
+  const config = { ...recorded, ...override };
+  if (recorded.stepSizes && override?.stepSizes === undefined) {
+    const scale = config.learningRate / recorded.learningRate;
+    config.stepSizes = scale === 1 ? recorded.stepSizes : Object.fromEntries(Object.entries(recorded.stepSizes).map(([name, alpha]) => [name, alpha * scale]));
+  }
+  return config;
+}
+
 export async function loadAdaptableModel(modelsDir: string, record: ModelRecord, override?: Partial<AdaptationConfig>, prefer?: string[]): Promise<AdaptableModel> {
   await ensureBackend(prefer);
   const loaded = await loadModelPackage(path.resolve(modelsDir, record.dir));
   if (!loaded.ok) throw new AdaptationError('internal', `Model ${record.name} could not be loaded: ${loaded.message}`);
-  const config = { ...adaptationConfigOf(loaded.manifest), ...override };
+  const config = withOverride(adaptationConfigOf(loaded.manifest), override);
   // 'auto': the shallowest candidate's rows (the job derives the deeper candidates' rows from them).
   const fromStage = adaptationFromStage(loaded.net, config.group);
   return {
