@@ -145,7 +145,7 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     // one exact pass, no rounds, where a graph walk rejecting most nodes would wander.
     const exact = table && allowed && allowed.size <= EXACT_SCAN_LIMIT ? table.rankAmong(vector, allowed) : null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const found: Neighbour[] = exact ?? index.search(vector, want, roundFilter());
+      const found: Neighbour[] = exact ?? (await index.nearest(vector, want, roundFilter()));
       if (!group) hits = [];
       for (const n of found) {
         if (n.id === query.imageId) continue;
