@@ -7,8 +7,8 @@ import { EXACT_FILTER_LIMIT, type HnswParams } from './hnswIndex';
 import type { WrittenGraph } from './graphIndex';
 import type { IdFilter, Neighbour } from './types';
 
-/** Allowed ids: few as a list (searched exactly, as in this thread), many as one bit per id. */
-export type WireFilter = { kind: 'ids'; ids: Int32Array } | { kind: 'bitmap'; words: Uint32Array };
+/** Allowed ids: few as a list (searched exactly, as in this thread), many as one bit per id; or denied ids' bits. */
+export type WireFilter = { kind: 'ids'; ids: Int32Array } | { kind: 'bitmap'; words: Uint32Array } | { kind: 'denied'; words: Uint32Array };
 
 export type IndexRequest =
   | { op: 'create'; dim: number; params: HnswParams; capacity: number; seed: number }
@@ -40,12 +40,21 @@ export type IndexReply = { seq: number; ok: true; answer: IndexAnswer } | { seq:
 export function encodeFilter(filter: IdFilter | undefined, liveIds: () => Iterable<number>): WireFilter | undefined {
   if (filter === undefined) return undefined;
   if (filter instanceof Set && filter.size <= EXACT_FILTER_LIMIT) return { kind: 'ids', ids: Int32Array.from(filter) };
-  const allowed: Iterable<number> = typeof filter === 'function' ? [...liveIds()].filter((id) => filter(id)) : filter;
-  let max = -1;
-  for (const id of allowed) if (id > max) max = id;
-  const words = new Uint32Array((max >> 5) + 1);
-  for (const id of allowed) if (id >= 0) words[id >> 5]! |= 1 << (id & 31);
+  if (typeof filter === 'function') return { kind: 'bitmap', words: bitsOf([...liveIds()].filter((id) => filter(id))) };
+  if (!('deny' in filter)) return { kind: 'bitmap', words: bitsOf(filter) };
+  const { allow, deny } = filter;
+  if (!allow) return { kind: 'denied', words: bitsOf(deny) };
+  const words = bitsOf(allow);
+  for (const id of deny) if (id >= 0 && id >> 5 < words.length) words[id >> 5]! &= ~(1 << (id & 31));
   return { kind: 'bitmap', words };
+}
+
+function bitsOf(ids: Iterable<number>): Uint32Array {
+  let max = -1;
+  for (const id of ids) if (id > max) max = id;
+  const words = new Uint32Array((max >> 5) + 1);
+  for (const id of ids) if (id >= 0) words[id >> 5]! |= 1 << (id & 31);
+  return words;
 }
 
 /** The filter the index thread's HnswIndex searches with: a Set for few ids (exact search), else a predicate. */
@@ -53,7 +62,8 @@ export function decodeFilter(wire: WireFilter | undefined): IdFilter | undefined
   if (!wire) return undefined;
   if (wire.kind === 'ids') return new Set(wire.ids);
   const { words } = wire;
-  return (id: number) => id >= 0 && id >> 5 < words.length && (words[id >> 5]! & (1 << (id & 31))) !== 0;
+  const set = (id: number) => id >= 0 && id >> 5 < words.length && (words[id >> 5]! & (1 << (id & 31))) !== 0;
+  return wire.kind === 'denied' ? (id: number) => !set(id) : set;
 }
 
 export function packNeighbours(lists: readonly Neighbour[][]): WireNeighbours {

@@ -48,7 +48,8 @@ describe('an HNSW graph on an index thread', () => {
     const small = new Set(ids.filter((id) => id % 7 === 0)); // 428: searched exactly
     const large = new Set(ids.filter((id) => id % 3 !== 0)); // 2000 of 3000 would be exact; above the limit:
     const larger = new Set(ids.filter((id) => id % 5 !== 0)); // 2400: a filtered graph walk
-    for (const filter of [undefined, small, large, larger, (id: number) => id % 2 === 0]) {
+    const deny = new Set(ids.filter((id) => id % 4 === 1));
+    for (const filter of [undefined, small, large, larger, (id: number) => id % 2 === 0, { deny }, { allow: larger, deny }]) {
       for (const q of queries) expect(await b.nearest(q, 25, filter)).toEqual(await a.nearest(q, 25, filter));
       expect(await b.nearestMany(queries, 40, filter)).toEqual(await a.nearestMany(queries, 40, filter));
     }
