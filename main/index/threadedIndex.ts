@@ -44,6 +44,8 @@ export class ThreadedHnswIndex implements GraphIndex {
     });
     const fail = (error: Error) => {
       this.failure ??= error;
+      // A thread that stopped holds no graph any more: the owner sees it released and opens it again.
+      this.released = true;
       for (const waiter of this.waiting.values()) waiter.reject(error);
       this.waiting.clear();
     };

@@ -212,6 +212,12 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
         opened.catch(() => indexes.delete(model.id));
       }
       const entry = await opened;
+      if (entry.index.isReleased) {
+        // Its index thread stopped (released elsewhere, or failed): open it again from its file.
+        if (indexes.get(model.id) === opened) indexes.delete(model.id);
+        if (openedIndexes.get(model.id) === entry) openedIndexes.delete(model.id);
+        return engine.index(model);
+      }
       entry.index.touch();
       // Another process on this data home (e.g. `simila embed` from a terminal) may have stored vectors:
       // at most every few seconds, an index whose model revision moved takes in what it lacks.

@@ -99,6 +99,16 @@ describe('idle profiles released from memory', () => {
     expect(parentIndex.isReleased).toBe(false);
   });
 
+  it('opens an index again whose graph went away under it (its index thread stopped)', async () => {
+    const { engine, adapted } = setUp(60_000);
+    const index = await engine.index(adapted);
+    const before = await index.nearest(query, 5);
+    expect(index.release()).toBe(true);
+    const again = await engine.index(adapted);
+    expect(again).not.toBe(index);
+    expect(await again.nearest(query, 5)).toEqual(before);
+  });
+
   it('never releases with idleReleaseMs 0', async () => {
     const { engine, parent } = setUp(0);
     const parentIndex = await engine.index(parent);
