@@ -28,6 +28,8 @@ export default defineConfig({
           trainWorkerMain: fromRoot('main/ml/parallel/trainWorkerMain.ts'),
           // The catalogue's write-ahead log is checkpointed by a thread from `walCheckpointWorker.js`.
           walCheckpointWorker: fromRoot('main/catalogue/walCheckpointWorker.ts'),
+          // Each open HNSW graph lives on an index thread started from `indexWorker.js`.
+          indexWorker: fromRoot('main/index/indexWorker.ts'),
         },
         external: nativeModules,
       },

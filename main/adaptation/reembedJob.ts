@@ -75,6 +75,9 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
       releaseCatchUp = engine.holdCatchUp(record);
       const done0 = catalogue.embeddings.count(record.id);
       const counts: JobCounts = { total: done0 + catalogue.embeddings.countMissing(record.id), done: done0, imported: 0, skipped: done0, failed: 0 };
+      // Room for the whole archive now, while the graph is small: growing by doubling copied the whole
+      // graph at a million, on the index thread, while searches waited behind the copy.
+      index.reserve(counts.total ?? 0);
       report(counts, `re-embedding with ${record.name} from cached trunk features`);
       const cached0 = catalogue.trunkFeatures.count(model.key);
       let fromCache = 0;

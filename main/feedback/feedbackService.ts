@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { AdaptSettings, FeedbackExport, FeedbackState, Judgement, SearchFilters, SearchResponse } from '../../shared/rpc/contract';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { ResultListRecord } from '../catalogue/repositories/resultLists';
-import type { HnswIndex } from '../index/hnswIndex';
+import type { GraphIndex } from '../index/graphIndex';
 import type { VectorTable } from '../index/vectorTable';
 import type { ModelRecord } from '../catalogue/repositories/models';
 import type { FinishedJob } from '../jobs/jobQueue';
@@ -17,8 +17,7 @@ import { modelSummary } from '../search/searchService';
 import { allowedIds } from '../search/searchFilters';
 import { exportFeedback } from './feedbackExport';
 import { feedbackPrecision } from './precision';
-import { rerankSteps } from './rerank';
-import { runInSlices } from '../threads/cooperative';
+import { rerankInSlices } from './rerank';
 import { DEFAULT_ROCCHIO, type RocchioWeights } from './rocchio';
 
 /** Remembered page radii per index (~100 bytes each in a Map): a few tens of MB at most. */
@@ -97,7 +96,7 @@ export const refineClassName = (queryKey: string): string => `feedback ${queryKe
 export interface FeedbackServiceDeps {
   catalogue: Catalogue;
   /** The HNSW index of a model (the search engine's). */
-  index(model: ModelRecord): Promise<HnswIndex>;
+  index(model: ModelRecord): Promise<GraphIndex>;
   /** The model's stored vectors in memory once loaded (the search engine's); null meanwhile. */
   vectors?(model: ModelRecord): VectorTable | null;
   weights?: RocchioWeights;
@@ -237,21 +236,25 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
       // Only for unfiltered lists: what a filter allows can change without a path changing (e.g. headers filed later).
       const radii = allowed ? undefined : rememberedRadii(index, `${wantK}|${index.version}|${catalogue.images.visibilityVersion()}`);
       const exclude = new Set<number>(list.queryImageId !== null ? [list.queryImageId] : []);
-      // In slices: at a million images the re-rank makes thousands of searches; pages and searches of
-      // other requests are served between them.
-      const result = await runInSlices(rerankSteps({
-        query,
-        relevant: new Map([...relevant].filter(([id]) => visible(id))),
-        notRelevant: new Map([...notRelevant].map(([id, v]) => [id, v])),
-        search: (vector, want) => index.search(vector, want, allowed ?? undefined).filter((n) => visible(n.id)),
-        // The classifier re-orders the neighbourhood pool from the stored vectors of its members.
-        vectorsOf,
-        archiveSize: index.size,
-        k: wantK,
-        exclude,
-        weights,
-        radii,
-      }));
+      // At a million images the re-rank makes thousands of searches: they run on the index thread, several
+      // per message, and pages and searches of other requests are served meanwhile and between candidates.
+      const searchMany = async (vectors: Float32Array[], want: number) =>
+        (await index.nearestMany(vectors, want, allowed ?? undefined)).map((found) => found.filter((n) => visible(n.id)));
+      const result = await rerankInSlices(
+        {
+          query,
+          relevant: new Map([...relevant].filter(([id]) => visible(id))),
+          notRelevant: new Map([...notRelevant].map(([id, v]) => [id, v])),
+          // The classifier re-orders the neighbourhood pool from the stored vectors of its members.
+          vectorsOf,
+          archiveSize: index.size,
+          k: wantK,
+          exclude,
+          weights,
+          radii,
+        },
+        searchMany,
+      );
       const hits = result.hits.flatMap((n) => {
         const image = summaryOf(n.id);
         return image ? [{ image, distance: n.distance }] : [];

@@ -12,19 +12,43 @@
  * images judged relevant go on top (nearest first), so a confirmed hit never sinks.
  */
 import type { Neighbour } from '../index/types';
-import { runToEnd, type Steps } from '../threads/cooperative';
+import { answerInSlices, answerToEnd, type AskingSteps } from '../threads/cooperative';
 import { classifierDirection } from './feedbackScorers';
 import { type RocchioWeights } from './rocchio';
 
 /** A nearest-neighbour search over the archive: the `want` nearest to `vector`, nearest first. */
 export type KnnSearch = (vector: Float32Array, want: number) => Neighbour[];
 
-export interface RerankInput {
+/** Searches the steps ask for: the `want` nearest of each vector, answered in order. */
+export interface SearchRequest {
+  vectors: Float32Array[];
+  want: number;
+}
+
+/** The re-rank's steps: yield at safe points, and ask for searches (batched) that their driver answers. */
+export type SearchingSteps<T> = AskingSteps<SearchRequest, Neighbour[][], T>;
+
+/** Several searches at once, answered later (the app's: one message to the index thread). */
+export type KnnSearchMany = (vectors: Float32Array[], want: number) => Promise<Neighbour[][]>;
+
+function* searchFor(vectors: Float32Array[], want: number): SearchingSteps<Neighbour[][]> {
+  const answer = yield { vectors, want };
+  if (!answer || answer.length !== vectors.length) throw new Error('The re-rank asked for searches and got no answer.');
+  return answer;
+}
+
+const asFloat32 = (v: ArrayLike<number>): Float32Array => (v instanceof Float32Array ? v : Float32Array.from(v));
+
+export interface RerankInput extends RerankStepsInput {
+  search: KnnSearch;
+}
+
+/** What the re-rank's steps need besides searches (those they ask their driver for). */
+export interface RerankStepsInput {
   query: ArrayLike<number>;
   /** Embeddings of the images judged relevant / not relevant (by image id). */
   relevant: ReadonlyMap<number, ArrayLike<number>>;
   notRelevant: ReadonlyMap<number, ArrayLike<number>>;
-  search: KnnSearch;
   /** The embeddings of pool members (missing ids are left out of the ranking). */
   vectorsOf: (ids: readonly number[]) => ReadonlyMap<number, ArrayLike<number>>;
   /** How many archive images are searchable (sizes the neighbourhood, stops the over-fetch loop). */
@@ -82,18 +106,18 @@ export function neighbourhoodSize(archiveSize: number, k: number): number {
  * pool); a point asks again for more only when the union came up short.
  */
 export function neighbourhoodPool(search: KnnSearch, points: readonly ArrayLike<number>[], size: number, archiveSize: number, skip: (id: number) => boolean, skipped = 0): Neighbour[] {
-  return runToEnd(neighbourhoodPoolSteps(search, points, size, archiveSize, skip, skipped));
+  return answerToEnd(neighbourhoodPoolSteps(points, size, archiveSize, skip, skipped), answerWith(search));
 }
 
-/** neighbourhoodPool, yielding after each search (a search for thousands of neighbours is the costly part). */
-function* neighbourhoodPoolSteps(search: KnnSearch, points: readonly ArrayLike<number>[], size: number, archiveSize: number, skip: (id: number) => boolean, skipped: number): Steps<Neighbour[]> {
-  const vectors = points.map((p) => (p instanceof Float32Array ? p : Float32Array.from(p)));
+/** neighbourhoodPool as steps: each round's searches (one per point, thousands of neighbours each) in one request. */
+function* neighbourhoodPoolSteps(points: readonly ArrayLike<number>[], size: number, archiveSize: number, skip: (id: number) => boolean, skipped: number): SearchingSteps<Neighbour[]> {
+  const vectors = points.map(asFloat32);
   for (let share = Math.ceil((2 * size) / vectors.length) + skipped; ; share *= 4) {
     const asked = Math.min(share, archiveSize);
     const best = new Map<number, number>();
     let exhausted = false;
-    for (const point of vectors) {
-      const found = search(point, asked);
+    const pages = yield* searchFor(vectors, asked);
+    for (const found of pages) {
       yield;
       if (found.length < asked || asked >= archiveSize) exhausted = true;
       for (const n of found) if (!skip(n.id)) best.set(n.id, Math.min(best.get(n.id) ?? Infinity, n.distance));
@@ -117,7 +141,11 @@ function onRejectedSide(boundary: { w: Float64Array; b: number }, v: ArrayLike<n
  * archive holds no more than that.
  */
 export function pageRadius(search: KnnSearch, v: ArrayLike<number>, k: number): number {
-  const own = search(v instanceof Float32Array ? v : Float32Array.from(v), k + 1);
+  return radiusOfPage(search(asFloat32(v), k + 1), k);
+}
+
+/** pageRadius from the answer of a search for the k + 1 nearest. */
+function radiusOfPage(own: readonly Neighbour[], k: number): number {
   const last = k - 1 + (own.length > 0 && own[0]!.distance <= 1e-9 ? 1 : 0);
   return own.length <= last ? Infinity : own[last]!.distance;
 }
@@ -143,57 +171,98 @@ const within = (a: number, b: number) => a <= b + 1e-6 * Math.max(1, b);
  * distance 0.44, the relevant images' spread 0.44) admits them: the candidate's own density tells them apart.
  */
 export class NeighbourhoodGate {
-  private readonly queryRadius: number;
+  private queryRadius = NaN;
   private readonly verdicts = new Map<number, boolean>();
   private readonly radii: number[] = [];
+  /** Candidates' page radii searched ahead (prepare) when no `knownRadii` keeps them. */
+  private readonly searched = new Map<number, number>();
   /** Searches made for candidates' own pages so far (at most one per candidate; none on the query's page). */
   searches = 0;
   constructor(
-    private readonly search: KnnSearch,
     private readonly query: ArrayLike<number>,
     private readonly positives: readonly ArrayLike<number>[],
     private readonly k: number,
     private readonly knownRadii?: Map<number, number>,
-  ) {
-    this.queryRadius = pageRadius(search, query, k);
+  ) {}
+
+  /** Searches the query's own page (once, before any verdict). */
+  *open(): SearchingSteps<void> {
+    const [own] = yield* searchFor([asFloat32(this.query)], this.k + 1);
+    this.queryRadius = radiusOfPage(own!, this.k);
   }
 
-  private positiveRadius(i: number): number {
-    return (this.radii[i] ??= pageRadius(this.search, this.positives[i]!, this.k));
+  /**
+   * Searches the own pages of those `upcoming` candidates whose verdict will need one, all in one request
+   * (one message to the index thread instead of one per candidate). Only for candidates certain to be
+   * examined: a radius searched here is one `admits` would have searched.
+   */
+  *prepare(upcoming: readonly { id: number; v: ArrayLike<number> }[]): SearchingSteps<void> {
+    const needed = upcoming.filter((c) => !this.verdicts.has(c.id) && !this.nearQuery(c.v) && this.radiusKnown(c.id) === undefined);
+    if (needed.length === 0) return;
+    const pages = yield* searchFor(needed.map((c) => asFloat32(c.v)), this.k + 1);
+    needed.forEach((c, i) => {
+      this.searches++;
+      const radius = radiusOfPage(pages[i]!, this.k);
+      this.searched.set(c.id, radius);
+      this.knownRadii?.set(c.id, radius);
+    });
   }
 
-  admits(id: number, v: ArrayLike<number>): boolean {
+  *admits(id: number, v: ArrayLike<number>): SearchingSteps<boolean> {
     const known = this.verdicts.get(id);
     if (known !== undefined) return known;
-    let verdict = within(distance(this.query, v), this.queryRadius);
+    let verdict = this.nearQuery(v);
     if (!verdict) {
-      let radius = this.knownRadii?.get(id);
+      let radius = this.radiusKnown(id);
       if (radius === undefined) {
         this.searches++;
-        radius = pageRadius(this.search, v, this.k);
+        radius = radiusOfPage((yield* searchFor([asFloat32(v)], this.k + 1))[0]!, this.k);
         this.knownRadii?.set(id, radius);
       }
       const r = radius;
-      verdict = this.positives.some((p, i) => {
-        const d = distance(p, v);
-        return within(d, r) && within(d * d, r * this.positiveRadius(i));
-      });
+      // Each relevant image's own radius only when the candidate is near it (searched once, on first need).
+      for (let i = 0; i < this.positives.length && !verdict; i++) {
+        const d = distance(this.positives[i]!, v);
+        if (!within(d, r)) continue;
+        if (this.radii[i] === undefined) this.radii[i] = radiusOfPage((yield* searchFor([asFloat32(this.positives[i]!)], this.k + 1))[0]!, this.k);
+        verdict = within(d * d, r * this.radii[i]!);
+      }
     }
     this.verdicts.set(id, verdict);
     return verdict;
   }
+
+  private nearQuery(v: ArrayLike<number>): boolean {
+    return within(distance(this.query, v), this.queryRadius);
+  }
+
+  private radiusKnown(id: number): number | undefined {
+    return this.knownRadii?.get(id) ?? this.searched.get(id);
+  }
 }
 
-/** The re-ranked list, computed at once (evaluations, tests). The app runs rerankSteps in slices. */
+/** Answers the steps' search requests with a search at hand, one vector at a time. */
+const answerWith = (search: KnnSearch) => (request: SearchRequest): Neighbour[][] => request.vectors.map((v) => search(v, request.want));
+
+/** The re-ranked list, computed at once (evaluations, tests). The app runs rerankInSlices. */
 export function rerank(input: RerankInput): RerankResult {
-  return runToEnd(rerankSteps(input));
+  return answerToEnd(rerankSteps(input), answerWith(input.search));
 }
 
 /**
- * The re-rank as steps: it yields after each search (the pool's, the gate's one per candidate), so the app
- * can serve other requests between them (runInSlices): at a million images a re-rank makes thousands.
+ * The re-rank with searches answered later (the app's, on the index thread, several per message), in
+ * slices: the thread serves other requests while searches run and between candidates.
  */
-export function* rerankSteps(input: RerankInput): Steps<RerankResult> {
+export function rerankInSlices(input: RerankStepsInput, searchMany: KnnSearchMany, sliceMs = 6): Promise<RerankResult> {
+  return answerInSlices(rerankSteps(input), (request) => searchMany(request.vectors, request.want), sliceMs);
+}
+
+/**
+ * The re-rank as steps: it asks for its searches (the pool's, the gate's for the query, the candidates and
+ * the relevant images) and yields after each candidate, so the app can serve other requests meanwhile: at
+ * a million images a re-rank makes thousands of searches.
+ */
+export function* rerankSteps(input: RerankStepsInput): SearchingSteps<RerankResult> {
   const { relevant, notRelevant, k } = input;
   const pin = input.pinRelevant ?? true;
   const { direction, positives, boundary } = classifierDirection(input.query, [...relevant.values()], [...notRelevant.values()], { weights: input.weights });
@@ -211,13 +280,22 @@ export function* rerankSteps(input: RerankInput): Steps<RerankResult> {
   const skip = (id: number) => notRelevant.has(id) || (pin && relevant.has(id)) || (input.exclude?.has(id) ?? false);
   const skipped = notRelevant.size + (pin ? relevant.size : 0) + (input.exclude?.size ?? 0);
   const poolSize = neighbourhoodSize(input.archiveSize, k);
-  const gate = new NeighbourhoodGate(input.search, input.query, positives, k, input.radii);
+  const gate = new NeighbourhoodGate(input.query, positives, k, input.radii);
+  yield* gate.open();
   /** The first `need` of `ordered` the gate admits, after the pinned; false when `ordered` ran out first. */
-  const fill = function* (ordered: readonly { id: number; distance: number; v: ArrayLike<number> }[]): Steps<boolean> {
+  const fill = function* (ordered: readonly { id: number; distance: number; v: ArrayLike<number> }[]): SearchingSteps<boolean> {
     hits.length = pinnedCount;
-    for (const c of ordered) {
+    let preparedUntil = 0;
+    for (let i = 0; i < ordered.length; i++) {
       if (hits.length >= k) return true;
-      if (gate.admits(c.id, c.v)) hits.push({ id: c.id, distance: c.distance });
+      // Each candidate adds at most one hit, so the next (k - hits) are examined for certain: the searches
+      // their verdicts need go in one request.
+      if (i >= preparedUntil) {
+        preparedUntil = i + (k - hits.length);
+        yield* gate.prepare(ordered.slice(i, preparedUntil));
+      }
+      const c = ordered[i]!;
+      if (yield* gate.admits(c.id, c.v)) hits.push({ id: c.id, distance: c.distance });
       yield;
     }
     return hits.length >= k;
@@ -234,7 +312,7 @@ export function* rerankSteps(input: RerankInput): Steps<RerankResult> {
     // admits. Most are, so two pages of candidates usually fill the list; else the whole neighbourhood.
     let size = Math.min(poolSize, 2 * need);
     for (;;) {
-      const pool = yield* neighbourhoodPoolSteps(input.search, positives, size, input.archiveSize, skip, skipped);
+      const pool = yield* neighbourhoodPoolSteps(positives, size, input.archiveSize, skip, skipped);
       if ((yield* fill(withVectors(pool))) || size >= poolSize || pool.length < size) return { method, movedQuery, poolSize: pool.length, gateSearches: gate.searches, hits };
       size = poolSize;
     }
@@ -244,7 +322,7 @@ export function* rerankSteps(input: RerankInput): Steps<RerankResult> {
   // images inside a large pool. Candidates it puts with the rejected rank after all the others, and the
   // gate has the last word on every one: the boundary only knows what was marked, so an unrelated
   // cluster can lie on its relevant side.
-  const pool = yield* neighbourhoodPoolSteps(input.search, positives, poolSize, input.archiveSize, skip, skipped);
+  const pool = yield* neighbourhoodPoolSteps(positives, poolSize, input.archiveSize, skip, skipped);
   const ordered = withVectors(pool).map((c) => ({ ...c, rejectedSide: onRejectedSide(boundary, c.v) }));
   ordered.sort((a, b) => Number(a.rejectedSide) - Number(b.rejectedSide) || a.distance - b.distance || a.id - b.id);
   yield* fill(ordered);

@@ -1,5 +1,7 @@
 /** Builds an HNSW index from a vector source in batches, yielding to the event loop between batches. */
-import { HnswIndex, type HnswParams } from './hnswIndex';
+import type { HnswParams } from './hnswIndex';
+import type { GraphIndex } from './graphIndex';
+import { onIndexThreads, type GraphHost } from './threadedIndex';
 import type { VectorSource } from './types';
 import { yieldToEventLoop } from '../threads/cooperative';
 
@@ -7,11 +9,13 @@ export interface BuildOptions {
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Where the graph is made (default: on an index thread). */
+  host?: GraphHost;
 }
 
-export async function buildIndex(source: VectorSource, params: HnswParams, options: BuildOptions = {}): Promise<HnswIndex> {
+export async function buildIndex(source: VectorSource, params: HnswParams, options: BuildOptions = {}): Promise<GraphIndex> {
   const total = source.count();
-  const index = HnswIndex.create(source.dim, params, Math.max(1024, total));
+  const index = await (options.host ?? onIndexThreads).create(source.dim, params, Math.max(1024, total));
   let done = 0;
   for (const batch of source.batches(options.batchSize ?? 2048)) {
     options.signal?.throwIfAborted();
@@ -31,7 +35,7 @@ export async function buildIndex(source: VectorSource, params: HnswParams, optio
  * between them: at a million vectors the whole comparison and a batch of inserts held the app for most of
  * a second, every few seconds while an embedding job ran (soak, issue 12). Returns the changes made.
  */
-export async function catchUp(index: HnswIndex, source: VectorSource, batchSize = 2048): Promise<{ added: number; removed: number }> {
+export async function catchUp(index: GraphIndex, source: VectorSource, batchSize = 2048): Promise<{ added: number; removed: number }> {
   let added = 0;
   if (source.idsAfter && index.size > 0) {
     added += await addLacking(index, source, source.idsAfter(index.maxId), batchSize);
@@ -48,7 +52,7 @@ export async function catchUp(index: HnswIndex, source: VectorSource, batchSize 
 }
 
 /** Adds the vectors of those of `ids` the index lacks, a batch at a time, in slices; returns how many. */
-async function addLacking(index: HnswIndex, source: VectorSource, ids: readonly number[], batchSize: number): Promise<number> {
+async function addLacking(index: GraphIndex, source: VectorSource, ids: readonly number[], batchSize: number): Promise<number> {
   const lacking = ids.filter((id) => !index.has(id));
   for (let start = 0; start < lacking.length; start += batchSize) {
     const batch = lacking.slice(start, start + batchSize);

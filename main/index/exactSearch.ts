@@ -58,5 +58,9 @@ export function exactSearch(input: ExactSearchInput, query: ArrayLike<number>, k
 export function toPredicate(filter: IdFilter | undefined): ((id: number) => boolean) | undefined {
   if (filter === undefined) return undefined;
   if (typeof filter === 'function') return filter;
+  if ('deny' in filter) {
+    const { allow, deny } = filter;
+    return allow ? (id) => allow.has(id) && !deny.has(id) : (id) => !deny.has(id);
+  }
   return (id) => filter.has(id);
 }

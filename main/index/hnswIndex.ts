@@ -11,6 +11,7 @@ import hnswlib from 'hnswlib-node';
 import { toPredicate } from './exactSearch';
 import { IdMap } from './idMap';
 import { yieldToEventLoop } from '../threads/cooperative';
+import type { GraphIndex, WrittenGraph } from './graphIndex';
 import type { IdFilter, Neighbour } from './types';
 import { normalisedArray, squaredL2 } from './vectorMath';
 
@@ -40,7 +41,11 @@ export const DEFAULT_HNSW_PARAMS: HnswParams = { m: 16, efConstruction: 128, ef:
 export const EXACT_FILTER_LIMIT = 2_000;
 const INITIAL_CAPACITY = 1024;
 
-export class HnswIndex {
+/** Room a reservation leaves above the known total (a small import during a re-embedding needs no resize). */
+const RESERVE_HEADROOM = 1.05;
+
+/** The graph in this thread: the index thread's own (indexWorker.ts), and the app's when no thread can start. */
+export class HnswIndex implements GraphIndex {
   private readonly graph: Graph;
   private readonly deleted = new Set<number>();
   /** Labels in the graph (an id-indexed array, not a Set: no million-entry object for the GC to walk). */
@@ -208,6 +213,15 @@ export class HnswIndex {
     }
   }
 
+  /** Resizes once to hold `total` vectors (and a little more); hnswlib's resize copies the whole graph. */
+  reserve(total: number): void {
+    this.use();
+    this.whenIdle(() => {
+      const wanted = Math.ceil(total * RESERVE_HEADROOM);
+      if (wanted > this.graph.getMaxElements()) this.graph.resizeIndex(wanted);
+    });
+  }
+
   /** Hides ids from every later search; unknown or already removed ids are ignored. */
   remove(ids: readonly number[]): void {
     this.use();
@@ -236,18 +250,43 @@ export class HnswIndex {
     return out.sort((a, b) => a.distance - b.distance || a.id - b.id);
   }
 
+  /** `search` as a promise (GraphIndex): answered at once, in this thread. */
+  nearest(query: ArrayLike<number>, k: number, filter?: IdFilter): Promise<Neighbour[]> {
+    try {
+      return Promise.resolve(this.search(query, k, filter));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The searches one after another, giving the event loop a turn every `sliceMs` (a re-rank's batch takes long). */
+  async nearestMany(queries: readonly ArrayLike<number>[], k: number, filter?: IdFilter, sliceMs = 8): Promise<Neighbour[][]> {
+    const out: Neighbour[][] = [];
+    let started = performance.now();
+    for (const query of queries) {
+      out.push(this.search(query, k, filter));
+      if (performance.now() - started >= sliceMs && out.length < queries.length) {
+        await yieldToEventLoop();
+        started = performance.now();
+      }
+    }
+    return out;
+  }
+
   /**
    * Writes the graph off-thread. From this call until the write settles, mutations are queued, so the file
-   * holds exactly the state at the time of the call.
+   * holds exactly the state at the time of the call (described in the answer).
    */
-  write(file: string): Promise<void> {
+  write(file: string): Promise<WrittenGraph> {
     if (this.released) return Promise.reject(new Error('This index was released from memory; open it again.'));
     const previous = this.busyWith;
+    const described: WrittenGraph = { count: this.size, deleted: this.deletedIds() };
     const job = (async () => {
       if (previous) await previous.catch(() => undefined);
       await this.graph.writeIndex(file);
+      return described;
     })();
-    const tracked: Promise<void> = job.finally(() => {
+    const tracked: Promise<WrittenGraph> = job.finally(() => {
       if (this.busyWith !== tracked) return;
       this.busyWith = null;
       const queued = this.pending;

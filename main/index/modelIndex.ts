@@ -8,7 +8,9 @@ import type { Catalogue } from '../catalogue/catalogue';
 import { asResourceFault } from '../ingest/fsErrors';
 import { withWriterLock } from '../home/writerLock';
 import { buildIndex, catchUp, type BuildOptions } from './buildIndex';
-import { DEFAULT_HNSW_PARAMS, HnswIndex, type HnswParams } from './hnswIndex';
+import { DEFAULT_HNSW_PARAMS, type HnswParams } from './hnswIndex';
+import type { GraphIndex } from './graphIndex';
+import { onIndexThreads } from './threadedIndex';
 import { checkIndexFiles, indexPaths, writeIndexAtomically, type AtomicWriteHooks, type IndexSidecar } from './indexFiles';
 import type { VectorSource } from './types';
 
@@ -38,7 +40,7 @@ const REASONS: Record<Extract<IndexOrigin, { kind: 'rebuilt' }>['reason'], strin
 };
 
 export interface OpenedIndex {
-  index: HnswIndex;
+  index: GraphIndex;
   origin: IndexOrigin;
   /** The source revision the index now reflects. */
   revision: number;
@@ -57,8 +59,9 @@ export async function openModelIndex(
   if (check.ok) {
     const saved = check.sidecar;
     if (saved.params.m === params.m && saved.params.efConstruction === params.efConstruction) {
+      let index: GraphIndex | null = null;
       try {
-        const index = await HnswIndex.read(indexPaths(where.dir, where.modelId).index, source.dim, params, saved.deleted);
+        index = await (build.host ?? onIndexThreads).read(indexPaths(where.dir, where.modelId).index, source.dim, params, saved.deleted);
         const revision = source.revision();
         if (revision === saved.revision && index.size === saved.count) {
           // Same revision, so the catalogue's count must agree; an index short of vectors is not trusted.
@@ -71,6 +74,8 @@ export async function openModelIndex(
       } catch {
         reason = 'unreadable';
       }
+      // Not used after all: its memory (and index thread) go now, not when the rebuilt one is released.
+      if (index) await index.settled().then(() => index.release());
     } else {
       reason = 'params';
     }
@@ -89,7 +94,7 @@ export async function openModelIndex(
 /** Writes the index and its sidecar atomically; `revision` is the source revision it reflects. */
 export async function saveModelIndex(
   where: ModelIndexLocation,
-  index: HnswIndex,
+  index: GraphIndex,
   revision: number,
   hooks: AtomicWriteHooks = {},
 ): Promise<IndexSidecar> {
@@ -99,10 +104,9 @@ export async function saveModelIndex(
       where.dir,
       where.modelId,
       async (file) => {
-        // Described at the moment the write starts: later mutations wait for it (see HnswIndex.write).
-        const described = { modelId: where.modelId, dim: index.dim, space: 'l2' as const, params: index.params, revision, count: index.size, deleted: index.deletedIds() };
-        await index.write(file);
-        return described;
+        // Described by the graph at the moment its write starts (later mutations are not in the file).
+        const written = await index.write(file);
+        return { modelId: where.modelId, dim: index.dim, space: 'l2' as const, params: index.params, revision, count: written.count, deleted: written.deleted };
       },
       hooks,
     ));

@@ -4,8 +4,17 @@ export interface Neighbour {
   distance: number;
 }
 
-/** Restricts a search to some ids: a set of allowed ids or a predicate. */
-export type IdFilter = ReadonlySet<number> | ((id: number) => boolean);
+/** Restricts a search to some ids: a set of allowed ids, allowed minus denied ids, or a predicate. */
+export type IdFilter = ReadonlySet<number> | AllowDeny | ((id: number) => boolean);
+
+/**
+ * Allowed ids (all when absent) minus denied ones. Unlike a predicate, it crosses to an index thread at the
+ * cost of its sets' sizes, where a predicate is asked about every id in the graph.
+ */
+export interface AllowDeny {
+  allow?: ReadonlySet<number>;
+  deny: ReadonlySet<number>;
+}
 
 /** Where an index gets its vectors: the catalogue for one model (the source of truth). */
 export interface VectorSource {

@@ -426,8 +426,12 @@ async function rebuildIndex(catalogue: Catalogue, layout: HomeLayout, modelId: n
   if (!source) throw new Error(`model ${modelId} is not in the catalogue`);
   const revision = source.revision();
   const index = await buildIndex(source, DEFAULT_HNSW_PARAMS);
-  await saveModelIndex({ dir: layout.indexes, modelId }, index, revision);
-  log(`Index of model ${modelId} rebuilt from its ${index.size} stored vectors.`);
+  try {
+    await saveModelIndex({ dir: layout.indexes, modelId }, index, revision);
+    log(`Index of model ${modelId} rebuilt from its ${index.size} stored vectors.`);
+  } finally {
+    index.release(); // only the file was wanted: the graph (and its index thread) go now
+  }
 }
 
 async function regenerateThumbnail(

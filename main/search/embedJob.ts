@@ -55,6 +55,7 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
     try {
       const alreadyDone = catalogue.embeddings.count(model.id);
       const counts: JobCounts = { total: alreadyDone + catalogue.embeddings.countMissing(model.id), done: alreadyDone, imported: 0, skipped: alreadyDone, failed: 0 };
+      index.reserve(counts.total ?? 0); // one resize now instead of copies of a large graph as it doubles
       report(counts, `embedding with ${model.name} on ${embedder.backend}`);
 
       let after = 0;

@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Catalogue } from '../catalogue/catalogue';
 import type { ModelRecord } from '../catalogue/repositories/models';
 import type { DecoderRegistry } from '../ingest/decoders/registry';
-import { type HnswIndex } from '../index/hnswIndex';
+import type { GraphIndex } from '../index/graphIndex';
+import { inThisThread, onIndexThreads } from '../index/threadedIndex';
 import { catchUp } from '../index/buildIndex';
 import { runNowOrInSlices } from '../threads/cooperative';
 import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../index/modelIndex';
@@ -40,6 +41,8 @@ export interface SearchEngineOptions {
   externalSyncMs?: number;
   /** Release an inactive profile's index and vectors after this long unused (default 60 s; 0: never). */
   idleReleaseMs?: number;
+  /** Each model's graph on an index thread of its own (default true; false: in this thread). */
+  indexThreads?: boolean;
 }
 
 /** How often an open index checks for vectors another process stored. */
@@ -60,7 +63,7 @@ export interface SearchEngine {
   activeModel(): Promise<ModelRecord | null>;
   manifestOf(model: ModelRecord): ModelManifest;
   embedder(model: ModelRecord): Promise<Embedder>;
-  index(model: ModelRecord): Promise<HnswIndex>;
+  index(model: ModelRecord): Promise<GraphIndex>;
   /**
    * A job of this process that stores a model's vectors and adds them to its index itself (embedding,
    * re-embedding) holds the periodic catch-up off that index until it releases: the catch-up would insert
@@ -116,7 +119,7 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
   let current: { modelId: number; embedder: Promise<Embedder>; started?: Embedder } | null = null;
   let backend: string | null = null;
   interface OpenedIndex {
-    index: HnswIndex;
+    index: GraphIndex;
     synced: { revision: number; at: number; running?: Promise<void> };
   }
   const indexes = new Map<number, Promise<OpenedIndex>>();
@@ -199,7 +202,8 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       if (!opened) {
         const source = catalogueVectorSource(catalogue, model.id);
         if (!source) throw new EngineError('internal', `Model ${model.id} is not in the catalogue.`);
-        opened = openModelIndex({ dir: options.indexesDir, modelId: model.id }, source).then((o) => {
+        const host = options.indexThreads === false ? inThisThread : onIndexThreads;
+        opened = openModelIndex({ dir: options.indexesDir, modelId: model.id }, source, undefined, { host }).then((o) => {
           const entry: OpenedIndex = { index: o.index, synced: { revision: o.revision, at: performance.now() } };
           openedIndexes.set(model.id, entry);
           return entry;
@@ -208,6 +212,12 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
         opened.catch(() => indexes.delete(model.id));
       }
       const entry = await opened;
+      if (entry.index.isReleased) {
+        // Its index thread stopped (released elsewhere, or failed): open it again from its file.
+        if (indexes.get(model.id) === opened) indexes.delete(model.id);
+        if (openedIndexes.get(model.id) === entry) openedIndexes.delete(model.id);
+        return engine.index(model);
+      }
       entry.index.touch();
       // Another process on this data home (e.g. `simila embed` from a terminal) may have stored vectors:
       // at most every few seconds, an index whose model revision moved takes in what it lacks.
@@ -332,7 +342,11 @@ export function createSearchEngine(options: SearchEngineOptions): SearchEngine {
       const running = current;
       current = null;
       if (running) await (await running.embedder.catch(() => null))?.close();
-      for (const opened of indexes.values()) await (await opened.catch(() => null))?.index.settled();
+      for (const opened of indexes.values()) {
+        const entry = await opened.catch(() => null);
+        await entry?.index.settled();
+        entry?.index.release(); // ends its index thread
+      }
       indexes.clear();
       openedIndexes.clear();
       tables.clear();

@@ -134,7 +134,11 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     const roundFilter = (): IdFilter | undefined => {
       if (blocked.size === 0) return filter;
       if (allowed && allowed.size <= EXACT_FILTER_LIMIT) return new Set([...allowed].filter((id) => !isBlocked(id)));
-      return allowed ? (id: number) => allowed.has(id) && !isBlocked(id) : (id: number) => !isBlocked(id);
+      // The blocked series' images as ids, not a predicate: a predicate would be asked about every image
+      // in the graph before it could cross to the index thread.
+      const deny = new Set<number>();
+      if (facets) for (const seriesId of blocked) for (const id of facets.seriesImageIds(seriesId)) deny.add(id);
+      return { allow: allowed ?? undefined, deny };
     };
     let hits: SearchHit[] = [];
     const bySeries = new Map<number, SearchHit>();
@@ -145,7 +149,7 @@ export function createSearchService(catalogue: Catalogue, engine: SearchEngine):
     // one exact pass, no rounds, where a graph walk rejecting most nodes would wander.
     const exact = table && allowed && allowed.size <= EXACT_SCAN_LIMIT ? table.rankAmong(vector, allowed) : null;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const found: Neighbour[] = exact ?? index.search(vector, want, roundFilter());
+      const found: Neighbour[] = exact ?? (await index.nearest(vector, want, roundFilter()));
       if (!group) hits = [];
       for (const n of found) {
         if (n.id === query.imageId) continue;

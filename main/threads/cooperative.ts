@@ -45,3 +45,38 @@ export function runNowOrInSlices<T>(steps: Steps<T>, sliceMs = 6): { done: true;
     if (performance.now() - started >= sliceMs) return { done: false, rest: yieldToEventLoop().then(() => runInSlices(steps, sliceMs)) };
   }
 }
+
+/**
+ * Work that yields either nothing (a safe point, as in Steps) or a request its driver answers and sends
+ * back in, e.g. searches that run on another thread: the same steps then run at once with answers at hand
+ * (evaluations) or in slices with answers that arrive later (the app).
+ */
+export type AskingSteps<Q, A, T> = Generator<Q | void, T, A | undefined>;
+
+/** Runs `steps` to the end, answering each request at once. */
+export function answerToEnd<Q, A, T>(steps: AskingSteps<Q, A, T>, answer: (request: Q) => A): T {
+  let reply: A | undefined;
+  for (;;) {
+    const next = steps.next(reply);
+    if (next.done) return next.value;
+    reply = next.value === undefined ? undefined : answer(next.value);
+  }
+}
+
+/**
+ * Runs `steps`, awaiting the answer of each request and giving the event loop a turn whenever a slice has
+ * run for `sliceMs` or more (answers at hand arrive without one).
+ */
+export async function answerInSlices<Q, A, T>(steps: AskingSteps<Q, A, T>, answer: (request: Q) => A | Promise<A>, sliceMs = 6): Promise<T> {
+  let sliceStart = performance.now();
+  let reply: A | undefined;
+  for (;;) {
+    const next = steps.next(reply);
+    if (next.done) return next.value;
+    reply = next.value === undefined ? undefined : await answer(next.value);
+    if (performance.now() - sliceStart >= sliceMs) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+}

@@ -8,6 +8,7 @@ import { catchUp } from '../../main/index/buildIndex';
 import { HnswIndex } from '../../main/index/hnswIndex';
 import { indexPaths } from '../../main/index/indexFiles';
 import { catalogueVectorSource, openModelIndex, saveModelIndex } from '../../main/index/modelIndex';
+import { inThisThread } from '../../main/index/threadedIndex';
 import { normaliseRowsInPlace } from '../../main/index/vectorMath';
 
 const DIM = 16;
@@ -135,17 +136,18 @@ describe('model index files', () => {
     expect(first.index.size).toBe(300);
     await saveModelIndex(where(), first.index, first.revision);
 
-    const loaded = await openModelIndex(where(), source(), { ...PARAMS, ef: 77 });
+    // In this thread, to see the graph's ef (an index thread sets it the same way).
+    const loaded = await openModelIndex(where(), source(), { ...PARAMS, ef: 77 }, { host: inThisThread });
     expect(loaded.origin).toEqual({ kind: 'loaded' });
-    expect(loaded.index.ef).toBe(77); // hnswlib's readIndex would leave 10
-    expect(loaded.index.search(row(vectors, 42), 1)[0]!.id).toBe(ids[42]);
+    expect((loaded.index as HnswIndex).ef).toBe(77); // hnswlib's readIndex would leave 10
+    expect((await loaded.index.nearest(row(vectors, 42), 1))[0]!.id).toBe(ids[42]);
 
     catalogue.embeddings.deleteForImage(ids[0]!);
     const extra = catalogue.images.insert({ hash: 'extra', width: 1, height: 1, format: 'png', byteSize: 1, meta: {} });
     catalogue.embeddings.putMany(modelId, [{ imageId: extra, vector: row(vectors, 0).slice() }]);
     const caught = await openModelIndex(where(), source(), PARAMS);
     expect(caught.origin).toEqual({ kind: 'caught-up', added: 1, removed: 1 });
-    const nearest = caught.index.search(row(vectors, 0), 2).map((r) => r.id);
+    const nearest = (await caught.index.nearest(row(vectors, 0), 2)).map((r) => r.id);
     expect(nearest[0]).toBe(extra);
     expect(nearest).not.toContain(ids[0]);
   });
@@ -183,7 +185,7 @@ describe('model index files', () => {
     const reopened = await openModelIndex(where(), source(), PARAMS);
     expect(reopened.origin).toEqual({ kind: 'rebuilt', reason: 'corrupt' });
     expect(reopened.index.size).toBe(300);
-    expect(reopened.index.search(row(vectors, 9), 1)[0]!.id).toBe(ids[9]);
+    expect((await reopened.index.nearest(row(vectors, 9), 1))[0]!.id).toBe(ids[9]);
 
     writeFileSync(indexPaths(where().dir, modelId).sidecar, '{not json');
     expect((await openModelIndex(where(), source(), PARAMS)).origin).toEqual({ kind: 'rebuilt', reason: 'corrupt' });
@@ -208,7 +210,8 @@ describe('model index files', () => {
   });
 
   it('queues mutations made while a write is in flight', async () => {
-    const built = await openModelIndex(where(), source(), PARAMS);
+    // In this thread, where the queue shows in has(); threadedIndex.test.ts covers the index thread.
+    const built = await openModelIndex(where(), source(), PARAMS, { host: inThisThread });
     const file = path.join(home, 'direct.hnsw');
     const writing = built.index.write(file);
     built.index.remove([ids[3]!]);

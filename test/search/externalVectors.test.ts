@@ -53,7 +53,7 @@ describe('an open index and another process', () => {
     // A request waits briefly for the catch-up (a long one goes on in the background): within a few requests at most.
     await expect.poll(async () => (await engine.index(model)).size, { timeout: 5000, interval: 10 }).toBe(4);
     const index = await engine.index(model);
-    expect(index.search([0, 0, 0, 1], 1)[0]?.id).toBe(added);
+    expect((await index.nearest([0, 0, 0, 1], 1))[0]?.id).toBe(added);
     expect(lines.join('\n')).toMatch(/took in 1 vectors/);
 
     // While a job of this process fills the index itself, the catch-up leaves it alone (it would insert the

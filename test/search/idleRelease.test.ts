@@ -59,7 +59,7 @@ describe('idle profiles released from memory', () => {
     const adaptedIndex = await engine.index(adapted);
     await engine.vectorsReady(parent);
     await engine.vectorsReady(adapted);
-    const before = parentIndex.search(query, 5);
+    const before = await parentIndex.nearest(query, 5);
     expect(before).toHaveLength(5);
 
     // Used just now: nothing goes.
@@ -70,16 +70,16 @@ describe('idle profiles released from memory', () => {
     const later = performance.now() + 61_000;
     expect(engine.releaseIdle(later)).toEqual([parent.id]);
     expect(parentIndex.isReleased).toBe(true);
-    expect(() => parentIndex.search(query, 5)).toThrow(/released/);
+    await expect(parentIndex.nearest(query, 5)).rejects.toThrow(/released/);
     expect(adaptedIndex.isReleased).toBe(false);
-    expect(adaptedIndex.search(query, 5)).toHaveLength(5);
+    expect(await adaptedIndex.nearest(query, 5)).toHaveLength(5);
     expect(lines.join('\n')).toMatch(new RegExp(`released the index and vectors of profile ${parent.id}`));
 
     // An old list of the parent is re-ranked: the index comes back with the same answers, the vectors reload.
     const reopened = await engine.index(parent);
     expect(reopened).not.toBe(parentIndex);
     expect(reopened.size).toBe(40);
-    expect(reopened.search(query, 5)).toEqual(before);
+    expect(await reopened.nearest(query, 5)).toEqual(before);
     expect(engine.vectors(parent)).toBeNull(); // reloading from the catalogue
     const table = await engine.vectorsReady(parent);
     expect(table.vector(1)).not.toBeNull();
@@ -97,6 +97,16 @@ describe('idle profiles released from memory', () => {
     expect(engine.releaseIdle(performance.now() + 120_000)).toEqual([adapted.id]);
     expect(adaptedIndex.isReleased).toBe(true);
     expect(parentIndex.isReleased).toBe(false);
+  });
+
+  it('opens an index again whose graph went away under it (its index thread stopped)', async () => {
+    const { engine, adapted } = setUp(60_000);
+    const index = await engine.index(adapted);
+    const before = await index.nearest(query, 5);
+    expect(index.release()).toBe(true);
+    const again = await engine.index(adapted);
+    expect(again).not.toBe(index);
+    expect(await again.nearest(query, 5)).toEqual(before);
   });
 
   it('never releases with idleReleaseMs 0', async () => {
