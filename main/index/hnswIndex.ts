@@ -9,7 +9,7 @@
  */
 import hnswlib from 'hnswlib-node';
 import { toPredicate } from './exactSearch';
-import { IdMap } from './idMap';
+import { LabelBook } from './labelBook';
 import { yieldToEventLoop } from '../threads/cooperative';
 import type { GraphIndex, WrittenGraph } from './graphIndex';
 import type { IdFilter, Neighbour } from './types';
@@ -47,11 +47,7 @@ const RESERVE_HEADROOM = 1.05;
 /** The graph in this thread: the index thread's own (indexWorker.ts), and the app's when no thread can start. */
 export class HnswIndex implements GraphIndex {
   private readonly graph: Graph;
-  private readonly deleted = new Set<number>();
-  /** Labels in the graph (an id-indexed array, not a Set: no million-entry object for the GC to walk). */
-  private labels = new IdMap();
-  /** The highest label ever added (a catch-up asks the catalogue only for ids above it). */
-  private highest = 0;
+  private book = new LabelBook();
   private busyWith: Promise<unknown> | null = null;
   private pending: (() => void)[] = [];
   /** When a search or insert last used the graph (performance.now()); an idle graph may be released. */
@@ -81,22 +77,18 @@ export class HnswIndex implements GraphIndex {
     await graph.readIndex(file);
     graph.setEf(params.ef); // readIndex resets ef to 10.
     const index = new HnswIndex(dim, params, graph);
-    for (const id of graph.getIdsList()) {
-      index.labels.set(id, 0);
-      if (id > index.highest) index.highest = id;
-    }
-    for (const id of deleted) if (index.labels.has(id)) index.deleted.add(id);
+    index.book = LabelBook.of(graph.getIdsList(), deleted);
     return index;
   }
 
   /** Live (not deleted) vectors. */
   get size(): number {
-    return this.labels.size - this.deleted.size;
+    return this.book.size;
   }
 
   /** The highest id ever added (0 for an empty index). */
   get maxId(): number {
-    return this.highest;
+    return this.book.maxId;
   }
 
   get capacity(): number {
@@ -112,18 +104,16 @@ export class HnswIndex implements GraphIndex {
   }
 
   has(id: number): boolean {
-    return this.labels.has(id) && !this.deleted.has(id);
+    return this.book.has(id);
   }
 
   deletedIds(): number[] {
-    return [...this.deleted];
+    return this.book.deletedIds();
   }
 
   /** Live ids, in no particular order. */
   liveIds(): number[] {
-    const out: number[] = [];
-    for (const id of this.labels.keys()) if (!this.deleted.has(id)) out.push(id);
-    return out;
+    return this.book.liveIds();
   }
 
   /** Moves with every insert, removal or release: answers remembered at one version hold while it stands. */
@@ -151,8 +141,7 @@ export class HnswIndex implements GraphIndex {
     this.released = true;
     this.mutations++;
     this.graph.initIndex({ maxElements: 1, m: this.params.m, efConstruction: this.params.efConstruction });
-    this.labels = new IdMap();
-    this.deleted.clear();
+    this.book.clear();
     return true;
   }
 
@@ -177,9 +166,7 @@ export class HnswIndex implements GraphIndex {
       this.ensureCapacity(ids.length);
       ids.forEach((id, i) => {
         this.graph.addPoint(normalisedArray(vectors, i * this.dim, this.dim), id);
-        this.labels.set(id, 0);
-        if (id > this.highest) this.highest = id;
-        this.deleted.delete(id); // re-adding a deleted label un-deletes it in hnswlib too
+        this.book.added(id);
       });
     });
   }
@@ -204,9 +191,7 @@ export class HnswIndex implements GraphIndex {
       do {
         const id = ids[next]!;
         this.graph.addPoint(normalisedArray(vectors, next * this.dim, this.dim), id);
-        this.labels.set(id, 0);
-        if (id > this.highest) this.highest = id;
-        this.deleted.delete(id);
+        this.book.added(id);
         next++;
       } while (next < ids.length && performance.now() - started < sliceMs);
       if (next < ids.length) await yieldToEventLoop();
@@ -227,11 +212,7 @@ export class HnswIndex implements GraphIndex {
     this.use();
     this.whenIdle(() => {
       this.mutations++;
-      for (const id of ids) {
-        if (!this.has(id)) continue;
-        this.graph.markDelete(id);
-        this.deleted.add(id);
-      }
+      for (const id of ids) if (this.book.removed(id)) this.graph.markDelete(id);
     });
   }
 

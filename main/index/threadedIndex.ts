@@ -9,7 +9,7 @@
 import type { Worker } from 'node:worker_threads';
 import { DEFAULT_HNSW_PARAMS, HnswIndex, type HnswParams } from './hnswIndex';
 import type { GraphIndex, WrittenGraph } from './graphIndex';
-import { IdMap } from './idMap';
+import { LabelBook } from './labelBook';
 import { encodeFilter, unpackNeighbours, type IndexAnswer, type IndexReply, type IndexRequest, type WireNeighbours } from './indexProtocol';
 import { startModuleWorker } from '../threads/startModuleWorker';
 import type { IdFilter, Neighbour } from './types';
@@ -17,9 +17,7 @@ import type { IdFilter, Neighbour } from './types';
 const RELEASED = 'This index was released from memory; open it again.';
 
 export class ThreadedHnswIndex implements GraphIndex {
-  private labels = new IdMap();
-  private readonly deleted = new Set<number>();
-  private highest = 0;
+  private book = new LabelBook();
   private mutations = 0;
   private usedAt = performance.now();
   private released = false;
@@ -65,20 +63,16 @@ export class ThreadedHnswIndex implements GraphIndex {
   static async read(file: string, dim: number, params: HnswParams, deleted: readonly number[] = []): Promise<ThreadedHnswIndex> {
     const index = new ThreadedHnswIndex(startModuleWorker(import.meta.url, 'indexWorker'), dim, params);
     const answer = (await index.ask({ op: 'read', file, dim, params, deleted: [...deleted] }).catch((error: unknown) => index.abandon(error))) as { ids: Int32Array };
-    for (const id of answer.ids) {
-      index.labels.set(id, 0);
-      if (id > index.highest) index.highest = id;
-    }
-    for (const id of deleted) if (index.labels.has(id)) index.deleted.add(id);
+    index.book = LabelBook.of(answer.ids, deleted);
     return index;
   }
 
   get size(): number {
-    return this.labels.size - this.deleted.size;
+    return this.book.size;
   }
 
   get maxId(): number {
-    return this.highest;
+    return this.book.maxId;
   }
 
   get version(): number {
@@ -90,17 +84,15 @@ export class ThreadedHnswIndex implements GraphIndex {
   }
 
   has(id: number): boolean {
-    return this.labels.has(id) && !this.deleted.has(id);
+    return this.book.has(id);
   }
 
   liveIds(): number[] {
-    const out: number[] = [];
-    for (const id of this.labels.keys()) if (!this.deleted.has(id)) out.push(id);
-    return out;
+    return this.book.liveIds();
   }
 
   deletedIds(): number[] {
-    return [...this.deleted];
+    return this.book.deletedIds();
   }
 
   idleMs(now = performance.now()): number {
@@ -117,8 +109,7 @@ export class ThreadedHnswIndex implements GraphIndex {
     if (this.inFlight.length > 0) return false;
     this.released = true;
     this.mutations++;
-    this.labels = new IdMap();
-    this.deleted.clear();
+    this.book.clear();
     // The thread frees the graph and ends; if it does not answer, it is terminated.
     const ended = this.send({ op: 'release' }).catch(() => undefined);
     const timer = setTimeout(() => void this.worker.terminate(), 2000).unref();
@@ -152,11 +143,7 @@ export class ThreadedHnswIndex implements GraphIndex {
       throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
     }
     this.mutations++;
-    for (const id of ids) {
-      this.labels.set(id, 0);
-      if (id > this.highest) this.highest = id;
-      this.deleted.delete(id); // re-adding a deleted label un-deletes it
-    }
+    for (const id of ids) this.book.added(id);
     const rows = vectors.slice(); // a compact copy to hand over (a view would carry its whole buffer along)
     const packed = Int32Array.from(ids);
     return this.mutate({ op: 'add', ids: packed, vectors: rows }, [rows.buffer, packed.buffer]);
@@ -164,9 +151,8 @@ export class ThreadedHnswIndex implements GraphIndex {
 
   remove(ids: readonly number[]): void {
     this.use();
-    const gone = ids.filter((id) => this.has(id));
+    const gone = ids.filter((id) => this.book.removed(id));
     this.mutations++;
-    for (const id of gone) this.deleted.add(id);
     void this.mutate({ op: 'remove', ids: Int32Array.from(gone) }).catch(() => undefined);
   }
 
