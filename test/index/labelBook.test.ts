@@ -19,7 +19,7 @@ describe('LabelBook', () => {
     expect(book.maxId).toBe(7);
   });
 
-  it('is built from a file's ids, ignoring deleted ids it does not hold, and clears to empty', () => {
+  it("is built from a file's ids, ignoring deleted ids it does not hold, and clears to empty", () => {
     const book = LabelBook.of([10, 2, 4], [4, 99]);
     expect(book.size).toBe(2);
     expect(book.deletedIds()).toEqual([4]);
