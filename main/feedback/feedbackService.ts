@@ -153,8 +153,8 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
   };
 
   /**
-   * Candidates' page radii per index, kept while the index, what is visible and k stay the same (the
-   * key): the next round on a list, or another list in the same neighbourhood, skips those searches.
+   * Candidates' page radii per index, kept while the index's neighbourhood epoch, what is visible and k
+   * stay the same (the key): the next round on a list, or another list in the same neighbourhood, skips those searches.
    * Bounded: cleared past RADII_LIMIT entries.
    */
   const radiiByIndex = new WeakMap<object, { key: string; radii: Map<number, number> }>();
@@ -234,7 +234,7 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
       };
       const wantK = k ?? list.k;
       // Only for unfiltered lists: what a filter allows can change without a path changing (e.g. headers filed later).
-      const radii = allowed ? undefined : rememberedRadii(index, `${wantK}|${index.version}|${catalogue.images.visibilityVersion()}`);
+      const radii = allowed ? undefined : rememberedRadii(index, `${wantK}|${index.neighbourhoodEpoch}|${catalogue.images.visibilityVersion()}`);
       const exclude = new Set<number>(list.queryImageId !== null ? [list.queryImageId] : []);
       // At a million images the re-rank makes thousands of searches: they run on the index thread, several
       // per message, and pages and searches of other requests are served meanwhile and between candidates.

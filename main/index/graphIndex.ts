@@ -21,8 +21,12 @@ export interface GraphIndex {
   readonly size: number;
   /** The highest id ever added (0 for an empty index). */
   readonly maxId: number;
-  /** Moves with every insert, removal or release: answers remembered at one version hold while it stands. */
-  readonly version: number;
+  /**
+   * Moves with every removal or release, and with inserts once they have grown the graph by 1% since it
+   * last moved: a neighbour's distance remembered in one epoch (the re-rank's page radii) holds while it
+   * stands, even while a re-embedding inserts batch after batch.
+   */
+  readonly neighbourhoodEpoch: number;
   readonly isReleased: boolean;
   has(id: number): boolean;
   /** Live ids, in no particular order. */

@@ -53,7 +53,6 @@ export class HnswIndex implements GraphIndex {
   /** When a search or insert last used the graph (performance.now()); an idle graph may be released. */
   private usedAt = performance.now();
   private released = false;
-  private mutations = 0;
 
   private constructor(
     readonly dim: number,
@@ -116,9 +115,8 @@ export class HnswIndex implements GraphIndex {
     return this.book.liveIds();
   }
 
-  /** Moves with every insert, removal or release: answers remembered at one version hold while it stands. */
-  get version(): number {
-    return this.mutations;
+  get neighbourhoodEpoch(): number {
+    return this.book.neighbourhoodEpoch;
   }
 
   /** Milliseconds since a search or insert last used the graph. */
@@ -139,7 +137,6 @@ export class HnswIndex implements GraphIndex {
     if (this.released) return true;
     if (this.busyWith || this.pending.length > 0) return false;
     this.released = true;
-    this.mutations++;
     this.graph.initIndex({ maxElements: 1, m: this.params.m, efConstruction: this.params.efConstruction });
     this.book.clear();
     return true;
@@ -162,7 +159,6 @@ export class HnswIndex implements GraphIndex {
       throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
     }
     this.whenIdle(() => {
-      this.mutations++;
       this.ensureCapacity(ids.length);
       ids.forEach((id, i) => {
         this.graph.addPoint(normalisedArray(vectors, i * this.dim, this.dim), id);
@@ -185,7 +181,6 @@ export class HnswIndex implements GraphIndex {
     while (next < ids.length) {
       await this.settled(); // no write in flight: this slice goes straight in
       this.use();
-      this.mutations++;
       const started = performance.now();
       this.ensureCapacity(ids.length - next);
       do {
@@ -211,7 +206,6 @@ export class HnswIndex implements GraphIndex {
   remove(ids: readonly number[]): void {
     this.use();
     this.whenIdle(() => {
-      this.mutations++;
       for (const id of ids) if (this.book.removed(id)) this.graph.markDelete(id);
     });
   }

@@ -1,7 +1,7 @@
 /**
  * A model's HNSW graph on an index thread of its own (issue 12: at a million images the graph's searches
  * and inserts kept the serving thread ~98% busy, and every page and search waited behind them). This side
- * keeps the bookkeeping (ids, deleted, highest id, version, last use), so those answer at once; searches
+ * keeps the bookkeeping (ids, deleted, highest id, neighbourhood epoch, last use), so those answer at once; searches
  * and inserts are messages. One thread per open graph: a re-embedding filling one profile's graph never
  * delays searches of another, and releasing a graph ends its thread, which frees its native memory for
  * certain. Graph files are still written whole by modelIndex.ts; the thread only writes the temporary file.
@@ -18,7 +18,6 @@ const RELEASED = 'This index was released from memory; open it again.';
 
 export class ThreadedHnswIndex implements GraphIndex {
   private book = new LabelBook();
-  private mutations = 0;
   private usedAt = performance.now();
   private released = false;
   private seq = 0;
@@ -75,8 +74,8 @@ export class ThreadedHnswIndex implements GraphIndex {
     return this.book.maxId;
   }
 
-  get version(): number {
-    return this.mutations;
+  get neighbourhoodEpoch(): number {
+    return this.book.neighbourhoodEpoch;
   }
 
   get isReleased(): boolean {
@@ -108,7 +107,6 @@ export class ThreadedHnswIndex implements GraphIndex {
     if (this.released) return true;
     if (this.inFlight.length > 0) return false;
     this.released = true;
-    this.mutations++;
     this.book.clear();
     // The thread frees the graph and ends; if it does not answer, it is terminated.
     const ended = this.send({ op: 'release' }).catch(() => undefined);
@@ -142,7 +140,6 @@ export class ThreadedHnswIndex implements GraphIndex {
     if (vectors.length !== ids.length * this.dim) {
       throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
     }
-    this.mutations++;
     for (const id of ids) this.book.added(id);
     const rows = vectors.slice(); // a compact copy to hand over (a view would carry its whole buffer along)
     const packed = Int32Array.from(ids);
@@ -152,7 +149,6 @@ export class ThreadedHnswIndex implements GraphIndex {
   remove(ids: readonly number[]): void {
     this.use();
     const gone = ids.filter((id) => this.book.removed(id));
-    this.mutations++;
     void this.mutate({ op: 'remove', ids: Int32Array.from(gone) }).catch(() => undefined);
   }
 

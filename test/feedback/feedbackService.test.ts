@@ -128,7 +128,42 @@ describe('feedback service', () => {
     expect(gateSearches(two.listId!)).toBe(0);
 
     // The index changed: radii may have too, so they are searched again (and the answer is still exact).
+    // (A graph of 24 moves its neighbourhood epoch with every insert; a large one only past 1% growth.)
     index.add([9999], Float32Array.from({ length: DIM }, (_, j) => (j === 5 ? 1 : 0)));
+    const three = await feedback.rerank(first.listId!, 5);
+    expect(gateSearches(three.listId!)).toBe(gateSearches(one.listId!));
+    catalogue.close();
+  });
+
+  it('keeps the remembered radii while a large index grows by under 1% (a re-embedding inserting), not past it', async () => {
+    const catalogue = openCatalogue(file);
+    const { model, clusters } = seed(catalogue);
+    const index = buildIndex(catalogue, model.id);
+    // Far-away filler up to 2,000 vectors: the clusters' neighbourhoods stay as they were.
+    const filler = (from: number, count: number) => {
+      const ids = Array.from({ length: count }, (_, i) => 100_000 + from + i);
+      const rows = new Float32Array(count * DIM);
+      ids.forEach((_, i) => {
+        rows[i * DIM + 7] = -1;
+        rows[i * DIM + 6] = ((from + i) % 97) / 97 - 0.5;
+      });
+      index.add(ids, rows);
+    };
+    filler(0, 2_001 - index.size);
+    index.remove([100_000]); // a removal starts a neighbourhood epoch at 2,000 vectors
+    const feedback = createFeedbackService({ catalogue, index: async () => index });
+    const queryId = clusters[0]![0]!;
+    const first = feedback.recordSearch(searchResponse(catalogue, model.id, queryId, index, 5), { queryKey: imageQueryKey(queryId), queryVector: null, k: 5 });
+    feedback.judge(first.listId!, [clusters[0]![1]!], 'relevant');
+    feedback.judge(first.listId!, [clusters[1]![0]!], 'not_relevant');
+    const gateSearches = (listId: number) => (catalogue.resultLists.get(listId)?.params as { gateSearches: number }).gateSearches;
+    const one = await feedback.rerank(first.listId!, 5);
+    expect(gateSearches(one.listId!)).toBeGreaterThan(0);
+    filler(5_000, 10); // 0.5% more
+    const two = await feedback.rerank(first.listId!, 5);
+    expect(gateSearches(two.listId!)).toBe(0);
+    expect(two.hits).toEqual(one.hits);
+    filler(6_000, 20); // past 1% since the epoch began
     const three = await feedback.rerank(first.listId!, 5);
     expect(gateSearches(three.listId!)).toBe(gateSearches(one.listId!));
     catalogue.close();

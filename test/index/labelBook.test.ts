@@ -28,4 +28,31 @@ describe('LabelBook', () => {
     expect(book.size).toBe(0);
     expect(book.has(2)).toBe(false);
   });
+
+  it('moves the neighbourhood epoch with removals and releases, and with inserts only past 1% growth', () => {
+    const book = new LabelBook();
+    // A small graph moves with every insert.
+    let epoch = book.neighbourhoodEpoch;
+    for (let id = 1; id <= 50; id++) {
+      book.added(id);
+      expect(book.neighbourhoodEpoch).toBeGreaterThan(epoch);
+      epoch = book.neighbourhoodEpoch;
+    }
+    for (let id = 51; id <= 10_000; id++) book.added(id);
+    // A removal moves it and starts an epoch at 9,999 labels: 99 newcomers keep it, the 100th (> 1%) moves it.
+    epoch = book.neighbourhoodEpoch;
+    expect(book.removed(5)).toBe(true);
+    expect(book.neighbourhoodEpoch).toBeGreaterThan(epoch);
+    epoch = book.neighbourhoodEpoch;
+    expect(book.removed(5)).toBe(false); // nothing removed: nothing moves
+    expect(book.neighbourhoodEpoch).toBe(epoch);
+    let id = 20_000;
+    while (book.neighbourhoodEpoch === epoch) book.added(id++);
+    expect(id - 20_000).toBe(100);
+    epoch = book.neighbourhoodEpoch;
+    book.added(id++);
+    expect(book.neighbourhoodEpoch).toBe(epoch);
+    book.clear();
+    expect(book.neighbourhoodEpoch).toBeGreaterThan(epoch);
+  });
 });

@@ -120,10 +120,10 @@ describe('an HNSW graph on an index thread', () => {
     const adding = index.addYielding(ids.slice(0, 500), vectors.subarray(0, 500 * DIM));
     expect(index.release()).toBe(false); // an insert is in flight
     await adding;
-    const version = index.version;
+    const epoch = index.neighbourhoodEpoch;
     expect(index.release()).toBe(true);
     expect(index.isReleased).toBe(true);
-    expect(index.version).toBeGreaterThan(version);
+    expect(index.neighbourhoodEpoch).toBeGreaterThan(epoch);
     expect(index.size).toBe(0);
     await expect(index.nearest(row(vectors, 1), 1)).rejects.toThrow(/released/);
   });
