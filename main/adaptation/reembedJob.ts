@@ -13,6 +13,7 @@ import type { JobCounts, JobRunner } from '../jobs/jobQueue';
 import { createEmbedder, type Embedder } from '../search/embedder';
 import type { SearchEngine } from '../search/searchEngine';
 import { yieldToEventLoop } from '../threads/cooperative';
+import { runOneAhead } from '../threads/oneAhead';
 import { loadAdaptableModel, type AdaptableModel } from './adaptableModel';
 import { computeTrunkFeatures, trunkShape } from './trunkFeatureStore';
 
@@ -81,19 +82,31 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
       report(counts, `re-embedding with ${record.name} from cached trunk features`);
       const cached0 = catalogue.trunkFeatures.count(model.key);
       let fromCache = 0;
-      // Seconds per phase, reported with the summary (the benchmark says where the time goes).
+      // Seconds per phase, reported with the summary (the benchmark says where the time goes). 'head' counts
+      // only the wait for a head pass: most of it runs while the batch before is written and inserted.
       const phases = { read: 0, trunk: 0, head: 0, write: 0, index: 0 };
-      let cancelled = false;
-      let after = 0;
-      for (;;) {
-        if (signal.aborted) {
-          cancelled = true;
-          break;
-        }
-        const ids = catalogue.embeddings.idsMissing(record.id, batchSize, after);
-        if (ids.length === 0) break;
-        after = ids[ids.length - 1]!;
+      /** Adds the seconds since the last lap (or since it was made) to a phase. */
+      const phaseClock = () => {
         let mark = performance.now();
+        return (phase: keyof typeof phases) => {
+          const now = performance.now();
+          phases[phase] += (now - mark) / 1000;
+          mark = now;
+        };
+      };
+      let after = 0;
+      const dim = model.net.embeddingDim;
+      /** A batch read, its head pass under way on the worker (run here at once without one). */
+      interface Batch {
+        ids: number[];
+        okIds: number[];
+        vectors: Promise<Float32Array> | null;
+      }
+      const take = async (): Promise<Batch | null> => {
+        const ids = catalogue.embeddings.idsMissing(record.id, batchSize, after);
+        if (ids.length === 0) return null;
+        after = ids[ids.length - 1]!;
+        const lap = phaseClock();
         const cached = catalogue.trunkFeatures.range(model.key, ids[0]!, after);
         const rows = new Map<number, Float32Array>();
         const uncached: number[] = [];
@@ -102,11 +115,6 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
           if (row && row.length === rowLength) rows.set(id, row);
           else uncached.push(id);
         }
-        const lap = (phase: keyof typeof phases) => {
-          const now = performance.now();
-          phases[phase] += (now - mark) / 1000;
-          mark = now;
-        };
         lap('read');
         fromCache += rows.size;
         for (let start = 0; start < uncached.length; start += 64) {
@@ -120,23 +128,32 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
         }
         lap('trunk');
         const okIds = ids.filter((id) => rows.has(id));
-        if (okIds.length > 0) {
-          const flat = new Float32Array(okIds.length * rowLength);
-          okIds.forEach((id, i) => flat.set(rows.get(id)!, i * rowLength));
-          const vectors = headWorker ? await headWorker.embedFromTrunk(flat, okIds.length, model.fromStage, shape) : embedFromTrunk(model, shape, flat, okIds.length);
-          lap('head');
-          const dim = model.net.embeddingDim;
-          const put = catalogue.embeddings.putMany(record.id, okIds.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })));
+        if (okIds.length === 0) return { ids, okIds, vectors: null };
+        const flat = new Float32Array(okIds.length * rowLength);
+        okIds.forEach((id, i) => flat.set(rows.get(id)!, i * rowLength));
+        const vectors = headWorker ? headWorker.embedFromTrunk(flat, okIds.length, model.fromStage, shape) : Promise.resolve().then(() => embedFromTrunk(model, shape, flat, okIds.length));
+        vectors.catch(() => undefined); // awaited by store or leftOver; a pass abandoned on a stop fails quietly
+        return { ids, okIds, vectors };
+      };
+      const store = async (batch: Batch): Promise<void> => {
+        if (batch.vectors) {
+          const lap = phaseClock();
+          const vectors = await batch.vectors;
+          lap('head'); // the part of the head pass the previous batch's storing did not cover
+          const put = catalogue.embeddings.putMany(record.id, batch.okIds.map((imageId, i) => ({ imageId, vector: vectors.subarray(i * dim, (i + 1) * dim) })));
           if (!put.ok) throw new Error(put.message);
           lap('write');
-          await index.addYielding(okIds, vectors);
+          await index.addYielding(batch.okIds, vectors);
           lap('index');
-          counts.imported += okIds.length;
+          counts.imported += batch.okIds.length;
         }
-        counts.done += ids.length;
+        counts.done += batch.ids.length;
         report(counts);
         await yieldToEventLoop(); // the UI's requests get their turn between batches
-      }
+      };
+      // The next batch is read and its head pass started before this one is written and inserted, so the
+      // embed worker and the graph's thread work at the same time.
+      const { stopped: cancelled } = await runOneAhead(take, store, () => signal.aborted, async (batch) => batch.vectors?.catch(() => undefined));
       const saveStarted = performance.now();
       await engine.saveIndex(record);
       const saveSeconds = (performance.now() - saveStarted) / 1000;
