@@ -262,6 +262,9 @@ export function rerankInSlices(input: RerankStepsInput, searchMany: KnnSearchMan
  * the relevant images) and yields after each candidate, so the app can serve other requests meanwhile: at
  * a million images a re-rank makes thousands of searches.
  */
+/** Pool members whose stored vectors are read at once (a few ms from the catalogue). */
+export const VECTORS_PER_READ = 512;
+
 export function* rerankSteps(input: RerankStepsInput): SearchingSteps<RerankResult> {
   const { relevant, notRelevant, k } = input;
   const pin = input.pinRelevant ?? true;
@@ -300,12 +303,20 @@ export function* rerankSteps(input: RerankStepsInput): SearchingSteps<RerankResu
     }
     return hits.length >= k;
   };
-  const withVectors = (pool: readonly Neighbour[]) => {
-    const vectors = input.vectorsOf(pool.map((n) => n.id));
-    return pool.flatMap((n) => {
-      const v = vectors.get(n.id);
-      return v ? [{ id: n.id, distance: n.distance, v }] : [];
-    });
+  // The pool's vectors in parts, with a turn between them: before the model's vector table has loaded,
+  // each part is a catalogue read, and a pool of thousands read at once held the app (soak profile, 41 s).
+  const withVectors = function* (pool: readonly Neighbour[]): SearchingSteps<{ id: number; distance: number; v: ArrayLike<number> }[]> {
+    const out: { id: number; distance: number; v: ArrayLike<number> }[] = [];
+    for (let start = 0; start < pool.length; start += VECTORS_PER_READ) {
+      const part = pool.slice(start, start + VECTORS_PER_READ);
+      const vectors = input.vectorsOf(part.map((n) => n.id));
+      for (const n of part) {
+        const v = vectors.get(n.id);
+        if (v) out.push({ id: n.id, distance: n.distance, v });
+      }
+      yield;
+    }
+    return out;
   };
   if (!boundary) {
     // Nothing rejected, no boundary: the nearest of the query and the relevant images rank, those the gate
@@ -313,7 +324,7 @@ export function* rerankSteps(input: RerankStepsInput): SearchingSteps<RerankResu
     let size = Math.min(poolSize, 2 * need);
     for (;;) {
       const pool = yield* neighbourhoodPoolSteps(positives, size, input.archiveSize, skip, skipped);
-      if ((yield* fill(withVectors(pool))) || size >= poolSize || pool.length < size) return { method, movedQuery, poolSize: pool.length, gateSearches: gate.searches, hits };
+      if ((yield* fill(yield* withVectors(pool))) || size >= poolSize || pool.length < size) return { method, movedQuery, poolSize: pool.length, gateSearches: gate.searches, hits };
       size = poolSize;
     }
   }
@@ -323,7 +334,7 @@ export function* rerankSteps(input: RerankStepsInput): SearchingSteps<RerankResu
   // gate has the last word on every one: the boundary only knows what was marked, so an unrelated
   // cluster can lie on its relevant side.
   const pool = yield* neighbourhoodPoolSteps(positives, poolSize, input.archiveSize, skip, skipped);
-  const ordered = withVectors(pool).map((c) => ({ ...c, rejectedSide: onRejectedSide(boundary, c.v) }));
+  const ordered = (yield* withVectors(pool)).map((c) => ({ ...c, rejectedSide: onRejectedSide(boundary, c.v) }));
   ordered.sort((a, b) => Number(a.rejectedSide) - Number(b.rejectedSide) || a.distance - b.distance || a.id - b.id);
   yield* fill(ordered);
   return { method, movedQuery, poolSize: ordered.length, gateSearches: gate.searches, hits };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifierDirection } from '../../main/feedback/feedbackScorers';
 import { classifierScorer } from '../../main/feedback/neighbourhoodScorer';
-import { neighbourhoodPool, neighbourhoodSize, rerank, rerankSteps } from '../../main/feedback/rerank';
+import { neighbourhoodPool, neighbourhoodSize, rerank, rerankSteps, VECTORS_PER_READ } from '../../main/feedback/rerank';
 import { moveQuery } from '../../main/feedback/rocchio';
 import type { Neighbour } from '../../main/index/types';
 
@@ -152,6 +152,27 @@ describe('rerank', () => {
     expect(searches).toBe(searchedAtOnce); // batching searches no more than one at a time did
     expect(searches).toBeGreaterThan(3);
     expect(requests).toBeLessThan(searches);
+  });
+
+  it("reads the pool's vectors in parts of VECTORS_PER_READ, with a safe point after each", () => {
+    let s = 9;
+    const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const archive = new Map<number, Float32Array>();
+    for (let i = 0; i < 3000; i++) archive.set(i + 1, norm([1 + rand(), rand(), rand(), rand(), rand()]));
+    const reads: number[] = [];
+    const whole = lookup(archive);
+    const vectorsOf = (ids: readonly number[]) => {
+      reads.push(ids.length);
+      return whole(ids);
+    };
+    // A large k: the pool (the neighbourhood of 2,000 images) is several parts.
+    const input = { query: archive.get(1)!, relevant: new Map([2, 3].map((id) => [id, archive.get(id)!] as const)), notRelevant: new Map([[4, archive.get(4)!]]), search: exactSearch(archive), vectorsOf, archiveSize: archive.size, k: 400, exclude: new Set([1]) };
+    const result = rerank(input);
+    expect(result.poolSize).toBeGreaterThan(VECTORS_PER_READ);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(VECTORS_PER_READ);
+    expect(reads.length).toBeGreaterThanOrEqual(Math.ceil(result.poolSize / VECTORS_PER_READ));
+    // Every pool member with a vector was read (nothing lost between parts).
+    expect(reads.reduce((a, b) => a + b, 0)).toBe(result.poolSize);
   });
 
   it('sizes the neighbourhood to the archive: square-root growth, at least 5 pages, at most the archive', () => {
