@@ -13,7 +13,7 @@ import { LabelBook } from './labelBook';
 import { yieldToEventLoop } from '../threads/cooperative';
 import type { GraphIndex, WrittenGraph } from './graphIndex';
 import type { IdFilter, Neighbour } from './types';
-import { normalisedArray, squaredL2 } from './vectorMath';
+import { checkQuery, checkRows, normalisedArray, squaredL2 } from './vectorMath';
 
 const { HierarchicalNSW } = hnswlib;
 type Graph = InstanceType<typeof HierarchicalNSW>;
@@ -155,9 +155,7 @@ export class HnswIndex implements GraphIndex {
   /** Adds (or replaces) vectors; `vectors` is row-major, ids.length * dim floats, normalised here. */
   add(ids: readonly number[], vectors: Float32Array): void {
     this.use();
-    if (vectors.length !== ids.length * this.dim) {
-      throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
-    }
+    checkRows(ids.length, vectors, this.dim);
     this.whenIdle(() => {
       this.ensureCapacity(ids.length);
       ids.forEach((id, i) => {
@@ -174,9 +172,7 @@ export class HnswIndex implements GraphIndex {
    */
   async addYielding(ids: readonly number[], vectors: Float32Array, sliceMs = 8): Promise<void> {
     this.use();
-    if (vectors.length !== ids.length * this.dim) {
-      throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
-    }
+    checkRows(ids.length, vectors, this.dim);
     let next = 0;
     while (next < ids.length) {
       await this.settled(); // no write in flight: this slice goes straight in
@@ -213,7 +209,7 @@ export class HnswIndex implements GraphIndex {
   /** The k nearest live vectors to `query` (normalised here), nearest first, optionally among allowed ids. */
   search(query: ArrayLike<number>, k: number, filter?: IdFilter): Neighbour[] {
     this.use();
-    if (query.length !== this.dim) throw new RangeError(`search: query has ${query.length} values, index has ${this.dim}.`);
+    checkQuery(query, this.dim);
     const q = normalisedArray(query);
     if (filter instanceof Set && filter.size <= EXACT_FILTER_LIMIT) return this.exactAmong(q, k, filter);
     const wanted = Math.min(Math.floor(k), this.size);

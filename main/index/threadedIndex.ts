@@ -13,6 +13,7 @@ import { LabelBook } from './labelBook';
 import { encodeFilter, unpackNeighbours, type IndexAnswer, type IndexReply, type IndexRequest, type WireNeighbours } from './indexProtocol';
 import { startModuleWorker } from '../threads/startModuleWorker';
 import type { IdFilter, Neighbour } from './types';
+import { checkQuery, checkRows } from './vectorMath';
 
 const RELEASED = 'This index was released from memory; open it again.';
 
@@ -123,7 +124,7 @@ export class ThreadedHnswIndex implements GraphIndex {
     this.use();
     const rows = new Float64Array(queries.length * this.dim);
     queries.forEach((query, q) => {
-      if (query.length !== this.dim) throw new RangeError(`search: query has ${query.length} values, index has ${this.dim}.`);
+      checkQuery(query, this.dim);
       for (let j = 0; j < this.dim; j++) rows[q * this.dim + j] = query[j]!;
     });
     const wire = encodeFilter(filter, () => this.liveIds());
@@ -137,9 +138,7 @@ export class ThreadedHnswIndex implements GraphIndex {
 
   addYielding(ids: readonly number[], vectors: Float32Array): Promise<void> {
     this.use();
-    if (vectors.length !== ids.length * this.dim) {
-      throw new RangeError(`add: ${ids.length} ids need ${ids.length * this.dim} floats, got ${vectors.length}.`);
-    }
+    checkRows(ids.length, vectors, this.dim);
     for (const id of ids) this.book.added(id);
     const rows = vectors.slice(); // a compact copy to hand over (a view would carry its whole buffer along)
     const packed = Int32Array.from(ids);

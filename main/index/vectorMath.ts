@@ -30,3 +30,13 @@ export function squaredL2(a: ArrayLike<number>, aOffset: number, b: ArrayLike<nu
   }
   return sum;
 }
+
+/** Throws when `vectors` is not `count` rows of `dim` floats (an insert's ids and vectors disagree). */
+export function checkRows(count: number, vectors: ArrayLike<number>, dim: number): void {
+  if (vectors.length !== count * dim) throw new RangeError(`add: ${count} ids need ${count * dim} floats, got ${vectors.length}.`);
+}
+
+/** Throws when a query is not of the index's dimension. */
+export function checkQuery(query: ArrayLike<number>, dim: number): void {
+  if (query.length !== dim) throw new RangeError(`search: query has ${query.length} values, index has ${dim}.`);
+}

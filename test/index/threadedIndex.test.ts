@@ -62,6 +62,11 @@ describe('an HNSW graph on an index thread', () => {
     // A query as a plain array, and one longer than the index holds.
     expect((await threaded.nearest(Array.from(row(vectors, 41)), 1))[0]!.id).toBe(42);
     await expect(threaded.nearest([1, 2], 1)).rejects.toThrow(/query has 2 values/);
+    expect(() => local.search([1, 2], 1)).toThrow(/query has 2 values/);
+    // Ids and vectors that disagree are refused by both, before anything is inserted.
+    expect(() => threaded.addYielding([n + 1, n + 2], new Float32Array(DIM))).toThrow(/2 ids need/);
+    expect(() => local.add([n + 1, n + 2], new Float32Array(DIM))).toThrow(/2 ids need/);
+    expect([threaded.size, local.size]).toEqual([n, n]);
   });
 
   it('removes, re-adds and writes in call order, and reads back with the same answers', async () => {
