@@ -60,6 +60,17 @@ function searchResponse(catalogue: Catalogue, modelId: number, queryId: number, 
   };
 }
 
+/** A search list of cluster 0's first image with one image marked relevant and one not; the gate's searches per list. */
+function judgedList(catalogue: Catalogue, index: HnswIndex, modelId: number, clusters: number[][]) {
+  const feedback = createFeedbackService({ catalogue, index: async () => index });
+  const queryId = clusters[0]![0]!;
+  const first = feedback.recordSearch(searchResponse(catalogue, modelId, queryId, index, 5), { queryKey: imageQueryKey(queryId), queryVector: null, k: 5 });
+  feedback.judge(first.listId!, [clusters[0]![1]!], 'relevant');
+  feedback.judge(first.listId!, [clusters[1]![0]!], 'not_relevant');
+  const gateSearches = (listId: number) => (catalogue.resultLists.get(listId)?.params as { gateSearches: number }).gateSearches;
+  return { feedback, first, gateSearches };
+}
+
 describe('feedback service', () => {
   it('keeps judgements and rounds across a re-opened catalogue, keeps rejected out and re-ranks toward the relevant', async () => {
     let catalogue = openCatalogue(file);
@@ -114,12 +125,7 @@ describe('feedback service', () => {
     const catalogue = openCatalogue(file);
     const { model, clusters } = seed(catalogue);
     const index = buildIndex(catalogue, model.id);
-    const feedback = createFeedbackService({ catalogue, index: async () => index });
-    const queryId = clusters[0]![0]!;
-    const first = feedback.recordSearch(searchResponse(catalogue, model.id, queryId, index, 5), { queryKey: imageQueryKey(queryId), queryVector: null, k: 5 });
-    feedback.judge(first.listId!, [clusters[0]![1]!], 'relevant');
-    feedback.judge(first.listId!, [clusters[1]![0]!], 'not_relevant');
-    const gateSearches = (listId: number) => (catalogue.resultLists.get(listId)?.params as { gateSearches: number }).gateSearches;
+    const { feedback, first, gateSearches } = judgedList(catalogue, index, model.id, clusters);
 
     const one = await feedback.rerank(first.listId!, 5);
     expect(gateSearches(one.listId!)).toBeGreaterThan(0);
@@ -151,12 +157,7 @@ describe('feedback service', () => {
     };
     filler(0, 2_001 - index.size);
     index.remove([100_000]); // a removal starts a neighbourhood epoch at 2,000 vectors
-    const feedback = createFeedbackService({ catalogue, index: async () => index });
-    const queryId = clusters[0]![0]!;
-    const first = feedback.recordSearch(searchResponse(catalogue, model.id, queryId, index, 5), { queryKey: imageQueryKey(queryId), queryVector: null, k: 5 });
-    feedback.judge(first.listId!, [clusters[0]![1]!], 'relevant');
-    feedback.judge(first.listId!, [clusters[1]![0]!], 'not_relevant');
-    const gateSearches = (listId: number) => (catalogue.resultLists.get(listId)?.params as { gateSearches: number }).gateSearches;
+    const { feedback, first, gateSearches } = judgedList(catalogue, index, model.id, clusters);
     const one = await feedback.rerank(first.listId!, 5);
     expect(gateSearches(one.listId!)).toBeGreaterThan(0);
     filler(5_000, 10); // 0.5% more
