@@ -15,6 +15,8 @@ import { createImageFileResolver } from './imageFiles';
 import { openServices, type Services, type ServicesOptions } from './services';
 import type { SimilaApp } from './types';
 import { appVersion } from './version';
+import { IMPORT_JOB_KIND } from '../ingest/importJob';
+import { DICOMWEB_IMPORT_JOB_KIND } from '../sources/dicomweb/importDicomwebJob';
 
 export interface CreateAppOptions extends Omit<ServicesOptions, 'resumeJobs'> {
   home?: string;
@@ -144,17 +146,28 @@ function warmUpEngine(services: Services, afterMs: number | null, autoEmbed: boo
  * the open views: the image-paths change counter (bumped by trigger from any connection) is polled, and
  * a move this process did not announce itself becomes a 'library.changed' event.
  */
+const IMPORT_KINDS = new Set<string>([IMPORT_JOB_KIND, DICOMWEB_IMPORT_JOB_KIND]);
+
 function watchOtherProcesses(services: Services, everyMs: number): { stop(): void } {
   const counter = services.catalogue.db.prepare<[], number>("SELECT value FROM change_counters WHERE name = 'image_paths'").pluck();
   let seen = counter.get() ?? 0;
   let visible = services.catalogue.images.countVisible();
-  const stopListening = services.onEvent((event) => {
+  // Imports of this process announce their images themselves, in batches: a poll between an image's
+  // insert and its batch's announcement would announce it twice. Polls wait until they have ended.
+  const importsHere = new Set<number>();
+  const stopListening = services.onEvent((event, payload) => {
+    if (event === 'job.progress' && 'kind' in payload && IMPORT_KINDS.has(payload.kind)) {
+      if (payload.state === 'running' || payload.state === 'queued') importsHere.add(payload.jobId);
+      else importsHere.delete(payload.jobId);
+      return;
+    }
     if (event !== 'library.changed') return;
     seen = counter.get() ?? seen; // our own import announced it
     visible = services.catalogue.images.countVisible();
   });
   const timer = setInterval(() => {
     try {
+      if (importsHere.size > 0) return;
       const now = counter.get() ?? 0;
       if (now === seen) return;
       seen = now;

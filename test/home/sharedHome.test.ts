@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../main/app/createApp';
 import { openCatalogue } from '../../main/catalogue/catalogue';
 import { acquireInstanceLock, InstanceLockError, LOCK_FILE } from '../../main/home/instanceLock';
-import { tempDir } from '../ingest/support/fixtures';
+import { makeImage, tempDir } from '../ingest/support/fixtures';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -87,5 +87,30 @@ describe('another process on the same home', () => {
     await expect.poll(() => events.length, { timeout: 2000 }).toBeGreaterThan(0);
     expect(events.at(-1)).toEqual({ added: 3, folderIds: [] });
     expect((await app.handlers['library.page']({ offset: 0, limit: 10 }, { mode: 'browser' })).total).toBe(3);
+  });
+
+  it("does not announce this process's own import a second time, however often it polls", async () => {
+    const dir = home();
+    const archive = path.join(dir, 'archive');
+    mkdirSync(archive);
+    const files = 40;
+    for (let n = 0; n < files; n++) writeFileSync(path.join(archive, `${n}.png`), await makeImage('png', 24, 24, n));
+    // Polling every 2 ms, the watcher looks many times between an image's insert and its batch's announcement.
+    const app = await createApp({ home: path.join(dir, 'home'), mode: 'browser', env: { SIMILA_DATA: archive }, shippedModelsRoot: null, decodeInProcess: true, externalChangePollMs: 2 });
+    cleanups.push(() => app.close());
+    const added: number[] = [];
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    app.onEvent((event, payload) => {
+      if (event === 'library.changed' && 'added' in payload) added.push(payload.added);
+      if (event === 'job.progress' && 'state' in payload && payload.state === 'done') finished();
+    });
+    const data = (await app.handlers['fs.roots']({}, { mode: 'browser' })).find((r) => r.name === 'Data sets')!;
+    await app.handlers['import.start']({ handle: data.handle }, { mode: 'browser' });
+    await done;
+    await new Promise((r) => setTimeout(r, 50)); // polls after the end find nothing new
+    const { imageCount } = await app.handlers['app.info']({}, { mode: 'browser' });
+    expect(imageCount).toBeGreaterThan(files / 2); // (generated images may repeat: duplicates are not new images)
+    expect(added.reduce((a, b) => a + b, 0)).toBe(imageCount);
   });
 });
