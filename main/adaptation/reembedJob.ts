@@ -50,7 +50,8 @@ export function embedFromTrunk(model: AdaptableModel, shape: [number, number, nu
 async function startHeadWorker(options: ReembedRunnerOptions, dir: string): Promise<Embedder | null> {
   if (options.headInProcess) return null;
   try {
-    return await createEmbedder({ modelDir: path.resolve(options.modelsDir, dir), prefer: options.preferBackends });
+    // Background work: the head passes give way to the threads serving pages and searches.
+    return await createEmbedder({ modelDir: path.resolve(options.modelsDir, dir), prefer: options.preferBackends, background: true });
   } catch (error) {
     console.error(`[simila] re-embedding: the head pass runs on the main thread (no worker: ${error instanceof Error ? error.message : String(error)})`);
     return null;
@@ -159,7 +160,7 @@ export function createReembedRunner(options: ReembedRunnerOptions): JobRunner {
       const saveSeconds = (performance.now() - saveStarted) / 1000;
       const seconds = (performance.now() - started) / 1000;
       return {
-        summary: { model: record.name, modelId: record.id, fromStage: model.fromStage, trunkKey: model.key, headIn: headWorker ? 'worker' : 'main', embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, phases: { ...phases, saveIndex: saveSeconds }, cancelled },
+        summary: { model: record.name, modelId: record.id, fromStage: model.fromStage, trunkKey: model.key, headIn: headWorker ? 'worker' : 'main', headNice: headWorker?.threadNice ?? null, embedded: counts.imported, failed: counts.failed, fromCache, cachedBefore: cached0, seconds, phases: { ...phases, saveIndex: saveSeconds }, cancelled },
         counts,
         message: `${counts.imported} embedded (${fromCache} from cached trunk features), ${counts.failed} failed${cancelled ? ' (stopped)' : ''}`,
         cancelled,

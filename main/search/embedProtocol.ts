@@ -5,6 +5,8 @@ export interface LoadRequest {
   modelDir: string;
   /** Backend candidates in order (default: the app's order, fastest first). */
   prefer?: string[];
+  /** Background work only (a re-embedding): the thread lowers its own priority (Linux). */
+  background?: boolean;
 }
 
 export interface EmbedRequest {
@@ -36,6 +38,8 @@ export interface LoadedReply {
   embeddingDim: number;
   /** Trunk features the worker returns with each batch (for adapted children to re-embed from); null: none. */
   trunk: { key: string; rowLength: number } | null;
+  /** The thread's nice value once lowered for background work; null when it runs at the app's priority. */
+  nice: number | null;
 }
 
 export interface EmbeddedReply {

@@ -10,6 +10,7 @@ import { MAX_CACHED_TRUNK_FLOATS, trunkSpecOf, type TrunkSpec } from '../adaptat
 import type { EmbeddingNet } from '../ml/models/embeddingNet';
 import { loadModelPackage } from '../ml/package/modelPackage';
 import type { EmbedWorkerReply, EmbedWorkerRequest } from './embedProtocol';
+import { lowerThisThreadPriority } from '../threads/threadPriority';
 
 export function serveEmbedWorker(port: MessagePort): void {
   let net: EmbeddingNet | null = null;
@@ -19,6 +20,7 @@ export function serveEmbedWorker(port: MessagePort): void {
   port.on('message', async (request: EmbedWorkerRequest) => {
     if (request.type === 'load') {
       try {
+        const nice = request.background ? lowerThisThreadPriority() : null;
         // Inference only: the training kernels are not needed.
         const backend = await selectBackend({ prefer: request.prefer, registerTrainingKernels: false, log: () => undefined });
         const loaded = await loadModelPackage(request.modelDir);
@@ -31,7 +33,7 @@ export function serveEmbedWorker(port: MessagePort): void {
         const rowLength = probe.size;
         probe.dispose();
         trunk = spec.fromStage > 1 && rowLength <= MAX_CACHED_TRUNK_FLOATS ? { ...spec, rowLength } : null;
-        post({ type: 'loaded', backend: backend.name, inputSize, channels, embeddingDim: loaded.manifest.embeddingDim, trunk: trunk && { key: trunk.key, rowLength } });
+        post({ type: 'loaded', backend: backend.name, inputSize, channels, embeddingDim: loaded.manifest.embeddingDim, trunk: trunk && { key: trunk.key, rowLength }, nice });
       } catch (error) {
         post({ type: 'failed', id: null, code: 'load_failed', message: error instanceof Error ? error.message : String(error) });
       }

@@ -10,6 +10,8 @@ export interface EmbedderOptions {
   modelDir: string;
   /** Backend candidates in order (default: tfjs-node-gpu, tfjs-node, wasm, cpu). */
   prefer?: string[];
+  /** For background work only (a re-embedding): the worker thread runs at a lower priority (Linux). */
+  background?: boolean;
 }
 
 export interface Embedder {
@@ -20,6 +22,8 @@ export interface Embedder {
   readonly embeddingDim: number;
   /** Worker threads that run the network (a pool has several, see embedderPool.ts). */
   readonly workers: number;
+  /** The worker thread's nice value when it was lowered for background work (see threadPriority.ts). */
+  readonly threadNice?: number | null;
   /** False once a worker has crashed or the embedder was closed: it answers only errors from then on. */
   readonly alive: boolean;
   /** `count` preprocessed images (HWC, normalised) -> count x embeddingDim L2-normalised vectors. */
@@ -79,7 +83,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
   });
 
   const send = (request: EmbedWorkerRequest, transfer: ArrayBuffer[] = []) => worker.postMessage(request, transfer);
-  send({ type: 'load', modelDir: options.modelDir, prefer: options.prefer });
+  send({ type: 'load', modelDir: options.modelDir, prefer: options.prefer, background: options.background });
   let info: Extract<EmbedWorkerReply, { type: 'loaded' }>;
   try {
     info = await loaded;
@@ -123,6 +127,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
     channels: info.channels,
     embeddingDim: info.embeddingDim,
     workers: 1,
+    threadNice: info.nice,
     get alive() {
       return dead === null;
     },

@@ -1,7 +1,9 @@
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder, type Embedder } from '../../main/search/embedder';
 import { createEmbedderPool, embedWorkersFromEnv, splitRanges } from '../../main/search/embedderPool';
+import { BACKGROUND_NICE, lowerThisThreadPriority } from '../../main/threads/threadPriority';
 
 const MODEL_DIR = path.resolve(__dirname, '../../assets/models/default');
 
@@ -53,6 +55,21 @@ describe('embedder pool (shipped model, wasm workers)', () => {
     for (let i = 0; i < one.trunk!.length; i += 97) expect(many.trunk![i]).toBeCloseTo(one.trunk![i]!, 5);
   });
 
+  it('runs a background embedder at a lower priority on its own thread only (Linux), with the same vectors', async () => {
+    const before = os.getPriority();
+    const background = await createEmbedder({ modelDir: MODEL_DIR, prefer: ['wasm'], background: true });
+    try {
+      expect(single.threadNice).toBeNull(); // the search pool's workers keep the app's priority
+      if (process.platform === 'linux') expect(background.threadNice).toBe(Math.max(BACKGROUND_NICE, before));
+      else expect(background.threadNice).toBeNull();
+      expect(os.getPriority()).toBe(before); // this thread (and so the process's serving thread) is unchanged
+      const inputs = inputsFor(3);
+      expect(Array.from(await background.embedInputs(inputs, 3))).toEqual(Array.from(await single.embedInputs(inputs, 3)));
+    } finally {
+      await background.close();
+    }
+  });
+
   it('embeds a single query whole and rejects a wrong input length with a clear reason', async () => {
     const inputs = inputsFor(1);
     const [one, many] = await Promise.all([single.embedInputs(inputs, 1), pool.embedInputs(inputs, 1)]);
@@ -79,4 +96,13 @@ describe('embedder pool (shipped model, wasm workers)', () => {
     }
     expect(early.alive).toBe(false);
   }, 120_000);
+});
+
+describe('lowerThisThreadPriority', () => {
+  it('does nothing where the nice value belongs to the whole process', () => {
+    const before = os.getPriority();
+    expect(lowerThisThreadPriority('darwin')).toBeNull();
+    expect(lowerThisThreadPriority('win32')).toBeNull();
+    expect(os.getPriority()).toBe(before);
+  });
 });
