@@ -61,6 +61,11 @@ export function killAppOptions(home: string) {
 const rng = seeded;
 
 const send = (message: unknown) => process.send?.(message);
+/**
+ * Sends and resolves once the message has been handed to the OS. A message still queued in this process
+ * when the kill lands is lost with it; the checker must hear of every judgement before it can be written.
+ */
+const sendNow = (message: unknown) => new Promise<void>((resolve, reject) => process.send!(message, undefined, undefined, (error) => (error ? reject(error) : resolve())));
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function main(): Promise<void> {
@@ -123,7 +128,7 @@ async function main(): Promise<void> {
       const values = ['relevant', 'not_relevant', 'unsure'] as const;
       for (let seq = 1; ; seq++) {
         const judged: SentJudgement = { seq, imageId: hits[Math.floor(random() * hits.length)]!.image.id, judgement: values[Math.floor(random() * values.length)]! };
-        send({ sending: judged });
+        await sendNow({ sending: judged });
         const answer = (await dispatch('feedback.judge', { listId, imageIds: [judged.imageId], judgement: judged.judgement }, ctx)) as { ok: boolean };
         if (!answer.ok) throw new Error(`feedback.judge: ${JSON.stringify(answer)}`);
         send({ ack: judged });
