@@ -141,13 +141,14 @@ function warmUpEngine(services: Services, afterMs: number | null, autoEmbed: boo
   };
 }
 
+/** Job kinds that add images (and announce them themselves). */
+const IMPORT_KINDS = new Set<string>([IMPORT_JOB_KIND, DICOMWEB_IMPORT_JOB_KIND]);
+
 /**
  * Images another process added or removed on this home (a terminal import while the app serves) reach
  * the open views: the image-paths change counter (bumped by trigger from any connection) is polled, and
  * a move this process did not announce itself becomes a 'library.changed' event.
  */
-const IMPORT_KINDS = new Set<string>([IMPORT_JOB_KIND, DICOMWEB_IMPORT_JOB_KIND]);
-
 function watchOtherProcesses(services: Services, everyMs: number): { stop(): void } {
   const counter = services.catalogue.db.prepare<[], number>("SELECT value FROM change_counters WHERE name = 'image_paths'").pluck();
   let seen = counter.get() ?? 0;

@@ -154,7 +154,8 @@ export function createFeedbackService(deps: FeedbackServiceDeps): FeedbackServic
 
   /**
    * Candidates' page radii per index, kept while the index's neighbourhood epoch, what is visible and k
-   * stay the same (the key): the next round on a list, or another list in the same neighbourhood, skips those searches.
+   * stay the same (the key): the next round on a list, or another list in the same neighbourhood, skips
+   * those searches.
    * Bounded: cleared past RADII_LIMIT entries.
    */
   const radiiByIndex = new WeakMap<object, { key: string; radii: Map<number, number> }>();

@@ -257,14 +257,14 @@ export function rerankInSlices(input: RerankStepsInput, searchMany: KnnSearchMan
   return answerInSlices(rerankSteps(input), (request) => searchMany(request.vectors, request.want), sliceMs);
 }
 
+/** Pool members whose stored vectors are read at once (a few ms from the catalogue). */
+export const VECTORS_PER_READ = 512;
+
 /**
  * The re-rank as steps: it asks for its searches (the pool's, the gate's for the query, the candidates and
  * the relevant images) and yields after each candidate, so the app can serve other requests meanwhile: at
  * a million images a re-rank makes thousands of searches.
  */
-/** Pool members whose stored vectors are read at once (a few ms from the catalogue). */
-export const VECTORS_PER_READ = 512;
-
 export function* rerankSteps(input: RerankStepsInput): SearchingSteps<RerankResult> {
   const { relevant, notRelevant, k } = input;
   const pin = input.pinRelevant ?? true;
