@@ -3,11 +3,13 @@
  * batches. Each batch's vectors are committed to SQLite (the source of truth) and added to the model's
  * HNSW index, so a killed job goes on where it stopped; the index file is saved every few thousand
  * vectors and at the end. Files that fail to decode are recorded with their reason and skipped.
- * Preprocessing of the next batch overlaps embedding of the current one (sharp in libuv, tfjs in the worker).
+ * Three stages overlap: batch k+2 is decoded (sharp, in libuv) while batch k+1 is embedded (tfjs, on the
+ * embed workers) and batch k is stored (SQLite here, the graph on its index thread).
  */
 import type { Catalogue } from '../catalogue/catalogue';
 import { asResourceFault, ResourceFaultError } from '../ingest/fsErrors';
 import { JobFailure, type JobCounts, type JobRunner } from '../jobs/jobQueue';
+import { runOneAhead } from '../threads/oneAhead';
 import type { SearchEngine } from './searchEngine';
 
 export const EMBED_JOB_KIND = 'embed';
@@ -35,6 +37,11 @@ interface PreparedBatch {
   ids: number[];
   inputs: Float32Array;
   failures: { id: number; code: string; message: string }[];
+}
+
+/** A prepared batch whose network pass is under way (null: none of its files could be read). */
+interface EmbeddingBatch extends PreparedBatch {
+  embedded: Promise<{ vectors: Float32Array; trunk: Float32Array | null }> | null;
 }
 
 export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
@@ -76,7 +83,6 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
 
       let sinceSave = 0;
       let upcoming = nextBatch();
-      let cancelled = false;
       /**
        * A full disk (SQLITE_FULL for vectors, ENOSPC for the index file) or a read-only home stops the job
        * with a sentence; every batch committed before stays, and the next run goes on from there.
@@ -89,14 +95,16 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
         const summary = { model: model.name, modelId: model.id, embedded: counts.imported, failed: counts.failed, total: counts.total, cancelled: false, fault: fault.code };
         throw new JobFailure(fault.message, summary, counts, fault.code);
       };
-      for (;;) {
+      // Taking a batch starts its network pass on the embed workers, and the next batch's decoding.
+      const take = async (): Promise<EmbeddingBatch | null> => {
         const batch = await upcoming;
-        if (!batch) break;
-        if (signal.aborted) {
-          cancelled = true;
-          break;
-        }
-        upcoming = nextBatch(); // prepared while this batch is embedded
+        if (!batch) return null;
+        upcoming = nextBatch();
+        const embedded = batch.ids.length > 0 ? embedder.embedInputsWithTrunk(batch.inputs.subarray(0, batch.ids.length * inputLength), batch.ids.length) : null;
+        embedded?.catch(() => undefined); // awaited by store(); a stop before that must not leave it unhandled
+        return { ...batch, embedded };
+      };
+      const store = async (batch: EmbeddingBatch): Promise<void> => {
         try {
           for (const failure of batch.failures) {
             const where = catalogue.paths.listForImage(failure.id)[0]?.path ?? `image ${failure.id}`;
@@ -106,8 +114,8 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
           await stop(error, 'the failures of a batch could not be recorded');
         }
         counts.failed += batch.failures.length;
-        if (batch.ids.length > 0) {
-          const { vectors, trunk } = await embedder.embedInputsWithTrunk(batch.inputs.subarray(0, batch.ids.length * inputLength), batch.ids.length);
+        if (batch.embedded) {
+          const { vectors, trunk } = await batch.embedded;
           const dim = embedder.embeddingDim;
           let put: ReturnType<typeof catalogue.embeddings.putMany>;
           try {
@@ -136,7 +144,10 @@ export function createEmbedRunner(options: EmbedRunnerOptions): JobRunner {
           }
           sinceSave = 0;
         }
-      }
+      };
+      // The workers embed batch k+1 while batch k is written and inserted: before, they waited for each
+      // batch's storage and graph insert in turn.
+      const { stopped: cancelled } = await runOneAhead(take, store, () => signal.aborted, async (batch) => batch.embedded?.catch(() => undefined));
       await upcoming.catch(() => null); // let a prefetch in flight settle before returning
       try {
         await engine.saveIndex(model);
