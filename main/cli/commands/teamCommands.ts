@@ -4,9 +4,10 @@
  * No message prints the password.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { openServices } from '../../app/services';
-import { openQueue, planTeamJob, teamJobStatus } from '../../team/teamJobs';
-import { openTeamStore } from '../../team/teamStore';
+import type PgBoss from 'pg-boss';
+import { openServices, type Services, type ServicesOptions } from '../../app/services';
+import { openQueue, planTeamJob, teamJobStatus, type QueueTiming } from '../../team/teamJobs';
+import { openTeamStore, type TeamStore } from '../../team/teamStore';
 import { lastSync, syncWithTeam } from '../../team/teamSync';
 import { redactSecrets, redactUrl, resolveTeamUrl } from '../../team/teamUrl';
 import { startTeamWorker } from '../../team/teamWorker';
@@ -37,6 +38,45 @@ async function guarded(json: boolean | undefined, fn: () => Promise<number>): Pr
   }
 }
 
+interface TeamSession<Q extends boolean, S extends boolean> {
+  url: string;
+  store: TeamStore;
+  boss: Q extends true ? PgBoss : null;
+  services: S extends true ? Services : null;
+}
+
+interface TeamSessionNeeds<Q extends boolean, S extends boolean> {
+  /** Open the pg-boss queue too; `graceful` lets jobs in hand finish when it stops. */
+  queue?: Q extends true ? { timing?: QueueTiming; graceful: boolean } : undefined;
+  /** Open this data home too. */
+  services?: S extends true ? ServicesOptions : undefined;
+}
+
+/**
+ * Opens what a team command needs (the store; the queue and the data home when asked), runs `fn`, and
+ * closes them in the reverse order whether `fn` succeeded or threw, so a failure never leaves a
+ * connection holding the process open.
+ */
+async function withTeamSession<Q extends boolean = false, S extends boolean = false>(
+  teamOption: string | undefined,
+  needs: TeamSessionNeeds<Q, S>,
+  fn: (session: TeamSession<Q, S>) => Promise<number>,
+): Promise<number> {
+  const url = teamUrl(teamOption);
+  const store = await openTeamStore(url);
+  let boss: PgBoss | null = null;
+  let services: Services | null = null;
+  try {
+    if (needs.queue) boss = await openQueue(url, needs.queue.timing);
+    if (needs.services) services = openServices(needs.services);
+    return await fn({ url, store, boss, services } as TeamSession<Q, S>);
+  } finally {
+    await boss?.stop({ graceful: needs.queue?.graceful ?? false, wait: true, close: true }).catch(() => undefined);
+    await services?.close();
+    await store.close();
+  }
+}
+
 export function addTeamCommands(program: Command): void {
   program
     .command('sync')
@@ -45,11 +85,9 @@ export function addTeamCommands(program: Command): void {
     .option(...homeOption)
     .option('--json', 'print JSON')
     .action(async (opts: { team?: string; home?: string; json?: boolean }) => {
-      process.exitCode = await guarded(opts.json, async () => {
-        const url = teamUrl(opts.team);
-        const store = await openTeamStore(url);
-        const services = openServices({ home: opts.home, resumeJobs: false, shippedModelsRoot: null, decodeInProcess: true });
-        try {
+      const needs = { services: { home: opts.home, resumeJobs: false, shippedModelsRoot: null, decodeInProcess: true } };
+      process.exitCode = await guarded(opts.json, () =>
+        withTeamSession<false, true>(opts.team, needs, async ({ url, store, services }) => {
           const summary = await syncWithTeam({
             store,
             catalogue: services.catalogue,
@@ -64,11 +102,8 @@ export function addTeamCommands(program: Command): void {
             process.stdout.write(`Synced with ${redactUrl(url)} in ${summary.seconds} s. Pushed: ${line({ ...summary.pushed })}. Pulled: ${line({ ...summary.pulled })}.\n`);
           }
           return 0;
-        } finally {
-          await services.close();
-          await store.close();
-        }
-      });
+        }),
+      );
     });
 
   program
@@ -85,49 +120,48 @@ export function addTeamCommands(program: Command): void {
     .option('--name <name>', 'worker name recorded with its shards (default host:pid)')
     .option('--json', 'one JSON line per shard done')
     .action(async (opts: { team?: string; home?: string; decodeWorkers?: number; embedWorkers?: number; batch?: number; expire?: number; maintenance?: number; exitWhenIdle?: number; name?: string; json?: boolean }) => {
-      process.exitCode = await guarded(opts.json, async () => {
-        const url = teamUrl(opts.team);
-        const store = await openTeamStore(url);
-        const boss = await openQueue(url, { expireInSeconds: opts.expire, maintenanceIntervalSeconds: opts.maintenance });
-        const services = openServices({ home: opts.home, resumeJobs: false, decodeWorkers: opts.decodeWorkers ?? 1, embedWorkers: opts.embedWorkers ?? 1 });
-        let lastWork = performance.now();
-        const worker = await startTeamWorker({
-          store,
-          boss,
-          services,
-          name: opts.name,
-          batchSize: opts.batch,
-          onBatch: (recorded) => {
-            lastWork = performance.now();
-            if (opts.json) process.stdout.write(`${JSON.stringify({ batch: { recorded } })}\n`);
-          },
-          onShard: (event) => {
-            lastWork = performance.now();
-            if (opts.json) process.stdout.write(`${JSON.stringify({ shard: event })}\n`);
-            else process.stderr.write(`job ${event.jobId} shard ${event.shardNo}: ${event.recorded} recorded, ${event.skipped} already there, ${event.failed} failed in ${event.seconds.toFixed(1)} s\n`);
-          },
-        });
-        if (!opts.json) process.stderr.write(`simila: worker on ${redactUrl(url)}, waiting for shards (Ctrl-C stops).\n`);
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          if (opts.exitWhenIdle) {
-            const timer = setInterval(() => {
-              if (worker.busy()) lastWork = performance.now();
-              else if (performance.now() - lastWork > opts.exitWhenIdle! * 1000) {
-                clearInterval(timer);
-                resolve();
-              }
-            }, 250);
-          }
-        });
-        await worker.stop();
-        await boss.stop({ graceful: true, wait: true, close: true }).catch(() => undefined);
-        await services.close();
-        await store.close();
-        return 0;
-      });
+      const needs = {
+        queue: { timing: { expireInSeconds: opts.expire, maintenanceIntervalSeconds: opts.maintenance }, graceful: true },
+        services: { home: opts.home, resumeJobs: false, decodeWorkers: opts.decodeWorkers ?? 1, embedWorkers: opts.embedWorkers ?? 1 },
+      };
+      process.exitCode = await guarded(opts.json, () =>
+        withTeamSession<true, true>(opts.team, needs, async ({ url, store, boss, services }) => {
+          let lastWork = performance.now();
+          const worker = await startTeamWorker({
+            store,
+            boss,
+            services,
+            name: opts.name,
+            batchSize: opts.batch,
+            onBatch: (recorded) => {
+              lastWork = performance.now();
+              if (opts.json) process.stdout.write(`${JSON.stringify({ batch: { recorded } })}\n`);
+            },
+            onShard: (event) => {
+              lastWork = performance.now();
+              if (opts.json) process.stdout.write(`${JSON.stringify({ shard: event })}\n`);
+              else process.stderr.write(`job ${event.jobId} shard ${event.shardNo}: ${event.recorded} recorded, ${event.skipped} already there, ${event.failed} failed in ${event.seconds.toFixed(1)} s\n`);
+            },
+          });
+          if (!opts.json) process.stderr.write(`simila: worker on ${redactUrl(url)}, waiting for shards (Ctrl-C stops).\n`);
+          await new Promise<void>((resolve) => {
+            const stop = () => resolve();
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+            if (opts.exitWhenIdle) {
+              const timer = setInterval(() => {
+                if (worker.busy()) lastWork = performance.now();
+                else if (performance.now() - lastWork > opts.exitWhenIdle! * 1000) {
+                  clearInterval(timer);
+                  resolve();
+                }
+              }, 250);
+            }
+          });
+          await worker.stop();
+          return 0;
+        }),
+      );
     });
 
   const team = program.command('team').description('team jobs on the PostgreSQL queue');
@@ -140,24 +174,17 @@ export function addTeamCommands(program: Command): void {
     .option('--shard-size <n>', 'files per shard (default 64)', positiveInt)
     .option('--json', 'print JSON')
     .action(async (source: string, opts: { team?: string; home?: string; shardSize?: number; json?: boolean }) => {
-      process.exitCode = await guarded(opts.json, async () => {
-        const url = teamUrl(opts.team);
-        const store = await openTeamStore(url);
-        const boss = await openQueue(url);
-        const services = openServices({ home: opts.home, resumeJobs: false, decodeInProcess: true });
-        try {
+      const needs = { queue: { graceful: false }, services: { home: opts.home, resumeJobs: false, decodeInProcess: true } };
+      process.exitCode = await guarded(opts.json, () =>
+        withTeamSession<true, true>(opts.team, needs, async ({ store, boss, services }) => {
           const model = await services.engine.activeModel();
           if (!model) throw new Error('No trained model is installed here: the team job embeds with this home\'s active model.');
           const planned = await planTeamJob({ store, boss, catalogue: services.catalogue, modelsDir: services.layout.models, modelId: model.id, source, shardSize: opts.shardSize });
           if (opts.json) process.stdout.write(`${JSON.stringify(planned)}\n`);
           else process.stdout.write(`Team job ${planned.jobId}: ${planned.files} files in ${planned.shards} shards, model ${planned.modelKey}. Start workers with \`simila worker --team ...\`.\n`);
           return 0;
-        } finally {
-          await boss.stop({ graceful: false, wait: true, close: true }).catch(() => undefined);
-          await services.close();
-          await store.close();
-        }
-      });
+        }),
+      );
     });
   team
     .command('status')
@@ -166,10 +193,8 @@ export function addTeamCommands(program: Command): void {
     .option(...homeOption)
     .option('--json', 'print JSON')
     .action(async (opts: { team?: string; home?: string; json?: boolean }) => {
-      process.exitCode = await guarded(opts.json, async () => {
-        const url = teamUrl(opts.team);
-        const store = await openTeamStore(url);
-        try {
+      process.exitCode = await guarded(opts.json, () =>
+        withTeamSession(opts.team, {}, async ({ url, store }) => {
           const jobs = await teamJobStatus(store);
           let synced: ReturnType<typeof lastSync> = null;
           if (opts.home || process.env.SIMILA_HOME) {
@@ -189,9 +214,7 @@ export function addTeamCommands(program: Command): void {
             if (synced) process.stdout.write(`This home last synced at ${synced.at}.\n`);
           }
           return 0;
-        } finally {
-          await store.close();
-        }
-      });
+        }),
+      );
     });
 }
