@@ -118,6 +118,21 @@ describe('decode pool', () => {
     expect(await again.hash()).toMatchObject({ ok: false, code: 'internal' });
   }, 30_000);
 
+  it('prepares a 16-bit DICOM frame in a worker exactly as in this process (its pixels cross as floats, not 8 bits)', async () => {
+    pool = createDecodePool({ size: 1 });
+    const dataRoot = process.env.SIMILA_DATA ?? path.resolve(import.meta.dirname, '../../../shared/data');
+    const ct = readFileSync(path.join(dataRoot, 'dicom/pydicom_test_files/CT_small.dcm'));
+    const spec = defaultPreprocessSpec(32, 1);
+    const there = await pool.prepare(ct, spec);
+    const here = await prepareInputs(createDefaultRegistry(), ct, spec);
+    expect(there.ok && here.ok).toBe(true);
+    if (!there.ok || !here.ok) return;
+    expect(Array.from(there.inputs)).toEqual(Array.from(here.inputs));
+    // Not 8-bit levels: a frame windowed in float keeps values between the 256 steps.
+    const steps = new Set(Array.from(here.inputs, (v) => Math.round(((v * spec.std[0]! + spec.mean[0]!) * 255) % 1 * 1e3)));
+    expect(steps.size).toBeGreaterThan(1);
+  }, 30_000);
+
   it('prepares uploaded bytes for the network in a worker: the same input as in this process, and a crash or a hang fails only that upload', async () => {
     pool = createDecodePool({ size: 1, filesPerWorker: 2, prepareTimeoutSeconds: 2, worker: { ...defaultWorkerEntry(), entry: faultyEntry } });
     const spec = defaultPreprocessSpec(32, 3);

@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DecodeFailure, DecodeLimits, DecodeResult } from '../decoders/types';
 import type { ContentReader, FileContent, HashResult } from '../contentReader';
 import { DEFAULT_LIMITS } from '../decoders/types';
+import { normalisePixels } from '../../ml/data/preprocess';
 import type { PreprocessSpec } from '../../ml/data/preprocessSpec';
 import type { InputPreparer, Prepared } from '../../search/inputPreparer';
 import type { WorkerNotice, WorkerReady, WorkerReply, WorkerRequest } from './protocol';
@@ -269,9 +270,11 @@ export function createDecodePool(options: DecodePoolOptions = {}): DecodePool {
       // crash or hang of its worker fails it alone (retried solo like a file when others shared it).
       const slot = slots.reduce((best, s) => (s.sent.size + s.queue.length < best.sent.size + best.queue.length ? s : best));
       const result = await request(slot, { op: 'prepare', lease: 0, bytes, spec }, prepareTimeoutMs);
-      if (result.ok && 'inputs' in result) {
-        const t = result.inputs;
-        return { ok: true, inputs: new Float32Array(t.buffer, t.byteOffset, t.length) };
+      if (result.ok && 'pixels' in result) {
+        // 8-bit pixels cross the channel (a quarter of the floats' bytes); high-depth frames stay float.
+        const p = result.pixels;
+        const pixels = p instanceof Float32Array ? p : new Uint8Array(p.buffer, p.byteOffset, p.length);
+        return { ok: true, inputs: normalisePixels(pixels, spec) };
       }
       if (!result.ok) return { ok: false, code: result.code, message: result.code === 'decoder_crashed' ? 'The image stopped the decoder process; it may be damaged or hostile.' : result.message };
       return { ok: false, code: 'internal', message: 'The decode worker answered a prepare request with something else.' };

@@ -9,19 +9,19 @@ import type { DecoderRegistry } from '../decoders/registry';
 import { readForHash } from '../contentReader';
 import { decodeToThumbnail, sha256 } from '../decodeBytes';
 import type { PreprocessSpec } from '../../ml/data/preprocessSpec';
-import { prepareInputs, type InputPreparer } from '../../search/inputPreparer';
+import { preparePixels, type PreparedPixels } from '../../search/inputPreparer';
 import type { WorkerNotice, WorkerReady, WorkerReply, WorkerRequest } from './protocol';
 
 export interface DecodeWorkerOptions {
-  /** How `prepare` requests are served (default: the registry's decoders and the one preprocessing). */
-  preparer?: InputPreparer;
+  /** How `prepare` requests are served (default: the registry's decoders and the one preprocessing, up to normalisation). */
+  preparePixels?: (bytes: Buffer, spec: PreprocessSpec) => Promise<PreparedPixels>;
 }
 
 export function serveDecodeWorker(registry: DecoderRegistry, options: DecodeWorkerOptions = {}): void {
   if (!process.send) throw new Error('The decode worker must be started by the decode pool (no IPC channel).');
   const held = new Map<number, { path: string; bytes: Buffer }>();
   const reply = (message: WorkerReply) => process.send!(message);
-  const prepare = options.preparer?.prepare ?? ((bytes: Buffer, spec: PreprocessSpec) => prepareInputs(registry, bytes, spec));
+  const prepare = options.preparePixels ?? ((bytes: Buffer, spec: PreprocessSpec) => preparePixels(registry, bytes, spec));
 
   const handle = async (request: WorkerRequest): Promise<WorkerReply['result']> => {
     if (request.op === 'prepare') return prepare(Buffer.from(request.bytes.buffer, request.bytes.byteOffset, request.bytes.byteLength), request.spec);

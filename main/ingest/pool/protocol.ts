@@ -6,17 +6,17 @@
 import type { DecodeLimits, DecodeResult } from '../decoders/types';
 import type { HashResult } from '../contentReader';
 import type { PreprocessSpec } from '../../ml/data/preprocessSpec';
-import type { Prepared } from '../../search/inputPreparer';
+import type { PreparedPixels } from '../../search/inputPreparer';
 
 export type WorkerRequest =
   | { id: number; lease: number; op: 'hash'; path: string; maxFileBytes: number }
   | { id: number; lease: number; op: 'decode'; path: string; maxFileBytes: number; limits: DecodeLimits; thumbnailFile?: string }
-  /** Bytes that are no catalogued file (an upload) -> the network's input; holds no lease. */
+  /** Bytes -> the network's input pixels, before normalisation (the pool normalises); holds no lease. */
   | { id: number; lease: 0; op: 'prepare'; bytes: Buffer; spec: PreprocessSpec };
 
 export type WorkerNotice = { op: 'release'; lease: number };
 
-export type WorkerReply = { id: number; result: HashResult | DecodeResult | Prepared };
+export type WorkerReply = { id: number; result: HashResult | DecodeResult | PreparedPixels };
 
 /** Sent once a worker has loaded its decoders: time limits count from here, not from its start-up. */
 export type WorkerReady = { ready: true };

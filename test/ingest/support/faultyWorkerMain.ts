@@ -3,7 +3,7 @@
 // Uploads prepared for the network (`prepare` requests) misbehave on the same markers.
 import { createDefaultRegistry } from '../../../main/ingest/decoders/defaultRegistry';
 import { serveDecodeWorker } from '../../../main/ingest/pool/decodeWorker';
-import { prepareInputs } from '../../../main/search/inputPreparer';
+import { preparePixels } from '../../../main/search/inputPreparer';
 
 const registry = createDefaultRegistry();
 registry.register(
@@ -19,11 +19,9 @@ registry.register(
   'first',
 );
 serveDecodeWorker(registry, {
-  preparer: {
-    async prepare(bytes, spec) {
-      if (bytes.includes('simila-hang')) for (;;);
-      if (bytes.includes('simila-crash')) process.abort();
-      return prepareInputs(registry, bytes, spec);
-    },
+  async preparePixels(bytes, spec) {
+    if (bytes.includes('simila-hang')) for (;;);
+    if (bytes.includes('simila-crash')) process.abort();
+    return preparePixels(registry, bytes, spec);
   },
 });
