@@ -3,7 +3,7 @@
  * real PostgreSQL, including failures after the store is open: each ends with a sentence and exit code 1,
  * and the process exits (nothing left holding a connection open).
  */
-import { spawn } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,23 +22,9 @@ interface CliRun {
 }
 
 /** Runs `simila ...args`; a process still running after `limitMs` is killed and reported as timed out. */
-function simila(args: string[], limitMs = 60_000): Promise<CliRun> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/simila.js'), ...args], { env: { ...process.env, SIMILA_EMBED_WORKERS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, limitMs);
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, timedOut });
-    }),
-  );
+async function simila(args: string[], limitMs = 60_000): Promise<CliRun> {
+  const run = spawnSync(process.execPath, [path.join(repoRoot, 'bin/simila.js'), ...args], { env: { ...process.env, SIMILA_EMBED_WORKERS: '1' }, encoding: 'utf8', timeout: limitMs, killSignal: 'SIGKILL' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr, timedOut: (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' };
 }
 
 const lastJson = (text: string) => JSON.parse(text.trim().split('\n').pop()!) as Record<string, unknown>;
